@@ -1,0 +1,35 @@
+//===- Frontend.h - the `.tile` language front end -------------*- C++ -*-===//
+//
+// Public entry point of the `.tile` front end: source text in, `tile` IR out.
+//
+//===----------------------------------------------------------------------===//
+#ifndef FA_FRONTEND_FRONTEND_H
+#define FA_FRONTEND_FRONTEND_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <string>
+
+namespace fa {
+
+struct FrontendOptions {
+  /// `-D NAME=VALUE` specializations of compile-time parameters.
+  llvm::StringMap<std::string> defines;
+  /// Only generate this kernel; empty means every kernel in the file.
+  std::string kernelName;
+};
+
+/// Parses the main buffer of `sourceMgr` as a `.tile` file, checks it and
+/// generates a module of `tile.kernel` ops. Every error is reported as
+/// `file:line:col: error: ...` with the source line and a caret on
+/// `llvm::errs()`; on any error the result is null.
+mlir::OwningOpRef<mlir::ModuleOp>
+compileTileSource(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
+                  const FrontendOptions &options);
+
+} // namespace fa
+
+#endif // FA_FRONTEND_FRONTEND_H

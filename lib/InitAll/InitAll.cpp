@@ -1,0 +1,13 @@
+//===- InitAll.cpp - register every FlashTile dialect and pass ------------===//
+
+#include "fa/InitAll.h"
+
+#include "fa/Dialect/Tile/IR/TileDialect.h"
+
+#include "mlir/IR/DialectRegistry.h"
+
+void fa::registerAllDialects(mlir::DialectRegistry &registry) {
+  registry.insert<fa::tile::TileDialect>();
+}
+
+void fa::registerAllPasses() {}

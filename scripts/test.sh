@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test (lit suite via ctest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+bash scripts/setup.sh
+bash scripts/build.sh
+ninja -C build check-fa
+echo "test.sh: all tests passed in $(( $(date +%s) - start )) s"

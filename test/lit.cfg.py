@@ -1,0 +1,25 @@
+# lit configuration for FlashTile.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "FLASHTILE"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".tile", ".test"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.fa_obj_root, "test")
+
+config.substitutions.append(("%fa_src_root", config.fa_src_root))
+config.substitutions.append(("%kernels", os.path.join(config.fa_src_root, "kernels")))
+
+llvm_config.with_system_environment(["HOME", "TMPDIR"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.fa_tools_dir, config.llvm_tools_dir]
+tools = [ToolSubst(name, unresolved="ignore") for name in
+         ["fa-opt", "fa-compile", "fa-run", "fa-parse-fuzzer"]]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+llvm_config.with_environment("PATH", config.fa_tools_dir, append_path=False)

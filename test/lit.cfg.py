@@ -22,4 +22,4 @@ tool_dirs = [config.fa_tools_dir, config.llvm_tools_dir]
 tools = [ToolSubst(name, unresolved="ignore") for name in
          ["fa-opt", "fa-compile", "fa-run", "fa-parse-fuzzer"]]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
-llvm_config.with_environment("PATH", config.fa_tools_dir, append_path=False)
+llvm_config.with_environment("PATH", config.fa_tools_dir, append_path=True)

@@ -20,6 +20,18 @@ llvm_config.use_default_substitutions()
 
 tool_dirs = [config.fa_tools_dir, config.llvm_tools_dir]
 tools = [ToolSubst(name, unresolved="ignore") for name in
-         ["fa-opt", "fa-compile", "fa-run", "fa-parse-fuzzer"]]
+         ["fa-opt", "fa-compile", "fa-run", "fa-parse-fuzzer", "fa-device-info"]]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.fa_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# A CUDA driver (libcuda.so.1) on this machine: GPU tests may run.
+import ctypes.util, subprocess
+def _has_cuda_driver():
+    try:
+        out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout
+    except OSError:
+        return False
+    return "libcuda.so.1" in out
+if _has_cuda_driver():
+    config.available_features.add("cuda-driver")

@@ -146,186 +146,225 @@ math::Exp2Op createExp2Like(OpBuilder &b, math::ExpOp exp, Value arg) {
 }
 
 //===----------------------------------------------------------------------===//
+// The base-2 domain: values v with a counterpart v' = v * log2(e).
+//===----------------------------------------------------------------------===//
+
+bool isScaleInvariant(double c) { return c == 0.0 || std::isinf(c); }
+
+/// The value of a splat float constant tile (dense, or a splat of a scalar
+/// constant), if `v` is one.
+std::optional<double> getConstSplat(Value v) {
+  std::optional<SplatScalar> s = getSplatScalar(v);
+  if (!s)
+    return std::nullopt;
+  if (s->value)
+    return s->value;
+  FloatAttr attr;
+  if (matchPattern(s->splat.getValue(), m_Constant(&attr)))
+    return attr.getValueAsDouble();
+  return std::nullopt;
+}
+
+/// Builds v' = v * log2(e) for f32 tiles whose computation commutes with a
+/// positive scale: a multiply by a scalar splat (whose scalar absorbs
+/// log2(e)), float constants, data movement, elementwise max/min/add/sub/neg,
+/// row max/min reductions and selects. With a `root` (a loop iteration
+/// argument that carries its scaled value), values computed from it are
+/// covered too. Scaling by log2(e) > 1 is monotone and keeps 0 and infinities,
+/// so the rewrite is exact up to rounding.
+class Log2Domain {
+public:
+  explicit Log2Domain(Value root = {}) : root(root) {
+    if (root)
+      built[root] = root;
+  }
+
+  /// Whether `v` has a counterpart; `touchesRoot` tells if it reads the root.
+  bool covers(Value v, bool *touchesRoot = nullptr) {
+    auto [ok, touches] = analyze(v, 0);
+    if (touchesRoot)
+      *touchesRoot = touches;
+    return ok;
+  }
+
+  /// Makes `natural` (a value equal to root * ln 2) map back to the root.
+  void aliasRoot(Value natural) {
+    memo[natural] = {true, true};
+    built[natural] = root;
+  }
+
+  /// Builds (once) the counterpart of a covered value, right after the
+  /// value's definition.
+  Value build(Value v) {
+    if (Value b = built.lookup(v))
+      return b;
+    Operation *def = v.getDefiningOp();
+    OpBuilder b(def->getContext());
+    b.setInsertionPointAfter(def);
+    Location loc = def->getLoc();
+    auto type = cast<RankedTensorType>(v.getType());
+    Value result;
+    if (std::optional<double> c = getConstSplat(v)) {
+      result = buildConstSplat(b, loc, *c * kLog2E, type);
+    } else if (auto scaled = matchScaled(v)) {
+      auto mul = cast<arith::MulFOp>(def);
+      result = arith::MulFOp::create(
+          b, loc, scaled->first,
+          buildScaledSplat(b, loc, scaled->second, kLog2E, type),
+          mul.getFastmathAttr());
+    } else {
+      IRMapping map;
+      for (Value operand : def->getOperands())
+        if (isF32Tile(operand.getType()))
+          map.map(operand, build(operand));
+      if (auto sel = dyn_cast<arith::SelectOp>(def))
+        if (Value cond = buildCondition(sel.getCondition()))
+          map.map(sel.getCondition(), cond);
+      b.setInsertionPointAfter(def);
+      result = b.clone(*def, map)->getResult(0);
+    }
+    built[v] = result;
+    return result;
+  }
+
+private:
+  Value root;
+  llvm::DenseMap<Value, std::pair<bool, bool>> memo;
+  llvm::DenseMap<Value, Value> built;
+
+  std::pair<bool, bool> analyze(Value v, unsigned depth) {
+    if (root && v == root)
+      return {true, true};
+    auto it = memo.find(v);
+    if (it != memo.end())
+      return it->second;
+    std::pair<bool, bool> r = compute(v, depth);
+    memo[v] = r;
+    return r;
+  }
+
+  std::pair<bool, bool> all(ValueRange operands, unsigned depth) {
+    bool touches = false;
+    for (Value operand : operands) {
+      auto [ok, t] = analyze(operand, depth + 1);
+      if (!ok)
+        return {false, false};
+      touches |= t;
+    }
+    return {true, touches};
+  }
+
+  std::pair<bool, bool> compute(Value v, unsigned depth) {
+    if (depth > 64 || !isF32Tile(v.getType()))
+      return {false, false};
+    if (getConstSplat(v))
+      return {true, false};
+    Operation *def = v.getDefiningOp();
+    if (!def)
+      return {false, false};
+    if (matchScaled(v))
+      return {true, false};
+    if (isDataMovement(def) || isa<arith::NegFOp>(def))
+      return all(def->getOperand(0), depth);
+    if (isa<arith::MaximumFOp, arith::MaxNumFOp, arith::MinimumFOp,
+            arith::MinNumFOp, arith::AddFOp, arith::SubFOp>(def))
+      return all(def->getOperands(), depth);
+    if (auto reduce = dyn_cast<tile::ReduceOp>(def))
+      if (reduce.getKind() != tile::ReduceKind::Sum)
+        return all(reduce.getSrc(), depth);
+    if (auto sel = dyn_cast<arith::SelectOp>(def))
+      return all({sel.getTrueValue(), sel.getFalseValue()}, depth);
+    return {false, false};
+  }
+
+  /// `cmpf(x, c)` with x covered and c in {0, +-inf} compares the same in
+  /// the scaled domain; rebuilding it there frees the natural chain. Other
+  /// conditions are kept as they are (still correct: they read natural
+  /// values).
+  Value buildCondition(Value cond) {
+    auto cmp = cond.getDefiningOp<arith::CmpFOp>();
+    if (!cmp)
+      return {};
+    Value lhs = cmp.getLhs(), rhs = cmp.getRhs();
+    auto invariant = [](Value x) {
+      std::optional<double> c = getConstSplat(x);
+      return c && isScaleInvariant(*c);
+    };
+    if (!(invariant(rhs) && covers(lhs)) && !(invariant(lhs) && covers(rhs)))
+      return {};
+    Value newLhs = invariant(lhs) ? lhs : build(lhs);
+    Value newRhs = invariant(rhs) ? rhs : build(rhs);
+    OpBuilder b(cmp);
+    b.setInsertionPointAfter(cmp);
+    // Operands built after the compare must dominate the new one.
+    for (Value x : {newLhs, newRhs})
+      if (Operation *d = x.getDefiningOp())
+        if (d->getBlock() == cmp->getBlock() && cmp->isBeforeInBlock(d))
+          b.setInsertionPointAfter(d);
+    return arith::CmpFOp::create(b, cmp.getLoc(), cmp.getPredicate(), newLhs,
+                                 newRhs);
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // Online-softmax loops: carry the running maximum scaled by log2(e).
 //===----------------------------------------------------------------------===//
 
-/// The chain `m_new = max(m_old, reduce max(select?(mask, x * scale, -inf)))`
-/// with m_old an iteration argument of `loop` and m_new its yielded value.
-struct SoftmaxChain {
-  scf::ForOp loop;
-  unsigned index;
-  BlockArgument mOld;
-  Operation *maxOp;
-  tile::ReduceOp rowMax;
-  arith::SelectOp select; // null when unmasked
-  arith::MulFOp scaleMul;
-  Value x;
-  SplatScalar scale;
-};
-
-bool isNegInfSplat(Value v) {
-  std::optional<SplatScalar> s = getSplatScalar(v);
-  if (s && s->splat) {
-    FloatAttr attr;
-    if (!matchPattern(s->splat.getValue(), m_Constant(&attr)))
-      return false;
-    s->value = attr.getValueAsDouble();
-  }
-  return s && s->value && std::isinf(*s->value) && *s->value < 0;
-}
-
-std::optional<SoftmaxChain> matchSoftmaxChain(scf::ForOp loop,
-                                              unsigned index) {
-  SoftmaxChain c;
-  c.loop = loop;
-  c.index = index;
-  c.mOld = loop.getRegionIterArgs()[index];
-  if (!isF32Tile(c.mOld.getType()))
-    return std::nullopt;
-  Value mNew = loop.getYieldedValues()[index];
-  c.maxOp = mNew.getDefiningOp();
-  if (!c.maxOp || !isa<arith::MaximumFOp, arith::MaxNumFOp>(c.maxOp) ||
-      c.maxOp->getBlock() != loop.getBody())
-    return std::nullopt;
-  Value other;
-  if (c.maxOp->getOperand(0) == c.mOld)
-    other = c.maxOp->getOperand(1);
-  else if (c.maxOp->getOperand(1) == c.mOld)
-    other = c.maxOp->getOperand(0);
-  else
-    return std::nullopt;
-  c.rowMax = other.getDefiningOp<tile::ReduceOp>();
-  if (!c.rowMax || c.rowMax.getKind() != tile::ReduceKind::Max ||
-      !isF32Tile(c.rowMax.getSrc().getType()))
-    return std::nullopt;
-  Value scores = c.rowMax.getSrc();
-  if ((c.select = scores.getDefiningOp<arith::SelectOp>())) {
-    if (!isNegInfSplat(c.select.getFalseValue()))
-      return std::nullopt;
-    scores = c.select.getTrueValue();
-  }
-  c.scaleMul = scores.getDefiningOp<arith::MulFOp>();
-  auto scaled = matchScaled(scores);
-  if (!c.scaleMul || !scaled)
-    return std::nullopt;
-  c.x = scaled->first;
-  c.scale = scaled->second;
-  return c;
-}
-
-/// The values of the chain that have a log2-scaled counterpart, mapped to it
-/// once the counterpart is built.
-struct ScaledValues {
-  llvm::DenseMap<Value, Value> map;
-  bool has(Value v) const { return map.count(v); }
-};
-
-/// Whether `v` is a data-movement image of a value in `roots`.
-bool derivesFrom(Value v, const llvm::SmallPtrSetImpl<Value> &roots) {
-  SmallVector<Operation *> chain;
-  return roots.contains(stripDataMovement(v, chain));
-}
-
-/// `exp(a - b)` with a and b both (data-movement images of) chain values.
-bool isRewritableExp(math::ExpOp exp,
-                     const llvm::SmallPtrSetImpl<Value> &roots) {
-  if (!isF32Tile(exp.getType()))
-    return false;
-  auto sub = exp.getOperand().getDefiningOp<arith::SubFOp>();
-  return sub && derivesFrom(sub.getLhs(), roots) &&
-         derivesFrom(sub.getRhs(), roots);
-}
-
-bool rewriteSoftmaxLoop(SoftmaxChain &c,
+/// Moves iteration argument `index` of `loop` to the base-2 domain when its
+/// next value is covered by the domain rooted at it and some exp in the body
+/// reads it. Returns whether it did.
+bool rewriteSoftmaxLoop(scf::ForOp loop, unsigned index,
                         llvm::SetVector<Operation *> &maybeDead) {
-  Value mNew = c.maxOp->getResult(0);
-  Value scores = c.rowMax.getSrc();
-  llvm::SmallPtrSet<Value, 4> roots = {scores, c.rowMax.getResult(), c.mOld,
-                                       mNew};
-
-  // Only worth it (and only then done) when some exp reads the chain.
+  BlockArgument mOld = loop.getRegionIterArgs()[index];
+  if (!isF32Tile(mOld.getType()))
+    return false;
+  Value mNew = loop.getYieldedValues()[index];
+  Log2Domain domain(mOld);
+  bool touches = false;
+  if (!domain.covers(mNew, &touches) || !touches)
+    return false;
   SmallVector<math::ExpOp> exps;
-  c.loop.getBody()->walk([&](math::ExpOp exp) {
-    if (isRewritableExp(exp, roots))
+  loop.getBody()->walk([&](math::ExpOp exp) {
+    bool t = false;
+    if (isF32Tile(exp.getType()) && domain.covers(exp.getOperand(), &t) && t)
       exps.push_back(exp);
   });
   if (exps.empty())
     return false;
 
-  OpBuilder b(c.loop);
-  Location loc = c.loop.getLoc();
-  auto rowType = cast<RankedTensorType>(c.mOld.getType());
-  llvm::DenseMap<Value, Value> scaled;
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  auto rowType = cast<RankedTensorType>(mOld.getType());
 
   // Scale the initial value on entry.
-  OpOperand &init = c.loop.getInitsMutable()[c.index];
-  Value initScaled = arith::MulFOp::create(
-      b, loc, init.get(), buildConstSplat(b, loc, kLog2E, rowType));
-  init.set(initScaled);
+  OpOperand &init = loop.getInitsMutable()[index];
+  init.set(arith::MulFOp::create(b, loc, init.get(),
+                                 buildConstSplat(b, loc, kLog2E, rowType)));
 
-  // Inside the body, other readers of m_old get its natural value back.
-  b.setInsertionPointToStart(c.loop.getBody());
+  // Readers of the old natural value get it back by a multiply by ln 2; the
+  // domain maps that product back to the argument.
+  b.setInsertionPointToStart(loop.getBody());
   Value mOldNatural = arith::MulFOp::create(
-      b, loc, c.mOld, buildConstSplat(b, loc, kLn2, rowType));
-  c.mOld.replaceAllUsesExcept(mOldNatural, mOldNatural.getDefiningOp());
+      b, loc, mOld, buildConstSplat(b, loc, kLn2, rowType));
+  mOld.replaceAllUsesExcept(mOldNatural, mOldNatural.getDefiningOp());
+  domain.aliasRoot(mOldNatural);
   maybeDead.insert(mOldNatural.getDefiningOp());
-  scaled[c.mOld] = c.mOld;
-  scaled[mOldNatural] = c.mOld;
 
-  // scores' = x * splat(scale * log2e) (masked like the original).
-  b.setInsertionPointAfter(c.scaleMul);
-  Value scaleSplat = buildScaledSplat(
-      b, c.scaleMul.getLoc(), c.scale, kLog2E,
-      cast<RankedTensorType>(c.scaleMul.getType()));
-  Value s = arith::MulFOp::create(b, c.scaleMul.getLoc(), c.x, scaleSplat,
-                                  c.scaleMul.getFastmathAttr());
-  if (c.select) {
-    b.setInsertionPointAfter(c.select);
-    s = arith::SelectOp::create(b, c.select.getLoc(), c.select.getCondition(),
-                                s, c.select.getFalseValue());
-  }
-  scaled[scores] = s;
-
-  // rowmax' and m_new' = max(m_old', rowmax').
-  b.setInsertionPointAfter(c.rowMax);
-  auto rowMax = tile::ReduceOp::create(b, c.rowMax.getLoc(),
-                                       c.rowMax.getType(), c.rowMax.getKind(),
-                                       s, c.rowMax.getAxis());
-  scaled[c.rowMax.getResult()] = rowMax;
-  b.setInsertionPointAfter(c.maxOp);
-  IRMapping maxMap;
-  maxMap.map(c.mOld, c.mOld);
-  maxMap.map(mOldNatural, c.mOld);
-  maxMap.map(c.rowMax.getResult(), rowMax.getResult());
-  Operation *maxScaled = b.clone(*c.maxOp, maxMap);
-  scaled[mNew] = maxScaled->getResult(0);
-
-  // The loop now carries m * log2e.
-  auto yield = cast<scf::YieldOp>(c.loop.getBody()->getTerminator());
-  yield->setOperand(c.index, maxScaled->getResult(0));
-  maybeDead.insert(c.maxOp);
-
-  // exp(a - b) -> exp2(a' - b').
-  auto scaledOf = [&](Value v) {
-    SmallVector<Operation *> chain;
-    Value root = stripDataMovement(v, chain);
-    return replayChain(b, chain, scaled.lookup(root));
-  };
+  auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+  if (Operation *old = mNew.getDefiningOp())
+    maybeDead.insert(old);
+  yield->setOperand(index, domain.build(mNew));
   for (math::ExpOp exp : exps) {
-    auto sub = exp.getOperand().getDefiningOp<arith::SubFOp>();
     b.setInsertionPoint(exp);
-    Value lhs = scaledOf(sub.getLhs());
-    Value rhs = scaledOf(sub.getRhs());
-    Value diff =
-        arith::SubFOp::create(b, sub.getLoc(), lhs, rhs, sub.getFastmathAttr());
-    exp.replaceAllUsesWith(createExp2Like(b, exp, diff).getResult());
+    Value arg = domain.build(exp.getOperand());
+    exp.replaceAllUsesWith(createExp2Like(b, exp, arg).getResult());
     maybeDead.insert(exp);
   }
 
-  // Users after the loop get the natural maximum back.
-  Value result = c.loop.getResult(c.index);
+  // Users after the loop get the natural value back.
+  Value result = loop.getResult(index);
   if (!result.use_empty()) {
-    b.setInsertionPointAfter(c.loop);
+    b.setInsertionPointAfter(loop);
     Value natural = arith::MulFOp::create(
         b, loc, result, buildConstSplat(b, loc, kLn2, rowType));
     result.replaceAllUsesExcept(natural, natural.getDefiningOp());
@@ -350,28 +389,31 @@ Value scaleAtRoot(OpBuilder &b, Location loc, Value v,
   return replayChain(b, chain, product);
 }
 
-void rewriteExp(math::ExpOp exp, llvm::SetVector<Operation *> &maybeDead) {
+void rewriteExp(math::ExpOp exp, Log2Domain &domain,
+                llvm::SetVector<Operation *> &maybeDead) {
   OpBuilder b(exp);
   Location loc = exp.getLoc();
   auto type = cast<RankedTensorType>(exp.getType());
   Value arg = exp.getOperand();
   Value newArg;
+  auto scaled = matchScaled(arg);
+  arith::SubFOp scaledSub =
+      scaled ? scaled->first.getDefiningOp<arith::SubFOp>() : nullptr;
+  arith::SubFOp sub = arg.getDefiningOp<arith::SubFOp>();
 
-  if (auto scaled = matchScaled(arg)) {
-    auto [inner, k] = *scaled;
-    if (auto sub = inner.getDefiningOp<arith::SubFOp>()) {
-      // exp((a - m) * k) -> exp2(fma(a, k*log2e, m * (-k*log2e))).
-      Value mul = buildScaledSplat(b, loc, k, kLog2E, type);
-      Value addend = scaleAtRoot(b, loc, sub.getRhs(), k, -kLog2E);
-      newArg = math::FmaOp::create(b, loc, sub.getLhs(), mul, addend);
-    } else {
-      // exp(x * k) -> exp2(x * (k*log2e)).
-      newArg = arith::MulFOp::create(b, loc, inner,
-                                     buildScaledSplat(b, loc, k, kLog2E, type));
-    }
+  if (scaledSub) {
+    // exp((a - m) * k) -> exp2(fma(a, k*log2e, m * (-k*log2e))).
+    Value mul = buildScaledSplat(b, loc, scaled->second, kLog2E, type);
+    Value addend =
+        scaleAtRoot(b, loc, scaledSub.getRhs(), scaled->second, -kLog2E);
+    newArg = math::FmaOp::create(b, loc, scaledSub.getLhs(), mul, addend);
     maybeDead.insert(arg.getDefiningOp());
-  } else if (auto sub = arg.getDefiningOp<arith::SubFOp>();
-             sub && matchScaled(sub.getLhs())) {
+  } else if (domain.covers(arg)) {
+    // exp(x * k) -> exp2(x * (k*log2e)), exp(s - rowmax(s)) with s = x * k
+    // -> exp2(s' - rowmax(s')), ...
+    newArg = domain.build(arg);
+    maybeDead.insert(arg.getDefiningOp());
+  } else if (sub && matchScaled(sub.getLhs())) {
     // exp(x * k - m) -> exp2(fma(x, k*log2e, m * -log2e)).
     auto [x, k] = *matchScaled(sub.getLhs());
     Value mul = buildScaledSplat(b, loc, k, kLog2E, type);
@@ -383,6 +425,7 @@ void rewriteExp(math::ExpOp exp, llvm::SetVector<Operation *> &maybeDead) {
     newArg = arith::MulFOp::create(b, loc, arg,
                                    buildConstSplat(b, loc, kLog2E, type));
   }
+  b.setInsertionPoint(exp);
   exp.replaceAllUsesWith(createExp2Like(b, exp, newArg).getResult());
   maybeDead.insert(exp);
 }
@@ -411,17 +454,17 @@ struct TileExp2FoldPass
     getOperation()->walk([&](scf::ForOp loop) { loops.push_back(loop); });
     for (scf::ForOp loop : loops)
       for (unsigned i = 0, e = loop.getNumRegionIterArgs(); i < e; ++i)
-        if (auto chain = matchSoftmaxChain(loop, i))
-          rewriteSoftmaxLoop(*chain, maybeDead);
-    eraseDead(maybeDead);
+        if (rewriteSoftmaxLoop(loop, i, maybeDead))
+          eraseDead(maybeDead);
 
     SmallVector<math::ExpOp> exps;
     getOperation()->walk([&](math::ExpOp exp) {
       if (isF32Tile(exp.getType()))
         exps.push_back(exp);
     });
+    Log2Domain domain;
     for (math::ExpOp exp : exps)
-      rewriteExp(exp, maybeDead);
+      rewriteExp(exp, domain, maybeDead);
     eraseDead(maybeDead);
   }
 };

@@ -308,23 +308,21 @@ tile.kernel @plain(%x: memref<?xf32, strided<[1]>>, %h: memref<?xf16, strided<[1
 
 // -----
 
-// Negative: the masked value is 0, not -inf, so a masked score is not
-// "absent" and the running max must not move domains. The iteration argument
-// keeps its natural meaning (no scaled init, no ln2 after the loop); each exp
-// is still rewritten locally.
-// CHECK-LABEL: tile.kernel @mask_not_neg_inf
-// CHECK: %[[M0:.*]] = arith.constant dense<0xFF800000> : tensor<16xf32>
-// CHECK: scf.for {{.*}} iter_args(%[[M:.*]] = %[[M0]])
+// Masked scores set to 0 instead of -inf, and a running max of row minima:
+// both commute with the positive scale (0 * log2e = 0, min is monotone), so
+// the loop still moves to the base-2 domain.
+// CHECK-LABEL: tile.kernel @mask_zero_and_row_min
+// CHECK: %[[INIT:.*]] = arith.mulf %{{.*}}, %{{.*}} : tensor<16xf32>
+// CHECK: scf.for {{.*}} iter_args(%[[M:.*]] = %[[INIT]])
 // CHECK: %[[S:.*]] = arith.mulf %{{.*}}, %{{.*}} : tensor<16x8xf32>
 // CHECK: %[[SM:.*]] = arith.select %{{.*}}, %[[S]], %{{.*}}
-// CHECK: %[[RM:.*]] = tile.reduce max %[[SM]]
+// CHECK: %[[RM:.*]] = tile.reduce min %[[SM]]
 // CHECK: %[[MN:.*]] = arith.maximumf %[[M]], %[[RM]]
 // CHECK: %[[D:.*]] = arith.subf %[[SM]], %{{.*}}
-// CHECK: %[[DL:.*]] = arith.mulf %[[D]], %{{.*}}
-// CHECK: math.exp2 %[[DL]]
+// CHECK: math.exp2 %[[D]]
 // CHECK: scf.yield %[[MN]]
-// CHECK-NOT: 0.693147182
-tile.kernel @mask_not_neg_inf(%q: memref<?x?xf32, strided<[?, 1]>>, %nb: index, %scale: f32) grid {
+// CHECK: dense<0.693147182>
+tile.kernel @mask_zero_and_row_min(%q: memref<?x?xf32, strided<[?, 1]>>, %nb: index, %scale: f32) grid {
   %c1 = arith.constant 1 : index
   tile.yield %c1, %c1, %c1 : index, index, index
 } {
@@ -340,7 +338,7 @@ tile.kernel @mask_not_neg_inf(%q: memref<?x?xf32, strided<[?, 1]>>, %nb: index, 
     %s = arith.mulf %qk, %sc : tensor<16x8xf32>
     %mask = arith.cmpf ogt, %qk, %z : tensor<16x8xf32>
     %sm = arith.select %mask, %s, %z : tensor<16x8xi1>, tensor<16x8xf32>
-    %rm = tile.reduce max %sm axis 1 : tensor<16x8xf32> -> tensor<16xf32>
+    %rm = tile.reduce min %sm axis 1 : tensor<16x8xf32> -> tensor<16xf32>
     %mn = arith.maximumf %m, %rm : tensor<16xf32>
     %e = tile.expand_dims %mn axis 1 : tensor<16xf32> -> tensor<16x1xf32>
     %b = tile.broadcast %e : tensor<16x1xf32> -> tensor<16x8xf32>
@@ -355,15 +353,116 @@ tile.kernel @mask_not_neg_inf(%q: memref<?x?xf32, strided<[?, 1]>>, %nb: index, 
 
 // -----
 
-// Negative: the carried value is a running max of a min-reduction, not of
-// the scores' row max: no domain change.
-// CHECK-LABEL: tile.kernel @not_a_row_max
+// The frontend's guard against rows with no visible key:
+// m_safe = select(m_new == -inf, 0, m_new). The compare is rebuilt on the
+// scaled max (-inf and 0 are unchanged by the scale), so no natural-domain
+// max survives in the loop.
+// CHECK-LABEL: tile.kernel @guarded_max
+// CHECK: scf.for {{.*}} iter_args(%[[M:.*]] = %{{.*}}, %[[L:.*]] = %{{.*}})
+// CHECK-NOT: 0.693147182
+// CHECK: %[[RM:.*]] = tile.reduce max
+// CHECK: %[[MN:.*]] = arith.maximumf %[[M]], %[[RM]]
+// CHECK: %[[IS:.*]] = arith.cmpf oeq, %[[MN]], %{{.*}} : tensor<16xf32>
+// CHECK: %[[SAFE:.*]] = arith.select %[[IS]], %{{.*}}, %[[MN]] : tensor<16xi1>, tensor<16xf32>
+// CHECK: %[[B:.*]] = tile.broadcast
+// CHECK: %[[D:.*]] = arith.subf %{{.*}}, %[[B]]
+// CHECK: math.exp2 %[[D]]
+// CHECK: %[[DA:.*]] = arith.subf %[[M]], %[[SAFE]]
+// CHECK: math.exp2 %[[DA]]
+// CHECK-NOT: arith.maximumf
+// CHECK: scf.yield %[[MN]]
+tile.kernel @guarded_max(%q: memref<?x?xf32, strided<[?, 1]>>, %nb: index, %scale: f32) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %ninf = arith.constant 0xFF800000 : f32
+  %m0 = tile.splat %ninf : f32 -> tensor<16xf32>
+  %l0 = arith.constant dense<0.0> : tensor<16xf32>
+  %r:2 = scf.for %i = %c0 to %nb step %c1 iter_args(%m = %m0, %l = %l0) -> (tensor<16xf32>, tensor<16xf32>) {
+    %qk = tile.load %q[%i, %c0] : memref<?x?xf32, strided<[?, 1]>> -> tensor<16x8xf32>
+    %sc = tile.splat %scale : f32 -> tensor<16x8xf32>
+    %s = arith.mulf %qk, %sc : tensor<16x8xf32>
+    %rm = tile.reduce max %s axis 1 : tensor<16x8xf32> -> tensor<16xf32>
+    %mn = arith.maximumf %m, %rm : tensor<16xf32>
+    %ninfv = arith.constant dense<0xFF800000> : tensor<16xf32>
+    %is = arith.cmpf oeq, %mn, %ninfv : tensor<16xf32>
+    %zero = arith.constant dense<0.0> : tensor<16xf32>
+    %safe = arith.select %is, %zero, %mn : tensor<16xi1>, tensor<16xf32>
+    %e = tile.expand_dims %safe axis 1 : tensor<16xf32> -> tensor<16x1xf32>
+    %b = tile.broadcast %e : tensor<16x1xf32> -> tensor<16x8xf32>
+    %d = arith.subf %s, %b : tensor<16x8xf32>
+    %p = math.exp %d : tensor<16x8xf32>
+    %ps = tile.reduce sum %p axis 1 : tensor<16x8xf32> -> tensor<16xf32>
+    %da = arith.subf %m, %safe : tensor<16xf32>
+    %a = math.exp %da : tensor<16xf32>
+    %la = arith.mulf %l, %a : tensor<16xf32>
+    %ln = arith.addf %la, %ps : tensor<16xf32>
+    scf.yield %mn, %ln : tensor<16xf32>, tensor<16xf32>
+  }
+  tile.store %r#0, %q[%c0, %c0] dims [1] : tensor<16xf32>, memref<?x?xf32, strided<[?, 1]>>
+  tile.store %r#1, %q[%c0, %c0] dims [1] : tensor<16xf32>, memref<?x?xf32, strided<[?, 1]>>
+  tile.return
+}
+
+// -----
+
+// Negative: the scores include a loaded bias, which is not scaled, so the
+// running max cannot move domains. The iteration argument keeps its natural
+// meaning (initial value not scaled, no ln 2 after the loop); each exp is
+// rewritten on its own.
+// CHECK-LABEL: tile.kernel @biased_scores
+// CHECK: %[[M0:.*]] = arith.constant dense<0xFF800000> : tensor<16xf32>
+// CHECK: scf.for {{.*}} iter_args(%[[M:.*]] = %[[M0]])
+// CHECK: %[[S:.*]] = arith.addf
+// CHECK: %[[RM:.*]] = tile.reduce max %[[S]]
+// CHECK: %[[MN:.*]] = arith.maximumf %[[M]], %[[RM]]
+// CHECK: %[[D:.*]] = arith.subf %[[S]], %{{.*}}
+// CHECK: %[[DL:.*]] = arith.mulf %[[D]], %{{.*}}
+// CHECK: math.exp2 %[[DL]]
+// CHECK: scf.yield %[[MN]]
+// CHECK-NOT: 0.693147182
+tile.kernel @biased_scores(%q: memref<?x?xf32, strided<[?, 1]>>, %nb: index, %scale: f32) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %m0 = arith.constant dense<0xFF800000> : tensor<16xf32>
+  %r = scf.for %i = %c0 to %nb step %c1 iter_args(%m = %m0) -> (tensor<16xf32>) {
+    %qk = tile.load %q[%i, %c0] : memref<?x?xf32, strided<[?, 1]>> -> tensor<16x8xf32>
+    %bias = tile.load %q[%c0, %i] : memref<?x?xf32, strided<[?, 1]>> -> tensor<16x8xf32>
+    %sc = tile.splat %scale : f32 -> tensor<16x8xf32>
+    %s0 = arith.mulf %qk, %sc : tensor<16x8xf32>
+    %s = arith.addf %s0, %bias : tensor<16x8xf32>
+    %rm = tile.reduce max %s axis 1 : tensor<16x8xf32> -> tensor<16xf32>
+    %mn = arith.maximumf %m, %rm : tensor<16xf32>
+    %e = tile.expand_dims %mn axis 1 : tensor<16xf32> -> tensor<16x1xf32>
+    %b = tile.broadcast %e : tensor<16x1xf32> -> tensor<16x8xf32>
+    %d = arith.subf %s, %b : tensor<16x8xf32>
+    %p = math.exp %d : tensor<16x8xf32>
+    tile.store %p, %q[%i, %c0] : tensor<16x8xf32>, memref<?x?xf32, strided<[?, 1]>>
+    scf.yield %mn : tensor<16xf32>
+  }
+  tile.store %r, %q[%c0, %c0] dims [1] : tensor<16xf32>, memref<?x?xf32, strided<[?, 1]>>
+  tile.return
+}
+
+// -----
+
+// Negative: a running max of row sums (a sum of scaled values is not a
+// scaled value up to rounding of a single product), and a loop with no exp
+// reading the max: neither moves domains.
+// CHECK-LABEL: tile.kernel @row_sum_and_no_exp
 // CHECK: %[[M0:.*]] = arith.constant dense<0xFF800000> : tensor<16xf32>
 // CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[M0]])
-// CHECK: tile.reduce min
-// CHECK: math.exp2
+// CHECK: tile.reduce sum
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[M0]])
+// CHECK-NOT: math.exp2
+// CHECK: scf.yield
 // CHECK-NOT: 0.693147182
-tile.kernel @not_a_row_max(%q: memref<?x?xf32, strided<[?, 1]>>, %nb: index, %scale: f32) grid {
+tile.kernel @row_sum_and_no_exp(%q: memref<?x?xf32, strided<[?, 1]>>, %nb: index, %scale: f32) grid {
   %c1 = arith.constant 1 : index
   tile.yield %c1, %c1, %c1 : index, index, index
 } {
@@ -374,8 +473,8 @@ tile.kernel @not_a_row_max(%q: memref<?x?xf32, strided<[?, 1]>>, %nb: index, %sc
     %qk = tile.load %q[%i, %c0] : memref<?x?xf32, strided<[?, 1]>> -> tensor<16x8xf32>
     %sc = tile.splat %scale : f32 -> tensor<16x8xf32>
     %s = arith.mulf %qk, %sc : tensor<16x8xf32>
-    %rm = tile.reduce min %s axis 1 : tensor<16x8xf32> -> tensor<16xf32>
-    %mn = arith.maximumf %m, %rm : tensor<16xf32>
+    %rs = tile.reduce sum %s axis 1 : tensor<16x8xf32> -> tensor<16xf32>
+    %mn = arith.maximumf %m, %rs : tensor<16xf32>
     %e = tile.expand_dims %mn axis 1 : tensor<16xf32> -> tensor<16x1xf32>
     %b = tile.broadcast %e : tensor<16x1xf32> -> tensor<16x8xf32>
     %d = arith.subf %s, %b : tensor<16x8xf32>
@@ -384,5 +483,14 @@ tile.kernel @not_a_row_max(%q: memref<?x?xf32, strided<[?, 1]>>, %nb: index, %sc
     scf.yield %mn : tensor<16xf32>
   }
   tile.store %r, %q[%c0, %c0] dims [1] : tensor<16xf32>, memref<?x?xf32, strided<[?, 1]>>
+  %r2 = scf.for %i = %c0 to %nb step %c1 iter_args(%m = %m0) -> (tensor<16xf32>) {
+    %qk = tile.load %q[%i, %c0] : memref<?x?xf32, strided<[?, 1]>> -> tensor<16x8xf32>
+    %sc = tile.splat %scale : f32 -> tensor<16x8xf32>
+    %s = arith.mulf %qk, %sc : tensor<16x8xf32>
+    %rm = tile.reduce max %s axis 1 : tensor<16x8xf32> -> tensor<16xf32>
+    %mn = arith.maximumf %m, %rm : tensor<16xf32>
+    scf.yield %mn : tensor<16xf32>
+  }
+  tile.store %r2, %q[%c0, %c0] dims [1] : tensor<16xf32>, memref<?x?xf32, strided<[?, 1]>>
   tile.return
 }

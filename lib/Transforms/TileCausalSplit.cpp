@@ -192,6 +192,9 @@ LogicalResult decomposeMask(Value mask, AffineAnalysis &analysis,
   Operation *def = mask.getDefiningOp();
   if (!def)
     return failure();
+  // Broadcasting a mask repeats its elements: all true (false) stays so.
+  if (isa<tile::BroadcastOp, tile::ExpandDimsOp, tile::TransOp>(def))
+    return decomposeMask(def->getOperand(0), analysis, terms);
   if (isa<arith::AndIOp>(def))
     return success(
         succeeded(decomposeMask(def->getOperand(0), analysis, terms)) &&
@@ -384,8 +387,13 @@ bool splitLoop(scf::ForOp loop) {
   for (arith::SelectOp sel : masked->selects)
     if (failed(decomposeMask(sel.getCondition(), analysis, terms)))
       return false;
-  // Dropping fully masked blocks relies on them contributing nothing.
-  bool canSkip = onlySoftmaxUses(masked->outer) && !writesMemory(loop);
+  // Dropping fully masked blocks relies on them contributing nothing: the
+  // scores reach the rest of the body only through the masks, and the
+  // masked tile only as softmax scores.
+  bool canSkip = onlySoftmaxUses(masked->outer) && !writesMemory(loop) &&
+                 masked->scores.hasOneUse();
+  for (arith::SelectOp sel : ArrayRef(masked->selects).drop_front())
+    canSkip = canSkip && sel->hasOneUse();
 
   OpBuilder b(loop);
   Location loc = loop.getLoc();

@@ -330,6 +330,9 @@ Token Lexer::next() {
       shown = std::string("'") + c + "'";
     else
       shown = llvm::formatv("byte 0x{0:X-2}", unsigned(uc)).str();
-    error(SMLoc::getFromPointer(start), "unexpected character " + shown);
+    error(SMLoc::getFromPointer(start),
+          "unexpected " + (shown[0] == '\'' ? "character " + shown
+                                             : shown + " (only ASCII is allowed "
+                                                       "outside comments)"));
   }
 }

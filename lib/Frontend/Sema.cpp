@@ -36,6 +36,18 @@ Elem fa::frontend::unifyElem(const SType &a, const SType &b) {
   return Elem::None;
 }
 
+/// Where an expression begins (a binary expression's own location is its
+/// operator): used for errors about a whole argument.
+static SMLoc startLoc(const Expr &e) {
+  if (auto *b = llvm::dyn_cast<BinaryExpr>(&e))
+    return startLoc(*b->lhs);
+  if (auto *t = llvm::dyn_cast<TernaryExpr>(&e))
+    return startLoc(*t->cond);
+  if (auto *i = llvm::dyn_cast<IndexExpr>(&e))
+    return startLoc(*i->base);
+  return e.getLoc();
+}
+
 namespace {
 
 bool fitsI32(int64_t v) {
@@ -225,7 +237,8 @@ void Sema::bindParams(const llvm::StringMap<std::string> &defines,
     else if (p.defaultType)
       defKind = ParamDecl::Kind::Type;
     if (kind && defKind && *kind != *defKind) {
-      diag.error(p.defaultLoc, "the default of '" + p.name + "' is a " +
+      diag.error(p.defaultLoc, "the default of '" + p.name + "' is " +
+                                   (*defKind == ParamDecl::Kind::Int ? "an " : "a ") +
                                    kindName(*defKind) + " but the parameter is declared '" +
                                    kindName(*kind) + "'");
       continue;
@@ -323,7 +336,7 @@ Elem Sema::resolveType(const TypeRef &t) {
   }
   std::string hint;
   for (StringRef cand : {"f32", "f16", "bf16", "f64", "i32", "bool", "f8e4m3", "f8e5m2"})
-    if (StringRef(t.name).edit_distance(cand) <= 1) {
+    if (StringRef(t.name).edit_distance(cand) <= (t.name.size() > 2 ? 2u : 1u)) {
       hint = "; did you mean '" + cand.str() + "'?";
       break;
     }
@@ -826,6 +839,9 @@ SType Sema::binaryType(BinaryOp op, SMLoc loc, const SType &l, const SType &r,
   if (l.isError() || r.isError())
     return SType::error();
   std::string what = ("'" + binaryOpSpelling(op) + "'").str();
+  if (!isLogical(op) && op != BinaryOp::Eq && op != BinaryOp::Ne &&
+      (l.elem == Elem::I1 || r.elem == Elem::I1))
+    return error(loc, what + " is not defined on bool values");
   Elem elem = unifyElem(l, r);
   if (elem == Elem::None)
     return error(loc, "operands of " + what + " have different element types: " +
@@ -1161,7 +1177,7 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
     if (!axis)
       return SType::error();
     if (*axis < 0 || *axis > 2)
-      return error(pos[0]->getLoc(), "grid axis must be 0, 1 or 2, got " + Twine(*axis));
+      return error(startLoc(*pos[0]), "grid axis must be 0, 1 or 2, got " + Twine(*axis));
     return SType::scalar(Elem::I32);
   }
   case Builtin::Cdiv: {
@@ -1170,7 +1186,7 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
     if (a.isError() || c.isError())
       return SType::error();
     if (pos[1]->cval && pos[1]->cval->i == 0)
-      return error(pos[1]->getLoc(), "cdiv by zero");
+      return error(startLoc(*pos[1]), "cdiv by zero");
     if (pos[0]->cval && pos[1]->cval) {
       int64_t x = pos[0]->cval->i, y = pos[1]->cval->i;
       int64_t q = x / y;
@@ -1225,7 +1241,7 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
       a = a.isScalar() ? SType::scalar(Elem::F32) : a;
     bool ok = isFloat(a.elem) || (b == Builtin::Abs && isInt(a.elem));
     if (!ok)
-      return error(pos[0]->getLoc(), fn + " needs a float operand, got " + a.str());
+      return error(startLoc(*pos[0]), fn + " needs a float operand, got " + a.str());
     a.weak = false;
     return a;
   }
@@ -1236,7 +1252,7 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
     if (c.isError() || x.isError() || y.isError())
       return SType::error();
     if (c.elem != Elem::I1)
-      return error(pos[0]->getLoc(), "the condition of where must be bool, got " + c.str());
+      return error(startLoc(*pos[0]), "the condition of where must be bool, got " + c.str());
     Elem elem = unifyElem(x, y);
     if (elem == Elem::None)
       return error(loc, "where: the two choices have different element types: " +
@@ -1285,14 +1301,14 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
       if (v.isError())
         return v;
       if (!v.isScalar())
-        return error(pos[1]->getLoc(), "full needs a scalar fill value, got " + v.str());
+        return error(startLoc(*pos[1]), "full needs a scalar fill value, got " + v.str());
     }
     if (!shape)
       return SType::error();
     Elem elem = v.elem;
     if (typeArg != Elem::None) {
       if (v.elem != typeArg && unifyElem(v, SType::scalar(typeArg)) != typeArg)
-        return error(pos.back()->getLoc(), "the fill value of type " + v.str() +
+        return error(startLoc(*pos.back()), "the fill value of type " + v.str() +
                                                " is not a " + elemName(typeArg) +
                                                "; convert it with cast<" +
                                                elemName(typeArg) + ">(...)");
@@ -1310,7 +1326,7 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
     if (!n)
       return SType::error();
     int64_t shape[] = {*n};
-    if (!checkTileSize(sizeArg->getLoc(), shape))
+    if (!checkTileSize(startLoc(*sizeArg), shape))
       return SType::error();
     return SType::tile(Elem::I32, shape);
   }
@@ -1322,7 +1338,7 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
       return SType::error();
     for (auto [i, t] : llvm::enumerate(std::array<const SType *, 2>{&a, &c}))
       if (!t->isTile() || t->rank() != 2)
-        return error(pos[i]->getLoc(), "dot: operand " + Twine(i + 1) +
+        return error(startLoc(*pos[i]), "dot: operand " + Twine(i + 1) +
                                            " must be a 2-D tile, got " + t->str());
     if (a.shape[1] != c.shape[0])
       return error(loc, "dot: inner dimensions differ: " + Twine(a.shape[1]) + " vs " +
@@ -1338,10 +1354,10 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
     SType result = SType::tile(Elem::F32, {a.shape[0], c.shape[1]});
     if (pos.size() == 3) {
       if (!acc.isTile() || acc.elem != Elem::F32)
-        return error(pos[2]->getLoc(), "dot: the accumulator must be an f32 tile, got " +
+        return error(startLoc(*pos[2]), "dot: the accumulator must be an f32 tile, got " +
                                            acc.str());
       if (acc.shape != result.shape)
-        return error(pos[2]->getLoc(), "dot: accumulator shape " + shapeStr(acc.shape) +
+        return error(startLoc(*pos[2]), "dot: accumulator shape " + shapeStr(acc.shape) +
                                            " does not match the product shape " +
                                            shapeStr(result.shape));
     }
@@ -1354,12 +1370,12 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
     if (a.isError())
       return a;
     if (!a.isTile())
-      return error(pos[0]->getLoc(), "trans needs a tile, got " + a.str());
+      return error(startLoc(*pos[0]), "trans needs a tile, got " + a.str());
     llvm::SmallVector<int64_t, 4> perm;
     if (pos.size() == 2) {
       auto *list = llvm::dyn_cast<ListExpr>(pos[1]);
       if (!list)
-        return error(pos[1]->getLoc(), "trans: the order must be a list such as [1, 0]");
+        return error(startLoc(*pos[1]), "trans: the order must be a list such as [1, 0]");
       for (ExprPtr &el : list->elems) {
         auto v = checkConstInt(*el, "a dimension index");
         if (!v)
@@ -1376,7 +1392,7 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
         seen[p] = true;
       }
       if (!ok)
-        return error(pos[1]->getLoc(), "trans: the order must be a permutation of 0.." +
+        return error(startLoc(*pos[1]), "trans: the order must be a permutation of 0.." +
                                            Twine(a.rank() - 1));
     } else {
       for (int64_t i = a.rank() - 1; i >= 0; --i)
@@ -1397,16 +1413,16 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
     if (a.isError())
       return a;
     if (!a.isTile())
-      return error(pos[0]->getLoc(), fn + " needs a tile, got " + a.str());
+      return error(startLoc(*pos[0]), fn + " needs a tile, got " + a.str());
     if (a.elem == Elem::I1)
-      return error(pos[0]->getLoc(), fn + " cannot reduce bool values");
+      return error(startLoc(*pos[0]), fn + " cannot reduce bool values");
     int64_t axis = int64_t(a.rank()) - 1;
     if (pos.size() == 2) {
       auto v = checkConstInt(*pos[1], "the reduction axis");
       if (!v)
         return SType::error();
       if (*v < 0 || *v >= int64_t(a.rank()))
-        return error(pos[1]->getLoc(), fn + ": axis " + Twine(*v) +
+        return error(startLoc(*pos[1]), fn + ": axis " + Twine(*v) +
                                            " is out of range for a tile of rank " +
                                            Twine(a.rank()));
       axis = *v;
@@ -1422,16 +1438,16 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
     if (s.isError())
       return s;
     if (s.kind != SType::Kind::Slice)
-      return error(pos[0]->getLoc(), "load needs a block of a global tensor, such as "
+      return error(startLoc(*pos[0]), "load needs a block of a global tensor, such as "
                                      "q[b, h, m0 : BLOCK_M, :], got " + s.str());
     if (namedArg) {
       SType p = checkValue(*namedArg);
       if (p.isError())
         return p;
       if (!namedArg->cval || !p.isScalar())
-        return error(namedArg->getLoc(), "load: padding must be a compile-time constant");
+        return error(startLoc(*namedArg), "load: padding must be a compile-time constant");
       if (unifyElem(p, SType::scalar(s.elem)) != s.elem)
-        return error(namedArg->getLoc(), "load: padding of type " + p.str() +
+        return error(startLoc(*namedArg), "load: padding of type " + p.str() +
                                              " does not fit the element type " +
                                              elemName(s.elem));
     }
@@ -1444,16 +1460,16 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
     if (s.isError() || v.isError())
       return SType::error();
     if (s.kind != SType::Kind::Slice)
-      return error(pos[0]->getLoc(), fn + " needs a block of a global tensor, such as "
+      return error(startLoc(*pos[0]), fn + " needs a block of a global tensor, such as "
                                           "o[b, h, m0 : BLOCK_M, :], got " + s.str());
     if (b == Builtin::AtomicAdd && s.elem == Elem::I1)
       return error(loc, "atomic_add cannot add bool values");
     if (v.isTile() && v.shape != s.shape)
-      return error(pos[1]->getLoc(), fn + ": value shape " + shapeStr(v.shape) +
+      return error(startLoc(*pos[1]), fn + ": value shape " + shapeStr(v.shape) +
                                          " differs from the block shape " +
                                          shapeStr(s.shape));
     if (v.elem != s.elem && unifyElem(v, SType::scalar(s.elem)) != s.elem)
-      return error(pos[1]->getLoc(), fn + ": value element type " + elemName(v.elem) +
+      return error(startLoc(*pos[1]), fn + ": value element type " + elemName(v.elem) +
                                          " differs from the global tensor's " +
                                          elemName(s.elem) + "; use cast<" +
                                          elemName(s.elem) + ">(...)");

@@ -62,6 +62,13 @@ private:
   Value toIndex(Location l, Value v) {
     return arith::IndexCastOp::create(b, l, b.getIndexType(), v);
   }
+  /// An i32 expression as an index (constants directly, without a cast).
+  Value genIndexValue(Expr &e) {
+    Location l = loc(e.getLoc());
+    if (e.cval)
+      return indexConst(l, e.cval->i);
+    return toIndex(l, genAs(e, Elem::I32, SType::scalar(Elem::I32)));
+  }
   TypedAttr scalarAttr(Elem e, const ConstVal &c);
   Value constant(Location l, Elem e, const ConstVal &c,
                  llvm::ArrayRef<int64_t> shape, bool tile);
@@ -291,8 +298,7 @@ Value IRGen::genAccess(CallExpr &e, Builtin bi) {
     if (s.kind == Subscript::Kind::Full) {
       offsets.push_back(indexConst(l, 0));
     } else {
-      Value start = genAs(*s.start, Elem::I32, SType::scalar(Elem::I32));
-      offsets.push_back(toIndex(loc(s.loc), start));
+      offsets.push_back(genIndexValue(*s.start));
     }
     if (s.kind != Subscript::Kind::Index)
       dims.push_back(i);
@@ -525,15 +531,14 @@ void IRGen::genStmt(Stmt &s) {
 
 void IRGen::genFor(ForStmt &f) {
   Location l = loc(f.getLoc());
-  SType i32 = SType::scalar(Elem::I32);
-  Value lb = f.start ? genAs(*f.start, Elem::I32, i32) : i32Const(l, 0);
-  Value ub = genAs(*f.end, Elem::I32, i32);
-  Value step = f.step ? genAs(*f.step, Elem::I32, i32) : i32Const(l, 1);
+  Value lb = f.start ? genIndexValue(*f.start) : indexConst(l, 0);
+  Value ub = genIndexValue(*f.end);
+  Value step = f.step ? genIndexValue(*f.step) : indexConst(l, 1);
   llvm::SmallVector<Value, 4> inits;
   for (Symbol *s : f.carried)
     inits.push_back(env.lookup(s));
   auto forOp = scf::ForOp::create(
-      b, l, toIndex(l, lb), toIndex(l, ub), toIndex(l, step), inits,
+      b, l, lb, ub, step, inits,
       [&](OpBuilder &nested, Location bl, Value iv, ValueRange iterArgs) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPoint(nested.getInsertionBlock(), nested.getInsertionPoint());
@@ -566,7 +571,8 @@ void IRGen::genIf(IfStmt &s) {
     types.push_back(typeOf(sym->type));
     before.push_back(env.lookup(sym));
   }
-  auto ifOp = scf::IfOp::create(b, l, types, cond, /*withElseRegion=*/true);
+  bool withElse = s.elseStmt || !types.empty();
+  auto ifOp = scf::IfOp::create(b, l, types, cond, withElse);
   auto fill = [&](Block *block, auto &&body) {
     if (!block->empty() && block->back().hasTrait<OpTrait::IsTerminator>())
       block->back().erase();
@@ -581,10 +587,11 @@ void IRGen::genIf(IfStmt &s) {
     scf::YieldOp::create(b, l, yields);
   };
   fill(&ifOp.getThenRegion().front(), [&] { genBlock(*s.thenBlock); });
-  fill(&ifOp.getElseRegion().front(), [&] {
-    if (s.elseStmt)
-      genStmt(*s.elseStmt);
-  });
+  if (withElse)
+    fill(&ifOp.getElseRegion().front(), [&] {
+      if (s.elseStmt)
+        genStmt(*s.elseStmt);
+    });
   for (auto [sym, v] : llvm::zip(s.carried, ifOp.getResults()))
     env[sym] = v;
 }
@@ -657,7 +664,7 @@ void IRGen::run() {
   b.setInsertionPointToEnd(entry);
   llvm::SmallVector<Value, 3> grid;
   for (ExprPtr &e : decl.grid)
-    grid.push_back(toIndex(loc(e->getLoc()), genAs(*e, Elem::I32, SType::scalar(Elem::I32))));
+    grid.push_back(genIndexValue(*e));
   while (grid.size() < 3)
     grid.push_back(indexConst(loc(decl.gridLoc), 1));
   tile::YieldOp::create(b, loc(decl.gridLoc), grid);

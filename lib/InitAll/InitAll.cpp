@@ -3,6 +3,7 @@
 #include "fa/InitAll.h"
 
 #include "fa/Dialect/Tile/IR/TileDialect.h"
+#include "fa/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 
@@ -10,4 +11,4 @@ void fa::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<fa::tile::TileDialect>();
 }
 
-void fa::registerAllPasses() {}
+void fa::registerAllPasses() { fa::registerTransformsPasses(); }

@@ -2,6 +2,7 @@
 
 #include "fa/InitAll.h"
 
+#include "fa/Conversion/TileToHost/Passes.h"
 #include "fa/Dialect/Tile/IR/TileDialect.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -10,4 +11,7 @@ void fa::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<fa::tile::TileDialect>();
 }
 
-void fa::registerAllPasses() {}
+void fa::registerAllPasses() {
+  fa::registerTileToHostPasses();
+  fa::registerTileToHostPipeline();
+}

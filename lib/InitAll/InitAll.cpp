@@ -4,6 +4,7 @@
 
 #include "fa/Conversion/TileToHost/Passes.h"
 #include "fa/Dialect/Tile/IR/TileDialect.h"
+#include "fa/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 
@@ -12,6 +13,7 @@ void fa::registerAllDialects(mlir::DialectRegistry &registry) {
 }
 
 void fa::registerAllPasses() {
+  fa::registerTransformsPasses();
   fa::registerTileToHostPasses();
   fa::registerTileToHostPipeline();
 }

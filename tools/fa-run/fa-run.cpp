@@ -337,16 +337,10 @@ loadKernel(mlir::MLIRContext &ctx, const Defines &defines) {
   sourceMgr.AddNewSourceBuffer(std::move(*file), SMLoc());
   StringRef ext = sys::path::extension(inputFile);
   if (ext == ".tile") {
-#ifdef FA_HAVE_FRONTEND
     fa::FrontendOptions options;
     options.defines = defines.values;
     options.kernelName = kernelName;
     return fa::compileTileSource(sourceMgr, ctx, options);
-#else
-    fail("'" + inputFile +
-         "': this build has no .tile front end; pass tile IR (.mlir)");
-    return nullptr;
-#endif
   }
   if (ext != ".mlir") {
     fail("'" + inputFile + "': expected a .tile or .mlir file");

@@ -3,10 +3,11 @@
 //   fa-run kernels/flash_fwd.tile --target host --batch 1 --heads 4 \
 //       --seqlen 1000 --headdim 128 [--kv-heads 2] [--seqlen-k 333] \
 //       [--causal] [--dtype bf16|fp16|f32] [--seed 0] \
-//       [--block-m 64] [--block-n 64] --check
+//       [--block-m 64] [--block-n 64] [--tile-opt=false] --check
 //
 // Compiles the kernel (a `.tile` source through the front end, or `tile` IR
-// in a `.mlir` file), fills q, k and v with random numbers, runs the kernel
+// in a `.mlir` file), runs the tile optimizations (as every target does),
+// lowers it to host code, fills q, k and v with random numbers, runs the kernel
 // and, with --check, compares o and lse with attention computed in fp64. The
 // error of a plain attention computed in the input precision is printed next
 // to it; the kernel passes when its error is at most twice the plain one
@@ -18,10 +19,12 @@
 #include "fa/Dialect/Tile/IR/TileDialect.h"
 #include "fa/Frontend/Frontend.h"
 #include "fa/Runtime/HostRunner.h"
+#include "fa/Transforms/Passes.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
@@ -71,6 +74,10 @@ cl::opt<int64_t> blockN("block-n", cl::desc("BLOCK_N (default: the kernel's)"),
 cl::opt<bool> doCheck("check", cl::desc("Compare with an fp64 reference"));
 cl::opt<std::string> kernelName("kernel", cl::desc("Kernel to run"),
                                 cl::init("flash_fwd"));
+cl::opt<bool> tileOpt("tile-opt",
+                      cl::desc("Run the tile optimizations (exp2 folding, "
+                               "causal loop splitting) before lowering"),
+                      cl::init(true));
 
 int fail(const Twine &msg) {
   errs() << "fa-run: error: " << msg << "\n";
@@ -454,6 +461,12 @@ int main(int argc, char **argv) {
   mlir::OwningOpRef<mlir::ModuleOp> module = loadKernel(ctx, defines);
   if (!module)
     return 1;
+  if (tileOpt) {
+    mlir::PassManager pm(&ctx);
+    fa::buildTileOptimizationPipeline(pm);
+    if (failed(pm.run(*module)))
+      return fail("the tile optimizations failed on '" + inputFile + "'");
+  }
   auto kernel = fa::HostKernel::compile(*module, kernelName);
   if (!kernel)
     return fail(toString(kernel.takeError()));

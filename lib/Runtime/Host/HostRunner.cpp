@@ -11,6 +11,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -143,15 +144,28 @@ HostKernel::compile(ModuleOp module, llvm::StringRef kernelName,
   }
 
   initNativeTarget();
+  // A target machine for this CPU: the LLVM optimizer needs it to know the
+  // vector width (without one the loop vectorizer does nothing), and code
+  // generation uses the CPU's features (F16C for f16 conversions, AVX).
+  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!tmBuilder)
+    return makeError("cannot target this CPU: " +
+                     llvm::toString(tmBuilder.takeError()));
+  llvm::CodeGenOptLevel cgLevel = optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
+                                  : optLevel == 0 ? llvm::CodeGenOptLevel::None
+                                                  : llvm::CodeGenOptLevel::Default;
+  tmBuilder->setCodeGenOptLevel(cgLevel);
+  auto tm = tmBuilder->createTargetMachine();
+  if (!tm)
+    return makeError("cannot target this CPU: " +
+                     llvm::toString(tm.takeError()));
   // The options hold a function_ref: keep the transformer alive.
   std::function<llvm::Error(llvm::Module *)> transformer =
-      makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, nullptr);
+      makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, tm->get());
   ExecutionEngineOptions options;
   options.transformer = transformer;
-  options.jitCodeGenOptLevel = optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
-                               : optLevel == 0 ? llvm::CodeGenOptLevel::None
-                                               : llvm::CodeGenOptLevel::Default;
-  auto engine = ExecutionEngine::create(*copy, options);
+  options.jitCodeGenOptLevel = cgLevel;
+  auto engine = ExecutionEngine::create(*copy, options, std::move(*tm));
   if (!engine)
     return makeError("JIT compilation of kernel '" + result->name +
                      "' failed: " + llvm::toString(engine.takeError()));

@@ -2,6 +2,7 @@
 
 #include "fa/InitAll.h"
 
+#include "fa/Conversion/TileToHost/Passes.h"
 #include "fa/Dialect/Tile/IR/TileDialect.h"
 #include "fa/Transforms/Passes.h"
 
@@ -11,4 +12,8 @@ void fa::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<fa::tile::TileDialect>();
 }
 
-void fa::registerAllPasses() { fa::registerTransformsPasses(); }
+void fa::registerAllPasses() {
+  fa::registerTransformsPasses();
+  fa::registerTileToHostPasses();
+  fa::registerTileToHostPipeline();
+}

@@ -2,7 +2,9 @@
 
 #include "fa/InitAll.h"
 
+#include "fa/Conversion/TileToHost/Passes.h"
 #include "fa/Dialect/Tile/IR/TileDialect.h"
+#include "fa/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 
@@ -10,4 +12,8 @@ void fa::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<fa::tile::TileDialect>();
 }
 
-void fa::registerAllPasses() {}
+void fa::registerAllPasses() {
+  fa::registerTransformsPasses();
+  fa::registerTileToHostPasses();
+  fa::registerTileToHostPipeline();
+}

@@ -58,7 +58,7 @@ cl::opt<int64_t> kvHeads("kv-heads",
 cl::opt<int64_t> seqlen("seqlen", cl::desc("Query sequence length N"),
                         cl::Required);
 cl::opt<int64_t> seqlenK("seqlen-k",
-                         cl::desc("Key sequence length NK (default N)"),
+                         cl::desc("Key sequence length NK (default N; may be 0)"),
                          cl::init(0));
 cl::opt<int64_t> headDim("headdim", cl::desc("Head dimension D"),
                          cl::Required);
@@ -420,11 +420,12 @@ int main(int argc, char **argv) {
   if (batch < 1 || heads < 1 || seqlen < 1 || headDim < 1)
     return fail("--batch, --heads, --seqlen and --headdim must be >= 1");
   int64_t hkv = kvHeads == 0 ? heads : kvHeads;
-  int64_t nk = seqlenK == 0 ? seqlen : seqlenK;
+  int64_t nk = seqlenK.getNumOccurrences() ? seqlenK : seqlen;
   if (kvHeads.getNumOccurrences() && kvHeads < 1)
     return fail("--kv-heads must be >= 1");
-  if (seqlenK.getNumOccurrences() && seqlenK < 1)
-    return fail("--seqlen-k must be >= 1");
+  // NK = 0 is allowed: every query then sees no key (o = 0, lse = -inf).
+  if (seqlenK.getNumOccurrences() && seqlenK < 0)
+    return fail("--seqlen-k must be >= 0");
   if (heads % hkv != 0)
     return fail("--heads " + Twine(heads) + " is not a multiple of --kv-heads " +
                 Twine(hkv));

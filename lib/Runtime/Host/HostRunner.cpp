@@ -196,11 +196,14 @@ llvm::Error HostKernel::check(llvm::ArrayRef<HostArg> values) const {
       return makeError("argument '" + info.name + "' must have rank " +
                        llvm::Twine(info.rank) + ", got " +
                        llvm::Twine(value.sizes.size()));
-    if (!value.data)
-      return makeError("argument '" + info.name + "' has no data");
-    for (unsigned d = 0; d < info.rank; ++d)
+    bool empty = false;
+    for (unsigned d = 0; d < info.rank; ++d) {
       if (value.sizes[d] < 0)
         return makeError("argument '" + info.name + "' has a negative size");
+      empty |= value.sizes[d] == 0;
+    }
+    if (!value.data && !empty)
+      return makeError("argument '" + info.name + "' has no data");
     if (info.rank > 0 && value.strides.back() != 1)
       return makeError("argument '" + info.name +
                        "' must have unit innermost stride");

@@ -74,6 +74,10 @@ cl::opt<int64_t> blockN("block-n", cl::desc("BLOCK_N (default: the kernel's)"),
 cl::opt<bool> doCheck("check", cl::desc("Compare with an fp64 reference"));
 cl::opt<std::string> kernelName("kernel", cl::desc("Kernel to run"),
                                 cl::init("flash_fwd"));
+cl::opt<unsigned> jitOpt("jit-opt",
+                        cl::desc("LLVM optimization level of the host JIT "
+                                 "(0 to 3)"),
+                        cl::init(3));
 cl::opt<bool> tileOpt("tile-opt",
                       cl::desc("Run the tile optimizations (exp2 folding, "
                                "causal loop splitting) before lowering"),
@@ -429,6 +433,8 @@ int main(int argc, char **argv) {
   if (heads % hkv != 0)
     return fail("--heads " + Twine(heads) + " is not a multiple of --kv-heads " +
                 Twine(hkv));
+  if (jitOpt > 3)
+    return fail("--jit-opt must be 0, 1, 2 or 3");
   if ((blockM.getNumOccurrences() && blockM < 1) ||
       (blockN.getNumOccurrences() && blockN < 1))
     return fail("--block-m and --block-n must be >= 1");
@@ -468,7 +474,7 @@ int main(int argc, char **argv) {
     if (failed(pm.run(*module)))
       return fail("the tile optimizations failed on '" + inputFile + "'");
   }
-  auto kernel = fa::HostKernel::compile(*module, kernelName);
+  auto kernel = fa::HostKernel::compile(*module, kernelName, jitOpt);
   if (!kernel)
     return fail(toString(kernel.takeError()));
   auto t1 = std::chrono::steady_clock::now();

@@ -45,7 +45,8 @@ using namespace llvm;
 
 namespace {
 
-cl::opt<std::string> inputFile(cl::Positional, cl::desc("<kernel.tile|kernel.mlir>"),
+cl::opt<std::string> inputFile(cl::Positional,
+                               cl::desc("<kernel.tile|kernel.mlir>"),
                                cl::Required);
 cl::opt<std::string> target("target", cl::desc("Where to run: host"),
                             cl::Required);
@@ -57,11 +58,11 @@ cl::opt<int64_t> kvHeads("kv-heads",
                          cl::init(0));
 cl::opt<int64_t> seqlen("seqlen", cl::desc("Query sequence length N"),
                         cl::Required);
-cl::opt<int64_t> seqlenK("seqlen-k",
-                         cl::desc("Key sequence length NK (default N; may be 0)"),
-                         cl::init(0));
-cl::opt<int64_t> headDim("headdim", cl::desc("Head dimension D"),
-                         cl::Required);
+cl::opt<int64_t>
+    seqlenK("seqlen-k",
+            cl::desc("Key sequence length NK (default N; may be 0)"),
+            cl::init(0));
+cl::opt<int64_t> headDim("headdim", cl::desc("Head dimension D"), cl::Required);
 cl::opt<bool> causal("causal",
                      cl::desc("Causal: query i sees keys j <= i (top-left)"));
 cl::opt<std::string> dtypeName("dtype", cl::desc("bf16, fp16 or f32"),
@@ -75,9 +76,9 @@ cl::opt<bool> doCheck("check", cl::desc("Compare with an fp64 reference"));
 cl::opt<std::string> kernelName("kernel", cl::desc("Kernel to run"),
                                 cl::init("flash_fwd"));
 cl::opt<unsigned> jitOpt("jit-opt",
-                        cl::desc("LLVM optimization level of the host JIT "
-                                 "(0 to 3)"),
-                        cl::init(3));
+                         cl::desc("LLVM optimization level of the host JIT "
+                                  "(0 to 3)"),
+                         cl::init(3));
 cl::opt<bool> tileOpt("tile-opt",
                       cl::desc("Run the tile optimizations (exp2 folding, "
                                "causal loop splitting) before lowering"),
@@ -108,7 +109,7 @@ uint32_t floatToBits(float f) {
 uint16_t floatToBF16(float f) {
   uint32_t x = floatToBits(f);
   if ((x & 0x7fffffff) > 0x7f800000)
-    return (x >> 16) | 0x40; // quiet NaN
+    return (x >> 16) | 0x40;     // quiet NaN
   x += 0x7fff + ((x >> 16) & 1); // round to nearest even
   return x >> 16;
 }
@@ -266,8 +267,8 @@ void referenceFP64(const Problem &p, const Tensor &q, const Tensor &k,
 /// Plain attention in the input precision: sums in f32, and the scores, the
 /// probabilities and the output rounded to the input type, as a kernel with
 /// no extra precision would. Its error against fp64 calibrates the check.
-void referencePlain(const Problem &p, DType t, const Tensor &q,
-                    const Tensor &k, const Tensor &v, std::vector<double> &o,
+void referencePlain(const Problem &p, DType t, const Tensor &q, const Tensor &k,
+                    const Tensor &v, std::vector<double> &o,
                     std::vector<double> &lse) {
   o.assign(p.B * p.H * p.N * p.D, 0.0);
   lse.assign(p.B * p.H * p.N, -std::numeric_limits<double>::infinity());
@@ -337,8 +338,8 @@ struct Defines {
   llvm::StringMap<std::string> values;
 };
 
-mlir::OwningOpRef<mlir::ModuleOp>
-loadKernel(mlir::MLIRContext &ctx, const Defines &defines) {
+mlir::OwningOpRef<mlir::ModuleOp> loadKernel(mlir::MLIRContext &ctx,
+                                             const Defines &defines) {
   auto file = MemoryBuffer::getFileOrSTDIN(inputFile);
   if (!file) {
     fail("cannot read '" + inputFile + "': " + file.getError().message());
@@ -431,8 +432,8 @@ int main(int argc, char **argv) {
   if (seqlenK.getNumOccurrences() && seqlenK < 0)
     return fail("--seqlen-k must be >= 0");
   if (heads % hkv != 0)
-    return fail("--heads " + Twine(heads) + " is not a multiple of --kv-heads " +
-                Twine(hkv));
+    return fail("--heads " + Twine(heads) +
+                " is not a multiple of --kv-heads " + Twine(hkv));
   if (jitOpt > 3)
     return fail("--jit-opt must be 0, 1, 2 or 3");
   if ((blockM.getNumOccurrences() && blockM < 1) ||
@@ -444,8 +445,8 @@ int main(int argc, char **argv) {
     return fail("the problem is too large for the host (2^31 elements per "
                 "tensor at most)");
 
-  Problem p{batch, heads, hkv, seqlen, nk, headDim, causal,
-            1.0 / std::sqrt(double(headDim))};
+  Problem p{batch, heads,   hkv,    seqlen,
+            nk,    headDim, causal, 1.0 / std::sqrt(double(headDim))};
   const char *typeName = *dtype == DType::BF16  ? "bf16"
                          : *dtype == DType::F16 ? "f16"
                                                 : "f32";
@@ -490,9 +491,10 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < t->size(); ++i)
       t->set(i, normal(rng));
 
-  mlir::Type elemTy = *dtype == DType::BF16 ? mlir::Type(mlir::BFloat16Type::get(&ctx))
-                      : *dtype == DType::F16 ? mlir::Type(mlir::Float16Type::get(&ctx))
-                                             : mlir::Type(mlir::Float32Type::get(&ctx));
+  mlir::Type elemTy =
+      *dtype == DType::BF16  ? mlir::Type(mlir::BFloat16Type::get(&ctx))
+      : *dtype == DType::F16 ? mlir::Type(mlir::Float16Type::get(&ctx))
+                             : mlir::Type(mlir::Float32Type::get(&ctx));
   std::vector<fa::HostArg> args;
   for (const fa::HostArgInfo &info : (*kernel)->getArgs()) {
     auto expectBuffer = [&](mlir::Type elem, unsigned rank) -> bool {
@@ -503,8 +505,9 @@ int main(int argc, char **argv) {
       if (!info.isBuffer || info.rank != rank || info.elementType != elem) {
         fail("kernel argument '" + info.name + "' must be a rank-" +
              Twine(rank) + " global tensor of " + want + ", got " +
-             (info.isBuffer ? "a rank-" + Twine(info.rank) + " tensor of " + have
-                            : "a scalar " + have));
+             (info.isBuffer
+                  ? "a rank-" + Twine(info.rank) + " tensor of " + have
+                  : "a scalar " + have));
         return false;
       }
       return true;
@@ -547,8 +550,8 @@ int main(int argc, char **argv) {
   };
   outs() << "fa-run: " << kernelName << " on host: B=" << p.B << " H=" << p.H
          << " HKV=" << p.HKV << " N=" << p.N << " NK=" << p.NK << " D=" << p.D
-         << " causal=" << (p.causal ? "true" : "false") << " dtype="
-         << dtypeName << " seed=" << seed << "\n";
+         << " causal=" << (p.causal ? "true" : "false")
+         << " dtype=" << dtypeName << " seed=" << seed << "\n";
   outs() << format("time: compile %.3f s, run %.3f s\n", secs(t0, t1),
                    secs(t2, t3));
   if (!doCheck) {

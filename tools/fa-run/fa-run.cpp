@@ -464,7 +464,6 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   fa::registerTileToHostDialects(registry);
   mlir::MLIRContext ctx(registry);
-  ctx.loadAllAvailableDialects();
   auto t0 = std::chrono::steady_clock::now();
   mlir::OwningOpRef<mlir::ModuleOp> module = loadKernel(ctx, defines);
   if (!module)

@@ -28,6 +28,7 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -40,6 +41,8 @@
 #include <limits>
 #include <random>
 #include <vector>
+
+#include <unistd.h>
 
 using namespace llvm;
 
@@ -439,11 +442,23 @@ int main(int argc, char **argv) {
   if ((blockM.getNumOccurrences() && blockM < 1) ||
       (blockN.getNumOccurrences() && blockN < 1))
     return fail("--block-m and --block-n must be >= 1");
-  const int64_t limit = int64_t(1) << 31;
-  if (batch * heads * seqlen * headDim >= limit ||
-      batch * hkv * nk * headDim >= limit)
+  // Sizes the host can hold: counted in double so that huge arguments
+  // cannot overflow. Each q/o element is stored once in the kernel's type and
+  // about three times as a double (inputs, references); k/v elements also
+  // get an f32 copy for the plain reference.
+  double qElems = double(batch) * heads * seqlen * headDim;
+  double kvElems = double(batch) * hkv * nk * headDim;
+  if (qElems >= double(int64_t(1) << 31) || kvElems >= double(int64_t(1) << 31))
     return fail("the problem is too large for the host (2^31 elements per "
                 "tensor at most)");
+  double needBytes = qElems * 2 * (4 + 3 * 8) + kvElems * 2 * (4 + 8 + 4);
+  double haveBytes =
+      double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+  if (haveBytes > 0 && needBytes > haveBytes / 2)
+    return fail(formatv("the problem needs about {0:F1} GiB of memory, more "
+                        "than half of this machine's {1:F1} GiB",
+                        needBytes / (1 << 30), haveBytes / (1 << 30))
+                    .str());
 
   Problem p{batch, heads,   hkv,    seqlen,
             nk,    headDim, causal, 1.0 / std::sqrt(double(headDim))};

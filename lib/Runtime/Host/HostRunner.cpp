@@ -151,9 +151,10 @@ HostKernel::compile(ModuleOp module, llvm::StringRef kernelName,
   if (!tmBuilder)
     return makeError("cannot target this CPU: " +
                      llvm::toString(tmBuilder.takeError()));
-  llvm::CodeGenOptLevel cgLevel = optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
-                                  : optLevel == 0 ? llvm::CodeGenOptLevel::None
-                                                  : llvm::CodeGenOptLevel::Default;
+  llvm::CodeGenOptLevel cgLevel =
+      optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
+      : optLevel == 0 ? llvm::CodeGenOptLevel::None
+                      : llvm::CodeGenOptLevel::Default;
   tmBuilder->setCodeGenOptLevel(cgLevel);
   auto tm = tmBuilder->createTargetMachine();
   if (!tm)
@@ -181,9 +182,8 @@ HostKernel::compile(ModuleOp module, llvm::StringRef kernelName,
 
 llvm::Error HostKernel::check(llvm::ArrayRef<HostArg> values) const {
   if (values.size() != args.size())
-    return makeError("kernel '" + name + "' takes " +
-                     llvm::Twine(args.size()) + " arguments, got " +
-                     llvm::Twine(values.size()));
+    return makeError("kernel '" + name + "' takes " + llvm::Twine(args.size()) +
+                     " arguments, got " + llvm::Twine(values.size()));
   // Symbolic size -> (size, argument that bound it).
   llvm::StringMap<std::pair<int64_t, std::string>> bound;
   for (auto [info, value] : llvm::zip(args, values)) {
@@ -196,11 +196,14 @@ llvm::Error HostKernel::check(llvm::ArrayRef<HostArg> values) const {
       return makeError("argument '" + info.name + "' must have rank " +
                        llvm::Twine(info.rank) + ", got " +
                        llvm::Twine(value.sizes.size()));
-    if (!value.data)
-      return makeError("argument '" + info.name + "' has no data");
-    for (unsigned d = 0; d < info.rank; ++d)
+    bool empty = false;
+    for (unsigned d = 0; d < info.rank; ++d) {
       if (value.sizes[d] < 0)
         return makeError("argument '" + info.name + "' has a negative size");
+      empty |= value.sizes[d] == 0;
+    }
+    if (!value.data && !empty)
+      return makeError("argument '" + info.name + "' has no data");
     if (info.rank > 0 && value.strides.back() != 1)
       return makeError("argument '" + info.name +
                        "' must have unit innermost stride");
@@ -215,11 +218,10 @@ llvm::Error HostKernel::check(llvm::ArrayRef<HostArg> values) const {
       int64_t size = value.sizes[d];
       if (dim.symbol.empty()) {
         if (size != dim.size)
-          return makeError("argument '" + info.name + "' dimension " +
-                           llvm::Twine(d) + " must be " +
-                           llvm::Twine(dim.size) +
-                           " (fixed at compile time), got " +
-                           llvm::Twine(size));
+          return makeError(
+              "argument '" + info.name + "' dimension " + llvm::Twine(d) +
+              " must be " + llvm::Twine(dim.size) +
+              " (fixed at compile time), got " + llvm::Twine(size));
         continue;
       }
       auto [it, inserted] =
@@ -300,6 +302,5 @@ llvm::Error HostKernel::run(llvm::ArrayRef<HostArg> values) {
       packed.push_back(&scalars[i]);
     }
   }
-  return engine->invokePacked("_mlir_ciface_" + getHostEntryName(name),
-                              packed);
+  return engine->invokePacked("_mlir_ciface_" + getHostEntryName(name), packed);
 }

@@ -36,7 +36,6 @@ llvm::StringRef fa::frontend::elemName(Elem e) {
 Elem fa::frontend::parseElemName(llvm::StringRef name) {
   return llvm::StringSwitch<Elem>(name)
       .Case("bool", Elem::I1)
-      .Case("i1", Elem::I1)
       .Case("i32", Elem::I32)
       .Case("f16", Elem::F16)
       .Case("bf16", Elem::BF16)

@@ -127,7 +127,9 @@ bool Parser::parseParam(ParamDecl &p) {
   p.defaultLoc = tok.loc;
   bool neg = consumeIf(Tok::Minus);
   if (is(Tok::IntLit)) {
-    if (tok.overflow || tok.intValue > uint64_t(std::numeric_limits<int32_t>::max()) + (neg ? 1 : 0))
+    if (tok.overflow ||
+        tok.intValue >
+            uint64_t(std::numeric_limits<int32_t>::max()) + (neg ? 1 : 0))
       return errorHere("default value '" + tok.text + "' does not fit in i32");
     int64_t v = int64_t(tok.intValue);
     p.defaultValue = ConstVal::ofInt(neg ? -v : v);
@@ -148,7 +150,8 @@ bool Parser::parseParam(ParamDecl &p) {
     return true;
   }
   return errorHere("expected an integer, 'true', 'false' or a type as the "
-                   "default of '" + p.name + "'");
+                   "default of '" +
+                   p.name + "'");
 }
 
 bool Parser::parseArg(ArgDecl &a) {
@@ -172,7 +175,8 @@ bool Parser::parseArg(ArgDecl &a) {
     if (is(Tok::Ident)) {
       d.name = tok.text.str();
     } else if (is(Tok::IntLit)) {
-      if (tok.overflow || tok.intValue > uint64_t(std::numeric_limits<int32_t>::max()))
+      if (tok.overflow ||
+          tok.intValue > uint64_t(std::numeric_limits<int32_t>::max()))
         return errorHere("dimension '" + tok.text + "' does not fit in i32");
       d.value = int64_t(tok.intValue);
     } else {
@@ -237,8 +241,9 @@ std::unique_ptr<KernelDecl> Parser::parseKernel() {
       return nullptr;
   }
   if (!is(Tok::LBrace)) {
-    errorHere(k->hasGrid ? "expected '{' to start the kernel body"
-                         : "expected 'grid(...)' or '{' after the kernel arguments");
+    errorHere(k->hasGrid
+                  ? "expected '{' to start the kernel body"
+                  : "expected 'grid(...)' or '{' after the kernel arguments");
     return nullptr;
   }
   k->body = parseBlock();
@@ -294,19 +299,21 @@ StmtPtr Parser::parseStmt() {
     bool isVar = is(Tok::KwVar);
     consume();
     if (!is(Tok::Ident)) {
-      errorHere(llvm::Twine("expected a name after '") + (isVar ? "var" : "let") +
-                "', found '" + tok.text + "'");
+      errorHere(llvm::Twine("expected a name after '") +
+                (isVar ? "var" : "let") + "', found '" + tok.text + "'");
       return nullptr;
     }
     std::string name = tok.text.str();
     SMLoc nameLoc = tok.loc;
     consume();
-    if (!expect(Tok::Assign, "after the name (every variable needs an initial value)"))
+    if (!expect(Tok::Assign,
+                "after the name (every variable needs an initial value)"))
       return nullptr;
     ExprPtr init = parseExpr();
     if (!init || !expect(Tok::Semi, "after the declaration"))
       return nullptr;
-    return std::make_unique<DeclStmt>(loc, isVar, name, nameLoc, std::move(init));
+    return std::make_unique<DeclStmt>(loc, isVar, name, nameLoc,
+                                      std::move(init));
   }
   case Tok::KwFor:
     return parseFor();
@@ -500,7 +507,8 @@ ExprPtr Parser::finish(ExprPtr e) {
   if (e->height > kMaxHeight) {
     kernelHasError = true;
     diag.error(e->getLoc(), "expression is too large (more than " +
-                                llvm::Twine(kMaxHeight) + " levels of operators)");
+                                llvm::Twine(kMaxHeight) +
+                                " levels of operators)");
     fatal = true;
     return nullptr;
   }
@@ -529,8 +537,8 @@ ExprPtr Parser::parseTernary() {
   ExprPtr b = parseExpr();
   if (!b)
     return nullptr;
-  return finish(std::make_unique<TernaryExpr>(loc, std::move(cond), std::move(a),
-                                              std::move(b)));
+  return finish(std::make_unique<TernaryExpr>(loc, std::move(cond),
+                                              std::move(a), std::move(b)));
 }
 
 static int precedence(Tok k, BinaryOp &op) {
@@ -599,7 +607,8 @@ ExprPtr Parser::parseBinary(int minPrec) {
     ExprPtr rhs = parseBinary(prec + 1);
     if (!rhs)
       return nullptr;
-    lhs = finish(std::make_unique<BinaryExpr>(loc, op, std::move(lhs), std::move(rhs)));
+    lhs = finish(
+        std::make_unique<BinaryExpr>(loc, op, std::move(lhs), std::move(rhs)));
     if (!lhs)
       return nullptr;
   }
@@ -724,7 +733,8 @@ ExprPtr Parser::parsePrimary() {
   }
   case Tok::KwInf: {
     consume();
-    return std::make_unique<FloatExpr>(loc, std::numeric_limits<double>::infinity());
+    return std::make_unique<FloatExpr>(loc,
+                                       std::numeric_limits<double>::infinity());
   }
   case Tok::LParen: {
     consume();

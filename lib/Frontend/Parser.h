@@ -18,7 +18,8 @@ public:
   /// Expression trees taller than this are rejected (`1 + 1 + ... + 1`).
   static constexpr unsigned kMaxHeight = 256;
 
-  Parser(llvm::StringRef buffer, DiagEngine &diag) : lex(buffer, diag), diag(diag) {
+  Parser(llvm::StringRef buffer, DiagEngine &diag)
+      : lex(buffer, diag), diag(diag) {
     tok = lex.next();
   }
 
@@ -26,7 +27,10 @@ public:
 
 private:
   // Token handling.
-  void consume() { prevEnd = tok.loc.getPointer() + tok.text.size(); tok = lex.next(); }
+  void consume() {
+    prevEnd = tok.loc.getPointer() + tok.text.size();
+    tok = lex.next();
+  }
   bool is(Tok k) const { return tok.kind == k; }
   bool consumeIf(Tok k) {
     if (!is(k))

@@ -38,9 +38,10 @@ cl::opt<Emit> emit("emit", cl::desc("What to produce"), cl::init(Emit::Tile),
                               clEnumValN(Emit::Tile, "tile",
                                          "`tile` dialect IR (verified)")),
                    cl::cat(category));
-cl::list<std::string> defines("D", cl::Prefix,
-                              cl::desc("Set a compile-time parameter, -D NAME=VALUE"),
-                              cl::value_desc("NAME=VALUE"), cl::cat(category));
+cl::list<std::string>
+    defines("D", cl::Prefix,
+            cl::desc("Set a compile-time parameter, -D NAME=VALUE"),
+            cl::value_desc("NAME=VALUE"), cl::cat(category));
 cl::opt<std::string> kernelName("kernel", cl::desc("Compile only this kernel"),
                                 cl::value_desc("name"), cl::cat(category));
 } // namespace
@@ -62,7 +63,8 @@ int main(int argc, char **argv) {
       errs() << "fa-compile: error: -D expects NAME=VALUE, got '" << d << "'\n";
       return 1;
     }
-    auto [it, inserted] = options.defines.try_emplace(name.trim(), value.trim().str());
+    auto [it, inserted] =
+        options.defines.try_emplace(name.trim(), value.trim().str());
     if (!inserted && it->second != value.trim()) {
       errs() << "fa-compile: error: -D " << name.trim()
              << " is given twice with different values\n";
@@ -72,8 +74,8 @@ int main(int argc, char **argv) {
 
   auto fileOrErr = MemoryBuffer::getFileOrSTDIN(inputFile, /*IsText=*/true);
   if (std::error_code ec = fileOrErr.getError()) {
-    errs() << "fa-compile: error: cannot open '" << inputFile << "': " << ec.message()
-           << "\n";
+    errs() << "fa-compile: error: cannot open '" << inputFile
+           << "': " << ec.message() << "\n";
     return 1;
   }
   SourceMgr srcMgr;
@@ -82,8 +84,8 @@ int main(int argc, char **argv) {
   std::error_code ec;
   auto out = std::make_unique<ToolOutputFile>(outputFile, ec, sys::fs::OF_None);
   if (ec) {
-    errs() << "fa-compile: error: cannot write '" << outputFile << "': " << ec.message()
-           << "\n";
+    errs() << "fa-compile: error: cannot write '" << outputFile
+           << "': " << ec.message() << "\n";
     return 1;
   }
 

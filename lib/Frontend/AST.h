@@ -37,6 +37,10 @@ public:
   Kind getKind() const { return kind; }
   llvm::SMLoc getLoc() const { return loc; }
 
+  /// Height of the tree under this node (1 for a leaf); bounded by the
+  /// parser so that recursive walks cannot overflow the stack.
+  unsigned height = 1;
+
   // Filled in by Sema.
   SType type;
   std::optional<ConstVal> cval;

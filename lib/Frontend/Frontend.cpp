@@ -38,7 +38,8 @@ std::unique_ptr<Module> parseFile(llvm::SourceMgr &srcMgr, DiagEngine &diag,
     }
   }
   if (module->kernels.empty() && diag.getNumErrors() == 0)
-    diag.errorNoLoc("no kernel is defined in this file");
+    diag.error(llvm::SMLoc::getFromPointer(buf->getBufferEnd()),
+               "no kernel is defined in this file");
   if (!options.kernelName.empty() && !seen.count(options.kernelName) &&
       diag.getNumErrors() == 0) {
     std::string names;

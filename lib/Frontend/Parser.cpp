@@ -455,6 +455,58 @@ StmtPtr Parser::parseIf() {
 // Expressions
 //===----------------------------------------------------------------------===//
 
+ExprPtr Parser::finish(ExprPtr e) {
+  unsigned h = 0;
+  auto see = [&](const Expr *c) {
+    if (c)
+      h = std::max(h, c->height);
+  };
+  switch (e->getKind()) {
+  case Expr::Kind::Unary:
+    see(llvm::cast<UnaryExpr>(*e).operand.get());
+    break;
+  case Expr::Kind::Binary:
+    see(llvm::cast<BinaryExpr>(*e).lhs.get());
+    see(llvm::cast<BinaryExpr>(*e).rhs.get());
+    break;
+  case Expr::Kind::Ternary: {
+    auto &t = llvm::cast<TernaryExpr>(*e);
+    see(t.cond.get());
+    see(t.thenExpr.get());
+    see(t.elseExpr.get());
+    break;
+  }
+  case Expr::Kind::Call:
+    for (CallArg &a : llvm::cast<CallExpr>(*e).args)
+      see(a.value.get());
+    break;
+  case Expr::Kind::Index: {
+    auto &x = llvm::cast<IndexExpr>(*e);
+    see(x.base.get());
+    for (Subscript &s : x.subs) {
+      see(s.start.get());
+      see(s.size.get());
+    }
+    break;
+  }
+  case Expr::Kind::List:
+    for (ExprPtr &c : llvm::cast<ListExpr>(*e).elems)
+      see(c.get());
+    break;
+  default:
+    break;
+  }
+  e->height = h + 1;
+  if (e->height > kMaxHeight) {
+    kernelHasError = true;
+    diag.error(e->getLoc(), "expression is too large (more than " +
+                                llvm::Twine(kMaxHeight) + " levels of operators)");
+    fatal = true;
+    return nullptr;
+  }
+  return e;
+}
+
 ExprPtr Parser::parseExpr() {
   DepthGuard guard(depth);
   if (depth > kMaxDepth) {
@@ -477,8 +529,8 @@ ExprPtr Parser::parseTernary() {
   ExprPtr b = parseExpr();
   if (!b)
     return nullptr;
-  return std::make_unique<TernaryExpr>(loc, std::move(cond), std::move(a),
-                                       std::move(b));
+  return finish(std::make_unique<TernaryExpr>(loc, std::move(cond), std::move(a),
+                                              std::move(b)));
 }
 
 static int precedence(Tok k, BinaryOp &op) {
@@ -547,7 +599,9 @@ ExprPtr Parser::parseBinary(int minPrec) {
     ExprPtr rhs = parseBinary(prec + 1);
     if (!rhs)
       return nullptr;
-    lhs = std::make_unique<BinaryExpr>(loc, op, std::move(lhs), std::move(rhs));
+    lhs = finish(std::make_unique<BinaryExpr>(loc, op, std::move(lhs), std::move(rhs)));
+    if (!lhs)
+      return nullptr;
   }
 }
 
@@ -572,7 +626,7 @@ ExprPtr Parser::parseUnary() {
   ExprPtr operand = parseUnary();
   if (!operand)
     return nullptr;
-  return std::make_unique<UnaryExpr>(loc, *op, std::move(operand));
+  return finish(std::make_unique<UnaryExpr>(loc, *op, std::move(operand)));
 }
 
 bool Parser::parseSubscript(Subscript &s) {
@@ -621,7 +675,9 @@ ExprPtr Parser::parsePostfix() {
     } while (consumeIf(Tok::Comma) && !is(Tok::RBracket));
     if (!expect(Tok::RBracket, "after the subscripts"))
       return nullptr;
-    e = std::move(idx);
+    e = finish(std::move(idx));
+    if (!e)
+      return nullptr;
   }
   return e;
 }
@@ -690,7 +746,7 @@ ExprPtr Parser::parsePrimary() {
     }
     if (!expect(Tok::RBracket, "to close the list"))
       return nullptr;
-    return list;
+    return finish(std::move(list));
   }
   case Tok::Ident: {
     std::string name = tok.text.str();
@@ -704,13 +760,13 @@ ExprPtr Parser::parsePrimary() {
       call->typeArg = t;
       if (!parseCallArgs(*call))
         return nullptr;
-      return call;
+      return finish(std::move(call));
     }
     if (is(Tok::LParen)) {
       auto call = std::make_unique<CallExpr>(loc, name);
       if (!parseCallArgs(*call))
         return nullptr;
-      return call;
+      return finish(std::move(call));
     }
     return std::make_unique<NameExpr>(loc, name);
   }

@@ -597,7 +597,6 @@ SType Sema::check(Expr &e) {
   case Expr::Kind::Int: {
     auto &i = llvm::cast<IntExpr>(e);
     if (i.overflow || i.value > uint64_t(std::numeric_limits<int32_t>::max())) {
-      // `-2147483648` is written as the negation of a too-large literal.
       t = error(e.getLoc(), "integer literal does not fit in i32");
       break;
     }

@@ -389,8 +389,13 @@ std::optional<MaskedScores> findMaskedScores(scf::ForOp loop) {
   return m;
 }
 
+/// Marks the masked loop a split leaves, so that running the pass again does
+/// not split it into an empty unmasked loop and itself.
+constexpr llvm::StringLiteral kMaskedBlocksAttr = "tile.masked_blocks";
+
 bool splitLoop(scf::ForOp loop) {
-  if (!loop.getInductionVar().getType().isIndex())
+  if (!loop.getInductionVar().getType().isIndex() ||
+      loop->hasAttr(kMaskedBlocksAttr))
     return false;
   std::optional<MaskedScores> masked = findMaskedScores(loop);
   if (!masked)
@@ -461,6 +466,7 @@ bool splitLoop(scf::ForOp loop) {
     op->erase();
   }
 
+  loop->setAttr(kMaskedBlocksAttr, b.getUnitAttr());
   loop.setLowerBound(start2);
   loop.setUpperBound(ub);
   for (auto [operand, value] :

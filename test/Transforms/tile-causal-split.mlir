@@ -1,16 +1,25 @@
 // RUN: fa-opt %s -split-input-file -tile-causal-split | FileCheck %s --check-prefix=RAW
 // RUN: fa-opt %s -split-input-file -tile-causal-split -canonicalize -cse | FileCheck %s
+// A second run leaves the split loops alone.
+// RUN: fa-opt %s -split-input-file -tile-causal-split -tile-causal-split | FileCheck %s --check-prefix=TWICE
 // Loop splitting on masked key-block loops. The second RUN canonicalizes so
 // that the computed bounds read as plain affine expressions.
 
 // Causal mask rows >= cols, rows = m0 + iota(16), cols = n0 + iota(8): a
 // block needs no mask iff n0 + 7 <= m0 and is fully masked iff n0 >= m0 + 16.
+// TWICE-LABEL: tile.kernel @causal_sge
+// TWICE-COUNT-2: scf.for
+// TWICE-NOT: scf.for
+// TWICE: } {tile.masked_blocks}
+// TWICE-NOT: scf.for
+// TWICE-LABEL: tile.kernel @causal_sle_swapped
 // RAW-LABEL: tile.kernel @causal_sge
 // RAW: %[[R1:.*]]:2 = scf.for %{{.*}} = %{{.*}} to %[[SPLIT:.*]] step
 // RAW-NOT: arith.select
 // RAW: scf.yield
 // RAW: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[R1]]#0, %{{.*}} = %[[R1]]#1)
 // RAW: arith.select
+// RAW: } {tile.masked_blocks}
 // CHECK-LABEL: tile.kernel @causal_sge
 // CHECK-SAME: %[[UB:[a-z0-9]+]]: index)
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index

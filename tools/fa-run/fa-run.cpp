@@ -25,6 +25,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
@@ -510,7 +511,11 @@ int main(int argc, char **argv) {
       : *dtype == DType::F16 ? mlir::Type(mlir::Float16Type::get(&ctx))
                              : mlir::Type(mlir::Float32Type::get(&ctx));
   std::vector<fa::HostArg> args;
+  llvm::StringSet<> bound;
   for (const fa::HostArgInfo &info : (*kernel)->getArgs()) {
+    if (!bound.insert(info.name).second)
+      return fail("kernel '" + kernelName + "' has two arguments named '" +
+                  info.name + "'");
     auto expectBuffer = [&](mlir::Type elem, unsigned rank) -> bool {
       std::string want, have;
       llvm::raw_string_ostream w(want), h(have);
@@ -548,9 +553,10 @@ int main(int argc, char **argv) {
                   "' is not one fa-run can bind (q, k, v, o, lse, scale)");
     }
   }
-  if (args.size() != 6)
-    return fail("kernel '" + kernelName +
-                "' must take q, k, v, o, lse and scale");
+  for (StringRef name : {"q", "k", "v", "o", "lse", "scale"})
+    if (!bound.contains(name))
+      return fail("kernel '" + kernelName + "' has no argument '" + name +
+                  "' (it must take q, k, v, o, lse and scale)");
   if (Error e = (*kernel)->check(args))
     return fail(toString(std::move(e)));
 
@@ -574,6 +580,7 @@ int main(int argc, char **argv) {
   }
 
   // Check.
+  auto t4 = std::chrono::steady_clock::now();
   std::vector<double> refO, refL, plainO, plainL, gotO(o.size()),
       gotL(lse.size());
   referenceFP64(p, q, k, v, refO, refL);
@@ -602,6 +609,8 @@ int main(int argc, char **argv) {
   outs() << "tolerance rule: kernel error <= 2 x plain error + unit "
             "roundoff of "
          << dtypeName << format(" (%.3e)\n", eps);
+  outs() << format("time: references and check %.3f s\n",
+                   secs(t4, std::chrono::steady_clock::now()));
   outs() << (okO && okL ? "PASS" : "FAIL") << "\n";
   return okO && okL ? 0 : 1;
 }

@@ -60,6 +60,8 @@ void fa::buildTileToHostPipeline(OpPassManager &pm) {
   expandOpts.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expandOpts));
   pm.addPass(createConvertMathToLLVMPass());
+  // Math ops LLVM has no intrinsic for (erf, tan, ...) call libm.
+  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());

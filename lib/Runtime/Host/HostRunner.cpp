@@ -87,6 +87,23 @@ static HostArgInfo describeArg(tile::KernelOp kernel, unsigned i) {
   return info;
 }
 
+/// Prints `loc` as `file:line:col` when it has a file location.
+static void printLocation(llvm::raw_ostream &os, Location loc) {
+  FileLineColLoc fileLoc;
+  loc->walk([&](Location l) {
+    if (auto f = dyn_cast<FileLineColLoc>(l)) {
+      fileLoc = f;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (fileLoc)
+    os << fileLoc.getFilename().getValue() << ":" << fileLoc.getLine() << ":"
+       << fileLoc.getColumn();
+  else
+    os << loc;
+}
+
 static void initNativeTarget() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -128,14 +145,17 @@ HostKernel::compile(ModuleOp module, llvm::StringRef kernelName,
     if (k.getSymName() != result->name)
       k.erase();
 
+  // Diagnostics of the lowering and of the translation to LLVM IR are
+  // collected into the returned error.
   MLIRContext *ctx = module.getContext();
   std::string diagText;
   llvm::raw_string_ostream diagOs(diagText);
+  ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
+    printLocation(diagOs, diag.getLocation());
+    diagOs << ": " << diag << "\n";
+    return success();
+  });
   {
-    ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
-      diagOs << diag.getLocation() << ": " << diag << "\n";
-      return success();
-    });
     PassManager pm(ctx);
     buildTileToHostPipeline(pm);
     if (failed(pm.run(*copy)))
@@ -169,7 +189,8 @@ HostKernel::compile(ModuleOp module, llvm::StringRef kernelName,
   auto engine = ExecutionEngine::create(*copy, options, std::move(*tm));
   if (!engine)
     return makeError("JIT compilation of kernel '" + result->name +
-                     "' failed: " + llvm::toString(engine.takeError()));
+                     "' failed: " + llvm::toString(engine.takeError()) +
+                     (diagText.empty() ? "" : ":\n" + diagText));
   result->engine = std::move(*engine);
   // Materialize the code now, so that run() times only the kernel.
   auto entry = result->engine->lookupPacked("_mlir_ciface_" +

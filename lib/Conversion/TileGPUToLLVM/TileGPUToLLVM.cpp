@@ -184,8 +184,10 @@ private:
     return v;
   }
 
+  /// Element offset in a shared buffer of the coordinate t + c (thread
+  /// part t, constant part c).
   Value sharedOffset(SharedEncodingAttr enc, ArrayRef<int64_t> shape,
-                     ArrayRef<Value> coords);
+                     ArrayRef<Value> t, ArrayRef<int64_t> c);
   Value packPair(Value lo, Value hi);
   std::pair<Value, Value> unpackPair(Value packed, Type elem);
 
@@ -210,27 +212,37 @@ private:
 };
 
 Value KernelLowering::sharedOffset(SharedEncodingAttr enc,
-                                   ArrayRef<int64_t> shape,
-                                   ArrayRef<Value> coords) {
+                                   ArrayRef<int64_t> shape, ArrayRef<Value> t,
+                                   ArrayRef<int64_t> c) {
+  // Thread part t and constant part c of each coordinate have disjoint bits
+  // (layout bases are distinct powers of two), so row, column, chunk and
+  // phase split into a runtime and a constant part too. The swizzle XOR of
+  // the constant chunk bits below maxPhase stays at runtime; everything else
+  // of c becomes an immediate offset, so a thread needs at most maxPhase
+  // distinct address registers per buffer.
   ArrayRef<unsigned> order = enc.getOrder();
   unsigned f = order[0];
-  Value row = c32(0);
-  int64_t stride = 1;
+  Value tRow = c32(0);
+  int64_t cRow = 0, stride = 1;
   for (unsigned k = 1; k < order.size(); ++k) {
-    row = add(row, mul(coords[order[k]], c32(stride)));
+    tRow = add(tRow, mul(t[order[k]], c32(stride)));
+    cRow += c[order[k]] * stride;
     stride *= shape[order[k]];
   }
-  Value col = coords[f];
-  if (enc.getMaxPhase() > 1) {
-    unsigned vec = enc.getVec();
-    Value chunk = arith::DivUIOp::create(b, loc, col, c32(vec));
-    Value phase = arith::RemUIOp::create(
-        b, loc, arith::DivUIOp::create(b, loc, row, c32(enc.getPerPhase())),
-        c32(enc.getMaxPhase()));
-    Value sw = arith::XOrIOp::create(b, loc, chunk, phase);
-    col = add(mul(sw, c32(vec)), arith::RemUIOp::create(b, loc, col, c32(vec)));
-  }
-  return add(mul(row, c32(shape[f])), col);
+  int64_t len = shape[f];
+  if (enc.getMaxPhase() <= 1)
+    return add(add(mul(tRow, c32(len)), t[f]), c32(cRow * len + c[f]));
+  int64_t vec = enc.getVec(), per = enc.getPerPhase(), maxPhase = enc.getMaxPhase();
+  Value tChunk = arith::DivUIOp::create(b, loc, t[f], c32(vec));
+  Value tPhase = arith::RemUIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, tRow, c32(per)), c32(maxPhase));
+  Value tSw = arith::XOrIOp::create(b, loc, tChunk, tPhase);
+  int64_t cSw = (c[f] / vec) ^ ((cRow / per) % maxPhase);
+  Value sw = arith::XOrIOp::create(b, loc, tSw, c32(cSw % maxPhase));
+  Value tIn = arith::RemUIOp::create(b, loc, t[f], c32(vec));
+  Value runtime = add(add(mul(tRow, c32(len)), mul(sw, c32(vec))), tIn);
+  int64_t constant = cRow * len + (cSw - cSw % maxPhase) * vec + c[f] % vec;
+  return add(runtime, c32(constant));
 }
 
 Value KernelLowering::packPair(Value lo, Value hi) {
@@ -285,8 +297,23 @@ LogicalResult KernelLowering::run() {
       break;
     }
   }
-  for (auto &[orig, g] : globals)
+  for (auto &[orig, g] : globals) {
     g.strides.push_back(c64(1));
+    // Sizes fixed at compile time (tile.dims integers, static memref
+    // sizes) are constants: bounds checks against them fold away. The
+    // launcher checks them against the actual tensors.
+    auto arg = cast<BlockArgument>(orig);
+    auto mt = cast<MemRefType>(orig.getType());
+    auto dims = getKernelArgAttr<ArrayAttr>(kernel, arg.getArgNumber(),
+                                            "tile.dims");
+    for (unsigned d = 0; d < g.sizes.size(); ++d) {
+      if (!mt.isDynamicDim(d))
+        g.sizes[d] = c64(mt.getDimSize(d));
+      else if (dims && d < dims.size())
+        if (auto n = dyn_cast<IntegerAttr>(dims[d]))
+          g.sizes[d] = c64(n.getInt());
+    }
+  }
 
   Value tid = target.threadId(b, loc);
   lane = arith::RemUIOp::create(b, loc, tid, c32(target.getWarpSize()));
@@ -862,10 +889,7 @@ LogicalResult KernelLowering::lowerLocalAlloc(LocalAllocOp op) {
   target.barrier(b, loc);
   for (int64_t r = 0; r < ll->numRegs(); r += vec) {
     Offsets o = ll->regOffset(r);
-    SmallVector<Value> c;
-    for (unsigned d = 0; d < ll->rank(); ++d)
-      c.push_back(add(coords[d], c32(o[d])));
-    Value off = sharedOffset(enc, bufTy.getShape(), c);
+    Value off = sharedOffset(enc, bufTy.getShape(), coords, o);
     Value ptr = LLVM::GEPOp::create(b, loc, ptrTy(3), elem, base, off);
     Value v = src[r];
     if (vec > 1) {
@@ -921,23 +945,25 @@ LogicalResult KernelLowering::lowerLocalLoad(LocalLoadOp op) {
     Value mnSel = idx == 0 ? matLo : matHi; // selects the +8/+step along M/N
     Value kSel = idx == 0 ? matHi : matLo;  // selects the +8 along K
     int64_t mnStep = idx == 0 ? 8 : step;
+    // The lane's row start, without the register tile origin.
+    SmallVector<Value> laneCoords(2);
+    {
+      Value kc = add(warpBase[kDim], mul(kSel, c32(8)));
+      Value mc = add(warpBase[other], mul(mnSel, c32(mnStep)));
+      if (!trans)
+        mc = add(mc, row); // rows run along M/N, 8 K elements each
+      else
+        kc = add(kc, row); // rows run along K, 8 M/N elements each
+      laneCoords[kDim] = kc;
+      laneCoords[other] = mc;
+    }
     for (int64_t r = 0; r < ll->numRegs(); ++r) {
       Offsets o = ll->regOffset(r);
       if (o[kDim] % 16 || o[other] % (idx == 0 ? 16 : 8))
         continue;
       if (idx == 1 && step && (o[other] / step) % 2)
         continue; // covered by the x4 load of the previous N tile
-      SmallVector<Value> c(2);
-      Value kc = add(c32(o[kDim]), mul(kSel, c32(8)));
-      Value mc = add(add(warpBase[other], c32(o[other])),
-                     mul(mnSel, c32(mnStep)));
-      if (!trans)
-        mc = add(mc, row); // rows run along M/N, 8 K elements each
-      else
-        kc = add(kc, row); // rows run along K, 8 M/N elements each
-      c[kDim] = add(kc, warpBase[kDim]);
-      c[other] = mc;
-      Value off = sharedOffset(enc, shape, c);
+      Value off = sharedOffset(enc, shape, laneCoords, o);
       Value ptr = LLVM::GEPOp::create(b, loc, ptrTy(3), elem, base, off);
       SmallVector<Value> m = target.loadMatrix(b, loc, ptr, num, trans);
       for (unsigned j = 0; j < num; ++j) {
@@ -970,10 +996,7 @@ LogicalResult KernelLowering::lowerLocalLoad(LocalLoadOp op) {
   SmallVector<Value> coords = threadCoords(*ll);
   for (int64_t r = 0; r < ll->numRegs(); r += vec) {
     Offsets o = ll->regOffset(r);
-    SmallVector<Value> c;
-    for (unsigned d = 0; d < ll->rank(); ++d)
-      c.push_back(add(coords[d], c32(o[d])));
-    Value off = sharedOffset(enc, shape, c);
+    Value off = sharedOffset(enc, shape, coords, o);
     Value ptr = LLVM::GEPOp::create(b, loc, ptrTy(3), elem, base, off);
     Value v = LLVM::LoadOp::create(b, loc, vecTy, ptr, vec * bits / 8);
     for (int64_t i = 0; i < vec; ++i)

@@ -52,8 +52,26 @@ struct DecomposeConversionsPass
       OpBuilder b(op);
       auto alloc = LocalAllocOp::create(b, op.getLoc(), bufTy, op.getSrc(),
                                         IntegerAttr());
-      auto load = LocalLoadOp::create(b, op.getLoc(), dstTy, alloc);
-      op.replaceAllUsesWith(load.getResult());
+      // Users inside a nested loop read the buffer there: the tile (Q in
+      // attention) then stays in shared memory instead of occupying
+      // registers for the whole loop.
+      DenseMap<Block *, Value> loads;
+      for (OpOperand &use : llvm::make_early_inc_range(op->getUses())) {
+        Operation *user = use.getOwner();
+        Block *block = user->getBlock() == op->getBlock() ? op->getBlock()
+                                                          : user->getBlock();
+        Value &load = loads[block];
+        if (!load) {
+          OpBuilder lb(op);
+          if (block != op->getBlock())
+            lb.setInsertionPoint(user);
+          load = LocalLoadOp::create(lb, op.getLoc(), dstTy, alloc);
+        } else if (block != op->getBlock() &&
+                   user->isBeforeInBlock(load.getDefiningOp())) {
+          load.getDefiningOp()->moveBefore(user);
+        }
+        use.set(load);
+      }
       op.erase();
     }
   }

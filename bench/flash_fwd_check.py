@@ -56,8 +56,6 @@ def launch(k, fn, args):
             if a.stride(-1) != 1:
                 raise SystemExit(f"{p['name']}: innermost stride must be 1")
             esz = a.element_size()
-            if not isinstance(dims[-1], int):
-                continue  # only rows of compile-time width are vector-accessed
             if a.data_ptr() % p["align_bytes"] or any(
                     (s * esz) % p["align_bytes"] for s in a.stride()[:-1]):
                 raise SystemExit(f"{p['name']}: rows must be {p['align_bytes']}-byte aligned")

@@ -223,10 +223,13 @@ FailureOr<json::Array> fa::describeKernels(ModuleOp module,
             dims.push_back(ShapedType::isDynamic(s) ? json::Value(nullptr)
                                                     : json::Value(s));
         }
-        p["dims"] = std::move(dims);
-        // Vector accesses assume 16-byte aligned rows (Triton-style
+        // Rows of compile-time width are accessed with 16-byte vectors, which
+        // assumes a 16-byte aligned base and outer strides (Triton-style
         // specialization); the launcher refuses other layouts.
-        p["align_bytes"] = 16;
+        bool vectorized = !dims.empty() && dims.back().getAsInteger();
+        p["dims"] = std::move(dims);
+        p["align_bytes"] =
+            vectorized ? 16 : int64_t(m.getElementTypeBitWidth() / 8);
       } else {
         p["kind"] = "scalar";
         p["dtype"] = typeName(t);
@@ -349,6 +352,9 @@ LogicalResult fa::translateToPTX(ModuleOp module, const GPUOptions &options,
 //===----------------------------------------------------------------------===//
 
 static std::string findPtxas() {
+  // FA_PTXAS names the ptxas to use (tests set it to a missing file).
+  if (const char *explicitPath = std::getenv("FA_PTXAS"))
+    return llvm::sys::fs::can_execute(explicitPath) ? explicitPath : "";
   if (const char *home = std::getenv("CUDA_HOME")) {
     llvm::SmallString<256> p(home);
     llvm::sys::path::append(p, "bin", "ptxas");
@@ -367,8 +373,8 @@ FailureOr<json::Object> fa::runPtxas(StringRef ptxPath, StringRef cubinPath,
                                      std::string &error) {
   std::string ptxas = findPtxas();
   if (ptxas.empty()) {
-    error = "ptxas not found (looked in $CUDA_HOME/bin, /usr/local/cuda/bin "
-            "and PATH); the PTX was written to " +
+    error = "ptxas not found (looked in $FA_PTXAS, $CUDA_HOME/bin, "
+            "/usr/local/cuda/bin and PATH); the PTX was written to " +
             ptxPath.str() +
             ". Install the CUDA toolkit (e.g. the nvidia-cuda-toolkit package "
             "or CUDA 12.x/13.x from NVIDIA) or set CUDA_HOME";

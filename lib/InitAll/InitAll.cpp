@@ -7,6 +7,7 @@
 #include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
 #include "fa/Dialect/TileGPU/Transforms/Passes.h"
 #include "fa/Target/GPUCompiler.h"
+#include "fa/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 
@@ -16,6 +17,7 @@ void fa::registerAllDialects(mlir::DialectRegistry &registry) {
 }
 
 void fa::registerAllPasses() {
+  fa::registerTransformsPasses();
   fa::tilegpu::registerTileGPUPasses();
   fa::registerFAConversionPasses();
   fa::registerGPUPipelines();

@@ -10,6 +10,7 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <string>
 
@@ -20,6 +21,11 @@ struct FrontendOptions {
   llvm::StringMap<std::string> defines;
   /// Only generate this kernel; empty means every kernel in the file.
   std::string kernelName;
+  /// Where diagnostics go; null means `llvm::errs()`.
+  llvm::raw_ostream *diagnostics = nullptr;
+  /// Abort the process when generated IR fails verification (a front-end
+  /// bug, not a user error): lets the fuzzer catch gaps in the checks.
+  bool abortOnInternalError = false;
 };
 
 /// Parses the main buffer of `sourceMgr` as a `.tile` file, checks it and
@@ -29,6 +35,12 @@ struct FrontendOptions {
 mlir::OwningOpRef<mlir::ModuleOp>
 compileTileSource(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
                   const FrontendOptions &options);
+
+/// Parses the main buffer of `sourceMgr` and prints its syntax tree (one node
+/// per line, with `@line:col`) to `os`, for `fa-compile --emit=ast`. Syntax
+/// errors are reported as for compileTileSource and make it fail.
+mlir::LogicalResult dumpTileAST(llvm::SourceMgr &sourceMgr, llvm::raw_ostream &os,
+                                const FrontendOptions &options);
 
 } // namespace fa
 

@@ -1,0 +1,59 @@
+//===- Passes.td - tile-level optimization passes ----------*- tablegen -*-===//
+#ifndef FA_TRANSFORMS_PASSES
+#define FA_TRANSFORMS_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def TileExp2Fold : Pass<"tile-exp2-fold"> {
+  let summary = "rewrite exp on f32 tiles to exp2, folding log2(e) and the "
+                "softmax scale into one multiply-add";
+  let description = [{
+    Every `math.exp` on an f32 tile becomes `math.exp2` of its argument times
+    log2(e); a scalar multiplier already present (`exp(x * scale)`) absorbs
+    the constant, and `exp((s - m) * scale)` with `m` a broadcast row
+    statistic becomes `exp2(fma(s, scale*log2e, -(m*scale*log2e)))`.
+
+    An online-softmax loop (an `scf.for` whose iteration argument `m` is the
+    running row maximum `maximumf(m, reduce max(s))` of a scaled score tile
+    `s = x * splat(scale)`, possibly masked with `select(mask, s, -inf)`) is
+    moved to the base-2 domain: the score tile is computed as
+    `x * splat(scale * log2e)`, the running maximum is carried scaled by
+    log2(e), and `exp(s - m)` / `exp(m_old - m_new)` become `exp2` of the
+    differences, one multiply-add per score element. The loop's initial value
+    is scaled on entry and its result scaled back (times ln 2) for its users
+    (for example `lse = m + log(l)`), so every value outside the rewritten
+    chain keeps its natural-log meaning. The rewrite is exact up to float
+    rounding.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "fa::tile::TileDialect"];
+}
+
+def TileCausalSplit : Pass<"tile-causal-split"> {
+  let summary = "split masked key-block loops into unmasked and masked parts "
+                "and skip fully masked blocks";
+  let description = [{
+    Looks for an `scf.for` whose body masks a score tile with
+    `arith.select(mask, s, -inf)`, where `mask` is an `arith.cmpi` (or an
+    `arith.andi` of several) between integer tiles that are affine in the loop
+    induction variable plus an `iota` along one axis (the causal mask
+    `row >= col`, or the key-length mask `col < NK`). An affine analysis
+    through `tile.splat`, `tile.broadcast`, `tile.expand_dims`, `arith.addi`,
+    `arith.subi`, `arith.muli` by a constant and `arith.index_cast` gives, per
+    mask, the last block in which it is all true and the first block from
+    which it is all false.
+
+    The loop is split into a loop over the blocks that need no mask (the
+    select is replaced by its true value) followed by a loop over the blocks
+    that keep it, threading the iteration arguments through both. When the
+    masked tile is only consumed as softmax scores (row-max reductions and
+    `exp`/`exp2` of a difference) and the loop writes no memory, blocks in
+    which every score is -inf contribute nothing, and the upper bound is
+    tightened so that they are never visited. Anything else is left unchanged.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
+#endif // FA_TRANSFORMS_PASSES

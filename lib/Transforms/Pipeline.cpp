@@ -1,0 +1,33 @@
+//===- Pipeline.cpp - the tile optimization pipeline ----------------------===//
+
+#include "fa/Transforms/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+namespace fa {
+#define GEN_PASS_REGISTRATION
+#include "fa/Transforms/Passes.h.inc"
+} // namespace fa
+
+void fa::buildTileOptimizationPipeline(mlir::OpPassManager &pm) {
+  // Cleanup first so the matchers see canonical splats and shared values.
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(mlir::createCSEPass());
+  // exp2 folding before the split: the split then clones the base-2 loop
+  // body, and the running maximum crosses the two loops in one domain.
+  pm.addPass(createTileExp2Fold());
+  pm.addPass(createTileCausalSplit());
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(mlir::createCSEPass());
+}
+
+void fa::registerTransformsPasses() {
+  registerFATransformsPasses();
+  mlir::PassPipelineRegistration<>(
+      "tile-optimize",
+      "target-independent tile optimizations (canonicalize, cse, "
+      "tile-exp2-fold, tile-causal-split)",
+      [](mlir::OpPassManager &pm) { buildTileOptimizationPipeline(pm); });
+}

@@ -1,0 +1,462 @@
+//===- TileCausalSplit.cpp - split masked key-block loops -----------------===//
+//
+// A causal (or key-length) mask is all true on most key blocks, all false on
+// blocks past the diagonal, and mixed only on a few blocks. This pass proves
+// which iterations are which from the mask's integer arithmetic and splits
+// the loop so that only the mixed blocks compute the mask; fully masked
+// blocks are dropped from the iteration space.
+//
+// Masks are analysed as affine expressions
+//   k * iv + c + sum(leaf coefficients * loop-invariant scalars) + iotas
+// over the loop induction variable `iv`, where each iota term ranges over
+// [0, n-1] along one tile axis. Positions are assumed not to overflow i32
+// (they are tensor coordinates).
+//
+//===----------------------------------------------------------------------===//
+
+#include "fa/Transforms/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SetVector.h"
+
+#include <cmath>
+
+namespace fa {
+#define GEN_PASS_DEF_TILECAUSALSPLIT
+#include "fa/Transforms/Passes.h.inc"
+} // namespace fa
+
+using namespace mlir;
+using namespace fa;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Affine analysis of integer tiles and scalars.
+//===----------------------------------------------------------------------===//
+
+struct IotaTerm {
+  int64_t coeff;    // multiplies the index along `axis`
+  int64_t maxIndex; // the index ranges over [0, maxIndex]
+  unsigned axis;
+};
+
+/// ivCoeff * iv + cst + sum(coeff * leaf) + sum(iota terms). Leaves are
+/// scalars defined outside the loop.
+struct Affine {
+  int64_t ivCoeff = 0;
+  int64_t cst = 0;
+  SmallVector<std::pair<Value, int64_t>> leaves;
+  SmallVector<IotaTerm> iotas;
+
+  bool isConstant() const {
+    return ivCoeff == 0 && leaves.empty() && iotas.empty();
+  }
+  void scale(int64_t k) {
+    ivCoeff *= k;
+    cst *= k;
+    for (auto &leaf : leaves)
+      leaf.second *= k;
+    for (IotaTerm &t : iotas)
+      t.coeff *= k;
+  }
+  void add(const Affine &o) {
+    ivCoeff += o.ivCoeff;
+    cst += o.cst;
+    for (const std::pair<Value, int64_t> &leaf : o.leaves) {
+      auto it = llvm::find_if(
+          leaves, [&](auto &l) { return l.first == leaf.first; });
+      if (it != leaves.end())
+        it->second += leaf.second;
+      else
+        leaves.push_back(leaf);
+    }
+    llvm::append_range(iotas, o.iotas);
+  }
+  /// Bounds of the iota part over the whole tile.
+  int64_t iotaMin() const {
+    int64_t r = 0;
+    for (const IotaTerm &t : iotas)
+      r += std::min<int64_t>(0, t.coeff * t.maxIndex);
+    return r;
+  }
+  int64_t iotaMax() const {
+    int64_t r = 0;
+    for (const IotaTerm &t : iotas)
+      r += std::max<int64_t>(0, t.coeff * t.maxIndex);
+    return r;
+  }
+};
+
+class AffineAnalysis {
+public:
+  explicit AffineAnalysis(scf::ForOp loop) : loop(loop) {}
+
+  std::optional<Affine> get(Value v, unsigned depth = 0) {
+    // Coefficients stay small; deep or huge expressions are not masks.
+    if (depth > 32)
+      return std::nullopt;
+    std::optional<Affine> r = compute(v, depth);
+    if (r && (std::abs(r->ivCoeff) > (1 << 20) ||
+              std::abs(r->cst) > (int64_t(1) << 40)))
+      return std::nullopt;
+    return r;
+  }
+
+private:
+  scf::ForOp loop;
+
+  std::optional<Affine> compute(Value v, unsigned depth) {
+    Affine a;
+    if (v == loop.getInductionVar()) {
+      a.ivCoeff = 1;
+      return a;
+    }
+    Type type = v.getType();
+    bool isScalar = type.isIntOrIndex();
+    if (!isScalar) {
+      auto tensor = dyn_cast<RankedTensorType>(type);
+      if (!tensor || !tensor.getElementType().isIntOrIndex())
+        return std::nullopt;
+    }
+    APInt value;
+    if (matchPattern(v, m_ConstantInt(&value))) {
+      a.cst = value.getSExtValue();
+      return a;
+    }
+    Operation *def = v.getDefiningOp();
+    if (isScalar && loop.isDefinedOutsideOfLoop(v)) {
+      a.leaves.push_back({v, 1});
+      return a;
+    }
+    if (!def)
+      return std::nullopt;
+    if (isa<tile::SplatOp, tile::BroadcastOp, arith::IndexCastOp,
+            arith::ExtSIOp>(def))
+      return get(def->getOperand(0), depth + 1);
+    if (auto expand = dyn_cast<tile::ExpandDimsOp>(def)) {
+      std::optional<Affine> src = get(expand.getSrc(), depth + 1);
+      if (src)
+        for (IotaTerm &t : src->iotas)
+          if (t.axis >= expand.getAxis())
+            ++t.axis;
+      return src;
+    }
+    if (auto iota = dyn_cast<tile::IotaOp>(def)) {
+      a.iotas.push_back({1, iota.getType().getDimSize(0) - 1, 0});
+      return a;
+    }
+    if (isa<arith::AddIOp, arith::SubIOp>(def)) {
+      std::optional<Affine> lhs = get(def->getOperand(0), depth + 1);
+      std::optional<Affine> rhs = get(def->getOperand(1), depth + 1);
+      if (!lhs || !rhs)
+        return std::nullopt;
+      if (isa<arith::SubIOp>(def))
+        rhs->scale(-1);
+      lhs->add(*rhs);
+      return lhs;
+    }
+    if (isa<arith::MulIOp>(def)) {
+      std::optional<Affine> lhs = get(def->getOperand(0), depth + 1);
+      std::optional<Affine> rhs = get(def->getOperand(1), depth + 1);
+      if (!lhs || !rhs)
+        return std::nullopt;
+      if (lhs->isConstant())
+        std::swap(lhs, rhs);
+      if (!rhs->isConstant())
+        return std::nullopt;
+      lhs->scale(rhs->cst);
+      return lhs;
+    }
+    return std::nullopt;
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Masks.
+//===----------------------------------------------------------------------===//
+
+/// One comparison of a mask in the form `expr >= 0`, where expr decreases
+/// with the induction variable (ivCoeff < 0).
+struct MaskTerm {
+  Affine expr;
+};
+
+/// Splits `mask` into comparisons that are all true for small iv; fails on
+/// anything else.
+LogicalResult decomposeMask(Value mask, AffineAnalysis &analysis,
+                            SmallVectorImpl<MaskTerm> &terms) {
+  Operation *def = mask.getDefiningOp();
+  if (!def)
+    return failure();
+  if (isa<arith::AndIOp>(def))
+    return success(
+        succeeded(decomposeMask(def->getOperand(0), analysis, terms)) &&
+        succeeded(decomposeMask(def->getOperand(1), analysis, terms)));
+  auto cmp = dyn_cast<arith::CmpIOp>(def);
+  if (!cmp)
+    return failure();
+  std::optional<Affine> lhs = analysis.get(cmp.getLhs());
+  std::optional<Affine> rhs = analysis.get(cmp.getRhs());
+  if (!lhs || !rhs)
+    return failure();
+  // d = lhs - rhs; bring the predicate to `e >= 0`.
+  Affine e = *lhs;
+  rhs->scale(-1);
+  e.add(*rhs);
+  switch (cmp.getPredicate()) {
+  case arith::CmpIPredicate::sge:
+    break;
+  case arith::CmpIPredicate::sgt:
+    e.cst -= 1;
+    break;
+  case arith::CmpIPredicate::sle:
+    e.scale(-1);
+    break;
+  case arith::CmpIPredicate::slt:
+    e.scale(-1);
+    e.cst -= 1;
+    break;
+  default:
+    return failure();
+  }
+  // Only masks that switch off past some block (causal, key length).
+  if (e.ivCoeff >= 0)
+    return failure();
+  terms.push_back({std::move(e)});
+  return success();
+}
+
+/// `select(mask, s, -inf)`, possibly nested in the true operand: the
+/// outermost select, the unmasked scores and every mask.
+struct MaskedScores {
+  arith::SelectOp outer;
+  Value scores;
+  SmallVector<arith::SelectOp> selects;
+};
+
+bool isNegInf(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (!isa<tile::SplatOp, tile::BroadcastOp, tile::ExpandDimsOp>(def))
+      break;
+    v = def->getOperand(0);
+  }
+  Attribute attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return false;
+  if (auto dense = dyn_cast<DenseFPElementsAttr>(attr))
+    if (dense.isSplat())
+      attr = FloatAttr::get(dense.getElementType(),
+                            dense.getSplatValue<APFloat>());
+  auto f = dyn_cast<FloatAttr>(attr);
+  return f && f.getValue().isInfinity() && f.getValue().isNegative();
+}
+
+bool isMaskingSelect(arith::SelectOp sel) {
+  return isa<RankedTensorType>(sel.getCondition().getType()) &&
+         isNegInf(sel.getFalseValue());
+}
+
+/// Whether a tile of -inf scores in `sel` contributes nothing: it is only
+/// reduced with max, or shifted and exponentiated (exp(-inf - m) = 0).
+bool onlySoftmaxUses(Value scores) {
+  for (Operation *user : scores.getUsers()) {
+    if (auto reduce = dyn_cast<tile::ReduceOp>(user)) {
+      if (reduce.getKind() != tile::ReduceKind::Max)
+        return false;
+      continue;
+    }
+    auto sub = dyn_cast<arith::SubFOp>(user);
+    if (!sub || sub.getLhs() != scores)
+      return false;
+    for (Operation *expUser : sub->getUsers())
+      if (!isa<math::ExpOp, math::Exp2Op>(expUser))
+        return false;
+  }
+  return true;
+}
+
+bool writesMemory(Operation *root) {
+  bool writes = false;
+  root->walk([&](Operation *op) {
+    if (op == root)
+      return WalkResult::advance();
+    auto iface = dyn_cast<MemoryEffectOpInterface>(op);
+    if (!iface) {
+      // Ops with regions and no effects of their own are judged by their
+      // bodies; anything else unknown counts as a write.
+      if (op->getNumRegions() == 0 ||
+          !op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+        writes = writes || !isPure(op);
+      return WalkResult::advance();
+    }
+    if (iface.hasEffect<MemoryEffects::Write>() ||
+        iface.hasEffect<MemoryEffects::Free>() ||
+        iface.hasEffect<MemoryEffects::Allocate>())
+      writes = true;
+    return WalkResult::advance();
+  });
+  return writes;
+}
+
+//===----------------------------------------------------------------------===//
+// Building the bounds.
+//===----------------------------------------------------------------------===//
+
+Value indexConst(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+/// cst + sum(coeff * leaf) as an index.
+Value buildInvariant(OpBuilder &b, Location loc, const Affine &e,
+                     int64_t extra) {
+  Value sum = indexConst(b, loc, e.cst + extra);
+  for (auto [leaf, coeff] : e.leaves) {
+    if (coeff == 0)
+      continue;
+    Value v = leaf;
+    if (!v.getType().isIndex())
+      v = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+    if (coeff != 1)
+      v = arith::MulIOp::create(b, loc, v, indexConst(b, loc, coeff));
+    sum = arith::AddIOp::create(b, loc, sum, v);
+  }
+  return sum;
+}
+
+/// floor(x / a) for a > 0, with the ops the host and GPU lowerings support.
+Value floorDiv(OpBuilder &b, Location loc, Value x, int64_t a) {
+  if (a == 1)
+    return x;
+  Value div = indexConst(b, loc, a);
+  Value q = arith::DivSIOp::create(b, loc, x, div);
+  Value r = arith::RemSIOp::create(b, loc, x, div);
+  Value zero = indexConst(b, loc, 0);
+  Value neg =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero);
+  Value qm1 = arith::SubIOp::create(b, loc, q, indexConst(b, loc, 1));
+  return arith::SelectOp::create(b, loc, neg, qm1, q);
+}
+
+//===----------------------------------------------------------------------===//
+// The rewrite.
+//===----------------------------------------------------------------------===//
+
+/// Finds the single masked score tile of `loop`'s body.
+std::optional<MaskedScores> findMaskedScores(scf::ForOp loop) {
+  SmallVector<arith::SelectOp> outers;
+  loop.getBody()->walk([&](arith::SelectOp sel) {
+    if (!isMaskingSelect(sel))
+      return;
+    // Inner selects of a chain are handled with their outermost one.
+    for (Operation *user : sel->getUsers())
+      if (auto userSel = dyn_cast<arith::SelectOp>(user))
+        if (isMaskingSelect(userSel) && userSel.getTrueValue() == sel)
+          return;
+    outers.push_back(sel);
+  });
+  if (outers.size() != 1)
+    return std::nullopt;
+  MaskedScores m;
+  m.outer = outers.front();
+  Value v = m.outer;
+  while (auto sel = v.getDefiningOp<arith::SelectOp>()) {
+    if (!isMaskingSelect(sel))
+      break;
+    m.selects.push_back(sel);
+    v = sel.getTrueValue();
+  }
+  m.scores = v;
+  return m;
+}
+
+bool splitLoop(scf::ForOp loop) {
+  if (!loop.getInductionVar().getType().isIndex())
+    return false;
+  std::optional<MaskedScores> masked = findMaskedScores(loop);
+  if (!masked)
+    return false;
+  AffineAnalysis analysis(loop);
+  SmallVector<MaskTerm> terms;
+  for (arith::SelectOp sel : masked->selects)
+    if (failed(decomposeMask(sel.getCondition(), analysis, terms)))
+      return false;
+  // Dropping fully masked blocks relies on them contributing nothing.
+  bool canSkip = onlySoftmaxUses(masked->outer) && !writesMemory(loop);
+
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  // Per term e = -a*iv + R >= 0: all true iff iv <= floor(Rmin / a), all
+  // false iff iv >= floor(Rmax / a) + 1.
+  Value lastTrue, firstFalse;
+  for (const MaskTerm &t : terms) {
+    int64_t a = -t.expr.ivCoeff;
+    Value rMin = buildInvariant(b, loc, t.expr, t.expr.iotaMin());
+    Value rMax = buildInvariant(b, loc, t.expr, t.expr.iotaMax());
+    Value tt = floorDiv(b, loc, rMin, a);
+    Value ff = arith::AddIOp::create(b, loc, floorDiv(b, loc, rMax, a),
+                                     indexConst(b, loc, 1));
+    lastTrue = lastTrue ? arith::MinSIOp::create(b, loc, lastTrue, tt) : tt;
+    firstFalse =
+        firstFalse ? arith::MinSIOp::create(b, loc, firstFalse, ff) : ff;
+  }
+
+  Value lb = loop.getLowerBound(), step = loop.getStep();
+  Value ub = loop.getUpperBound();
+  if (canSkip)
+    ub = arith::MinSIOp::create(b, loc, ub, firstFalse);
+  // Unmasked blocks: [lb, split); masked: the grid points in [split, ub).
+  Value split = arith::AddIOp::create(b, loc, lastTrue, indexConst(b, loc, 1));
+  split = arith::MaxSIOp::create(b, loc, split, lb);
+  split = arith::MinSIOp::create(b, loc, split, ub);
+  Value span = arith::SubIOp::create(b, loc, split, lb);
+  span = arith::MaxSIOp::create(b, loc, span, indexConst(b, loc, 0));
+  Value stepsUp = arith::AddIOp::create(
+      b, loc, span,
+      arith::SubIOp::create(b, loc, step, indexConst(b, loc, 1)));
+  Value blocks = arith::DivSIOp::create(b, loc, stepsUp, step);
+  Value start2 = arith::AddIOp::create(
+      b, loc, lb, arith::MulIOp::create(b, loc, blocks, step));
+
+  IRMapping map;
+  auto unmasked = cast<scf::ForOp>(b.clone(*loop, map));
+  unmasked.setUpperBound(split);
+  auto outer = cast<arith::SelectOp>(map.lookup(masked->outer.getOperation()));
+  Value scores = map.lookupOrDefault(masked->scores);
+  outer.getResult().replaceAllUsesWith(scores);
+  llvm::SetVector<Operation *> dead;
+  dead.insert(outer);
+  while (!dead.empty()) {
+    Operation *op = dead.pop_back_val();
+    if (!isOpTriviallyDead(op))
+      continue;
+    for (Value operand : op->getOperands())
+      if (Operation *d = operand.getDefiningOp())
+        if (unmasked->isProperAncestor(d))
+          dead.insert(d);
+    op->erase();
+  }
+
+  loop.setLowerBound(start2);
+  loop.setUpperBound(ub);
+  for (auto [operand, value] :
+       llvm::zip(loop.getInitsMutable(), unmasked.getResults()))
+    operand.set(value);
+  return true;
+}
+
+struct TileCausalSplitPass
+    : public fa::impl::TileCausalSplitBase<TileCausalSplitPass> {
+  void runOnOperation() override {
+    SmallVector<scf::ForOp> loops;
+    // Collected first: the loops a split creates are not visited again.
+    getOperation()->walk([&](scf::ForOp loop) { loops.push_back(loop); });
+    for (scf::ForOp loop : loops)
+      splitLoop(loop);
+  }
+};
+
+} // namespace

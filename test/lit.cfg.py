@@ -20,8 +20,16 @@ llvm_config.use_default_substitutions()
 
 tool_dirs = [config.fa_tools_dir, config.llvm_tools_dir]
 tools = [ToolSubst(name, unresolved="ignore") for name in
-         ["fa-opt", "fa-compile", "fa-run", "fa-parse-fuzzer", "fa-device-info", "fa-gpu"]]
+         ["fa-opt", "fa-compile", "fa-run", "fa-parse-fuzzer", "fa-device-info",
+          "fa-gpu", "mlir-runner"]]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# Host execution tests run lowered code with mlir-runner and its print helpers.
+_llvm_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
+config.substitutions.append(("%mlir_runner_utils",
+                             os.path.join(_llvm_lib_dir, "libmlir_runner_utils.so")))
+config.substitutions.append(("%mlir_c_runner_utils",
+                             os.path.join(_llvm_lib_dir, "libmlir_c_runner_utils.so")))
 llvm_config.with_environment("PATH", config.fa_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 

@@ -205,7 +205,7 @@ static std::optional<int64_t> parseDefineInt(StringRef s) {
   s = s.trim();
   bool neg = s.consume_front("-");
   uint64_t v;
-  if (s.empty() || s.getAsInteger(0, v))
+  if (s.empty() || s.getAsInteger(10, v))
     return std::nullopt;
   if (v > uint64_t(std::numeric_limits<int32_t>::max()) + (neg ? 1 : 0))
     return std::nullopt;

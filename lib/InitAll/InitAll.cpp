@@ -3,6 +3,7 @@
 #include "fa/InitAll.h"
 
 #include "fa/Conversion/Passes.h"
+#include "fa/Conversion/TileToHost/Passes.h"
 #include "fa/Dialect/Tile/IR/TileDialect.h"
 #include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
 #include "fa/Dialect/TileGPU/Transforms/Passes.h"
@@ -21,4 +22,6 @@ void fa::registerAllPasses() {
   fa::tilegpu::registerTileGPUPasses();
   fa::registerFAConversionPasses();
   fa::registerGPUPipelines();
+  fa::registerTileToHostPasses();
+  fa::registerTileToHostPipeline();
 }

@@ -52,6 +52,19 @@ struct Affine {
   SmallVector<std::pair<Value, int64_t>> leaves;
   SmallVector<IotaTerm> iotas;
 
+  /// Every coefficient is far from overflowing int64 (each step multiplies
+  /// by at most 2^20 or adds two bounded values).
+  bool isBounded() const {
+    constexpr int64_t limit = int64_t(1) << 40;
+    auto ok = [&](int64_t x) { return x > -limit && x < limit; };
+    bool r = ok(ivCoeff) && ok(cst);
+    for (const auto &leaf : leaves)
+      r = r && ok(leaf.second);
+    for (const IotaTerm &t : iotas)
+      r = r && ok(t.coeff) && t.maxIndex < (1 << 20) &&
+          ok(t.coeff * t.maxIndex);
+    return r;
+  }
   bool isConstant() const {
     return ivCoeff == 0 && leaves.empty() && iotas.empty();
   }
@@ -100,8 +113,7 @@ public:
     if (depth > 32)
       return std::nullopt;
     std::optional<Affine> r = compute(v, depth);
-    if (r && (std::abs(r->ivCoeff) > (1 << 20) ||
-              std::abs(r->cst) > (int64_t(1) << 40)))
+    if (r && !r->isBounded())
       return std::nullopt;
     return r;
   }
@@ -166,7 +178,8 @@ private:
         return std::nullopt;
       if (lhs->isConstant())
         std::swap(lhs, rhs);
-      if (!rhs->isConstant())
+      // Small factors only, so that coefficients cannot overflow.
+      if (!rhs->isConstant() || std::abs(rhs->cst) > (1 << 20))
         return std::nullopt;
       lhs->scale(rhs->cst);
       return lhs;
@@ -192,6 +205,9 @@ LogicalResult decomposeMask(Value mask, AffineAnalysis &analysis,
   Operation *def = mask.getDefiningOp();
   if (!def)
     return failure();
+  // Broadcasting a mask repeats its elements: all true (false) stays so.
+  if (isa<tile::BroadcastOp, tile::ExpandDimsOp, tile::TransOp>(def))
+    return decomposeMask(def->getOperand(0), analysis, terms);
   if (isa<arith::AndIOp>(def))
     return success(
         succeeded(decomposeMask(def->getOperand(0), analysis, terms)) &&
@@ -384,8 +400,13 @@ bool splitLoop(scf::ForOp loop) {
   for (arith::SelectOp sel : masked->selects)
     if (failed(decomposeMask(sel.getCondition(), analysis, terms)))
       return false;
-  // Dropping fully masked blocks relies on them contributing nothing.
-  bool canSkip = onlySoftmaxUses(masked->outer) && !writesMemory(loop);
+  // Dropping fully masked blocks relies on them contributing nothing: the
+  // scores reach the rest of the body only through the masks, and the
+  // masked tile only as softmax scores.
+  bool canSkip = onlySoftmaxUses(masked->outer) && !writesMemory(loop) &&
+                 masked->scores.hasOneUse();
+  for (arith::SelectOp sel : ArrayRef(masked->selects).drop_front())
+    canSkip = canSkip && sel->hasOneUse();
 
   OpBuilder b(loop);
   Location loc = loop.getLoc();

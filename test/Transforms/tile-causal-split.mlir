@@ -513,6 +513,126 @@ tile.kernel @no_skip_with_store(%x: memref<?x?xf32, strided<[?, 1]>>, %out: memr
 
 // -----
 
+// The key-length mask computed on a 1x8 row of key positions and broadcast
+// to the tile, as the frontend emits `iota(n0, 8)[None, :] < NK`.
+// CHECK-LABEL: tile.kernel @key_length_broadcast_mask
+// CHECK-SAME: %[[NK:[a-z0-9]+]]: i32, %[[UB:[a-z0-9]+]]: index)
+// CHECK-DAG: %[[CM7:.*]] = arith.constant -7 : index
+// CHECK: %[[NKI:.*]] = arith.index_cast %[[NK]] : i32 to index
+// CHECK: %[[UB2:.*]] = arith.minsi %[[UB]], %[[NKI]] : index
+// CHECK: arith.addi %[[NKI]], %[[CM7]] : index
+// CHECK: scf.for
+// CHECK-NOT: arith.select
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[UB2]]
+// CHECK: arith.cmpi slt
+// CHECK: tile.broadcast %{{.*}} : tensor<1x8xi1> -> tensor<16x8xi1>
+// CHECK: arith.select
+tile.kernel @key_length_broadcast_mask(%x: memref<?x?xf32, strided<[?, 1]>>, %out: memref<?xf32, strided<[1]>>, %nk: i32, %ub: index) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %step = arith.constant 8 : index
+  %c16_i32 = arith.constant 16 : i32
+  %ninf = arith.constant 0xFF800000 : f32
+  %pid = tile.program_id 0 : i32
+  %m0 = arith.muli %pid, %c16_i32 : i32
+  %m_init = tile.splat %ninf : f32 -> tensor<16xf32>
+  %l_init = arith.constant dense<0.0> : tensor<16xf32>
+  %ri = tile.iota : tensor<16xi32>
+  %m0s = tile.splat %m0 : i32 -> tensor<16xi32>
+  %rows1 = arith.addi %ri, %m0s : tensor<16xi32>
+  %rows2 = tile.expand_dims %rows1 axis 1 : tensor<16xi32> -> tensor<16x1xi32>
+  %rows = tile.broadcast %rows2 : tensor<16x1xi32> -> tensor<16x8xi32>
+  %r:2 = scf.for %n0 = %c0 to %ub step %step iter_args(%m = %m_init, %l = %l_init) -> (tensor<16xf32>, tensor<16xf32>) {
+    %n0i = arith.index_cast %n0 : index to i32
+    %ci = tile.iota : tensor<8xi32>
+    %n0s = tile.splat %n0i : i32 -> tensor<8xi32>
+    %cols1 = arith.addi %n0s, %ci : tensor<8xi32>
+    %cols2 = tile.expand_dims %cols1 axis 0 : tensor<8xi32> -> tensor<1x8xi32>
+    %cols = tile.broadcast %cols2 : tensor<1x8xi32> -> tensor<16x8xi32>
+    %s = tile.load %x[%c0, %n0] : memref<?x?xf32, strided<[?, 1]>> -> tensor<16x8xf32>
+    %nks = tile.splat %nk : i32 -> tensor<1x8xi32>
+    %inb1 = arith.cmpi slt, %cols2, %nks : tensor<1x8xi32>
+    %mask = tile.broadcast %inb1 : tensor<1x8xi1> -> tensor<16x8xi1>
+    %ninfs = tile.splat %ninf : f32 -> tensor<16x8xf32>
+    %sm = arith.select %mask, %s, %ninfs : tensor<16x8xi1>, tensor<16x8xf32>
+    %rm = tile.reduce max %sm axis 1 : tensor<16x8xf32> -> tensor<16xf32>
+    %mn = arith.maximumf %m, %rm : tensor<16xf32>
+    %e = tile.expand_dims %mn axis 1 : tensor<16xf32> -> tensor<16x1xf32>
+    %b = tile.broadcast %e : tensor<16x1xf32> -> tensor<16x8xf32>
+    %d = arith.subf %sm, %b : tensor<16x8xf32>
+    %p = math.exp %d : tensor<16x8xf32>
+    %ps = tile.reduce sum %p axis 1 : tensor<16x8xf32> -> tensor<16xf32>
+    %da = arith.subf %m, %mn : tensor<16xf32>
+    %a = math.exp %da : tensor<16xf32>
+    %la = arith.mulf %l, %a : tensor<16xf32>
+    %ln = arith.addf %la, %ps : tensor<16xf32>
+    scf.yield %mn, %ln : tensor<16xf32>, tensor<16xf32>
+  }
+  tile.store %r#1, %out[%c0] : tensor<16xf32>, memref<?xf32, strided<[1]>>
+  tile.return
+}
+
+// -----
+
+// The unmasked scores also feed a row sum, so a fully masked block still
+// contributes: the loop is split but keeps its upper bound.
+// CHECK-LABEL: tile.kernel @no_skip_scores_reused
+// CHECK-SAME: %[[UB:[a-z0-9]+]]: index)
+// CHECK: scf.for
+// CHECK-NOT: arith.select
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[UB]] step
+// CHECK: arith.select
+tile.kernel @no_skip_scores_reused(%x: memref<?x?xf32, strided<[?, 1]>>, %out: memref<?xf32, strided<[1]>>, %nk: i32, %ub: index) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %step = arith.constant 8 : index
+  %c16_i32 = arith.constant 16 : i32
+  %ninf = arith.constant 0xFF800000 : f32
+  %pid = tile.program_id 0 : i32
+  %m0 = arith.muli %pid, %c16_i32 : i32
+  %m_init = tile.splat %ninf : f32 -> tensor<16xf32>
+  %l_init = arith.constant dense<0.0> : tensor<16xf32>
+  %ri = tile.iota : tensor<16xi32>
+  %m0s = tile.splat %m0 : i32 -> tensor<16xi32>
+  %rows1 = arith.addi %ri, %m0s : tensor<16xi32>
+  %rows2 = tile.expand_dims %rows1 axis 1 : tensor<16xi32> -> tensor<16x1xi32>
+  %rows = tile.broadcast %rows2 : tensor<16x1xi32> -> tensor<16x8xi32>
+  %r:2 = scf.for %n0 = %c0 to %ub step %step iter_args(%m = %m_init, %l = %l_init) -> (tensor<16xf32>, tensor<16xf32>) {
+    %n0i = arith.index_cast %n0 : index to i32
+    %ci = tile.iota : tensor<8xi32>
+    %n0s = tile.splat %n0i : i32 -> tensor<8xi32>
+    %cols1 = arith.addi %n0s, %ci : tensor<8xi32>
+    %cols2 = tile.expand_dims %cols1 axis 0 : tensor<8xi32> -> tensor<1x8xi32>
+    %cols = tile.broadcast %cols2 : tensor<1x8xi32> -> tensor<16x8xi32>
+    %s = tile.load %x[%c0, %n0] : memref<?x?xf32, strided<[?, 1]>> -> tensor<16x8xf32>
+    %mask = arith.cmpi sge, %rows, %cols : tensor<16x8xi32>
+    %ninfs = tile.splat %ninf : f32 -> tensor<16x8xf32>
+    %sm = arith.select %mask, %s, %ninfs : tensor<16x8xi1>, tensor<16x8xf32>
+    %rm = tile.reduce max %sm axis 1 : tensor<16x8xf32> -> tensor<16xf32>
+    %mn = arith.maximumf %m, %rm : tensor<16xf32>
+    %e = tile.expand_dims %mn axis 1 : tensor<16xf32> -> tensor<16x1xf32>
+    %b = tile.broadcast %e : tensor<16x1xf32> -> tensor<16x8xf32>
+    %d = arith.subf %sm, %b : tensor<16x8xf32>
+    %p = math.exp %d : tensor<16x8xf32>
+    %ps = tile.reduce sum %p axis 1 : tensor<16x8xf32> -> tensor<16xf32>
+    %da = arith.subf %m, %mn : tensor<16xf32>
+    %a = math.exp %da : tensor<16xf32>
+    %la = arith.mulf %l, %a : tensor<16xf32>
+    %raw = tile.reduce sum %s axis 1 : tensor<16x8xf32> -> tensor<16xf32>
+    %ps2 = arith.addf %ps, %raw : tensor<16xf32>
+    %ln = arith.addf %la, %ps2 : tensor<16xf32>
+    scf.yield %mn, %ln : tensor<16xf32>, tensor<16xf32>
+  }
+  tile.store %r#1, %out[%c0] : tensor<16xf32>, memref<?xf32, strided<[1]>>
+  tile.return
+}
+
+// -----
+
 // Negative: the mask rows < NK does not depend on the loop.
 // CHECK-LABEL: tile.kernel @neg_query_length
 // CHECK: scf.for

@@ -24,6 +24,8 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 
+#include "llvm/ADT/DenseSet.h"
+
 #include <map>
 
 namespace fa {
@@ -38,6 +40,7 @@ using namespace fa::tilegpu;
 SmallVector<KernelABIParam> fa::getKernelABI(tile::KernelOp kernel) {
   SmallVector<KernelABIParam> abi;
   MLIRContext *ctx = kernel.getContext();
+  ctx->getOrLoadDialect<LLVM::LLVMDialect>(); // for the pointer type
   Type i64 = IntegerType::get(ctx, 64);
   for (auto [i, t] : llvm::enumerate(kernel.getArgumentTypes())) {
     if (auto m = dyn_cast<MemRefType>(t)) {
@@ -206,6 +209,13 @@ private:
                                   bool atomic, TypedAttr pad);
   LogicalResult lowerLocalAlloc(LocalAllocOp op);
   LogicalResult lowerLocalLoad(LocalLoadOp op);
+  bool canLoadMatrix(LocalLoadOp op);
+  /// ldmatrix for the register tiles of `op`'s result at K step `kTile`
+  /// (all when none), into `out`.
+  LogicalResult loadMatrixTiles(LocalLoadOp op, std::optional<int64_t> kTile,
+                                SmallVector<Value> &out);
+  /// Operands whose ldmatrix is emitted by the consuming dot, per K step.
+  llvm::DenseSet<Value> deferred;
   /// Result registers picked from `src` registers by offset mapping.
   LogicalResult remap(Operation *op, Value src, Value result,
                       function_ref<Offsets(const Offsets &)> toSrc);
@@ -691,26 +701,38 @@ LogicalResult KernelLowering::lowerDot(tile::DotOp op) {
                              op.getType().getElementType())))
     return failure();
   int64_t k = op.getA().getType().getShape()[1];
-  const auto &A = regs[op.getA()], &B = regs[op.getB()];
+  SmallVector<Value> &A = regs[op.getA()], &B = regs[op.getB()];
   SmallVector<Value> C = regs[op.getAcc()];
   auto regAt = [&](const LinearLayout *ll, const SmallVector<Value> &v,
                    int64_t i, int64_t j) -> Value {
     auto r = ll->findReg(Offsets{i, j});
     return r ? v[*r] : Value();
   };
+  // Accumulator tiles and their four registers.
+  SmallVector<std::pair<Offsets, std::array<int64_t, 4>>> tiles;
   for (int64_t r = 0; r < lc->numRegs(); ++r) {
     Offsets o = lc->regOffset(r);
     if (o[0] % 16 || o[1] % 8)
       continue;
-    int64_t m0 = o[0], n0 = o[1];
-    int64_t ci[4];
+    std::array<int64_t, 4> ci;
     for (int q = 0; q < 4; ++q) {
-      auto idx = lc->findReg(Offsets{m0 + (q / 2) * 8, n0 + q % 2});
+      auto idx = lc->findReg(Offsets{o[0] + (q / 2) * 8, o[1] + q % 2});
       if (!idx)
         return op.emitError("accumulator layout is not an m16n8 MMA layout");
       ci[q] = *idx;
     }
-    for (int64_t k0 = 0; k0 < k; k0 += 16) {
+    tiles.push_back({o, ci});
+  }
+  // K outermost: operands loaded from shared memory per K step stay live
+  // for that step only.
+  for (int64_t k0 = 0; k0 < k; k0 += 16) {
+    for (Value operand : {op.getA(), op.getB()})
+      if (deferred.contains(operand) &&
+          failed(loadMatrixTiles(operand.getDefiningOp<LocalLoadOp>(),
+                                 k0 / 16, regs[operand])))
+        return failure();
+    for (auto &[o, ci] : tiles) {
+      int64_t m0 = o[0], n0 = o[1];
       SmallVector<Value> a, bb;
       for (auto [di, dk] : {std::pair<int64_t, int64_t>{0, 0}, {8, 0}, {0, 8}, {8, 8}}) {
         Value lo = regAt(la, A, m0 + di, k0 + dk);
@@ -904,7 +926,20 @@ LogicalResult KernelLowering::lowerLocalAlloc(LocalAllocOp op) {
   return success();
 }
 
-LogicalResult KernelLowering::lowerLocalLoad(LocalLoadOp op) {
+bool KernelLowering::canLoadMatrix(LocalLoadOp op) {
+  auto bufTy = op.getSrc().getType();
+  auto enc = cast<SharedEncodingAttr>(bufTy.getEncoding());
+  auto dotEnc = dyn_cast<DotOperandEncodingAttr>(op.getType().getEncoding());
+  unsigned f = enc.getOrder()[0];
+  bool rowsContiguous = enc.getVec() == 8 || enc.getMaxPhase() == 1;
+  return dotEnc && bufTy.getElementType().getIntOrFloatBitWidth() == 16 &&
+         rowsContiguous && bufTy.getShape().size() == 2 &&
+         bufTy.getShape()[f] % 8 == 0;
+}
+
+LogicalResult KernelLowering::loadMatrixTiles(LocalLoadOp op,
+                                              std::optional<int64_t> kTile,
+                                              SmallVector<Value> &out) {
   auto bufTy = op.getSrc().getType();
   auto enc = cast<SharedEncodingAttr>(bufTy.getEncoding());
   const LinearLayout *ll = layoutOf(op, op.getType());
@@ -912,15 +947,10 @@ LogicalResult KernelLowering::lowerLocalLoad(LocalLoadOp op) {
     return failure();
   Value base = regs[op.getSrc()][0];
   Type elem = bufTy.getElementType();
-  unsigned bits = elem.getIntOrFloatBitWidth();
   ArrayRef<int64_t> shape = bufTy.getShape();
   unsigned f = enc.getOrder()[0];
-  SmallVector<Value> out(ll->numRegs());
-
-  auto dotEnc = dyn_cast<DotOperandEncodingAttr>(op.getType().getEncoding());
-  bool rowsContiguous = enc.getVec() == 8 || enc.getMaxPhase() == 1;
-  if (dotEnc && bits == 16 && rowsContiguous && shape[f] % 8 == 0 &&
-      shape.size() == 2) {
+  auto dotEnc = cast<DotOperandEncodingAttr>(op.getType().getEncoding());
+  {
     // ldmatrix: each lane names the start of one 8-element row.
     unsigned idx = dotEnc.getOpIdx();
     unsigned kDim = idx == 0 ? 1 : 0; // K is A's dim 1 and B's dim 0
@@ -961,6 +991,8 @@ LogicalResult KernelLowering::lowerLocalLoad(LocalLoadOp op) {
       Offsets o = ll->regOffset(r);
       if (o[kDim] % 16 || o[other] % (idx == 0 ? 16 : 8))
         continue;
+      if (kTile && o[kDim] / 16 != *kTile)
+        continue;
       if (idx == 1 && step && (o[other] / step) % 2)
         continue; // covered by the x4 load of the previous N tile
       Value off = sharedOffset(enc, shape, laneCoords, o);
@@ -982,9 +1014,37 @@ LogicalResult KernelLowering::lowerLocalLoad(LocalLoadOp op) {
         out[*r1] = hi;
       }
     }
-    for (Value v : out)
-      if (!v)
-        return op.emitError("ldmatrix did not cover every operand register");
+    if (!kTile)
+      for (Value v : out)
+        if (!v)
+          return op.emitError("ldmatrix did not cover every operand register");
+    return success();
+  }
+}
+
+LogicalResult KernelLowering::lowerLocalLoad(LocalLoadOp op) {
+  auto bufTy = op.getSrc().getType();
+  auto enc = cast<SharedEncodingAttr>(bufTy.getEncoding());
+  const LinearLayout *ll = layoutOf(op, op.getType());
+  if (!ll)
+    return failure();
+  Value base = regs[op.getSrc()][0];
+  Type elem = bufTy.getElementType();
+  unsigned bits = elem.getIntOrFloatBitWidth();
+  ArrayRef<int64_t> shape = bufTy.getShape();
+  unsigned f = enc.getOrder()[0];
+  SmallVector<Value> out(ll->numRegs());
+  if (canLoadMatrix(op)) {
+    // An operand read only by the dot that follows is loaded one K step at
+    // a time inside the dot, so its registers are live one step only.
+    if (op->hasOneUse() && isa<tile::DotOp>(*op->user_begin()) &&
+        (*op->user_begin())->getBlock() == op->getBlock()) {
+      deferred.insert(op.getResult());
+      regs[op.getResult()] = out;
+      return success();
+    }
+    if (failed(loadMatrixTiles(op, std::nullopt, out)))
+      return failure();
     regs[op.getResult()] = out;
     return success();
   }

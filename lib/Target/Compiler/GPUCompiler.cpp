@@ -54,6 +54,7 @@ namespace json = llvm::json;
 
 void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
                                     const GPUOptions &options) {
+  pm.addPass(tilegpu::createTileGPUFoldDotAccumulate());
   tilegpu::TileGPUAssignLayoutsOptions assign;
   assign.numWarps = options.numWarps;
   assign.target = options.target;
@@ -467,7 +468,10 @@ LogicalResult fa::compileForGPU(ModuleOp module, const GPUOptions &options,
   std::string error;
   if (!createTargetInfo(options.target, error))
     return module.emitError(error);
-  PassManager pm(module.getContext());
+  MLIRContext *ctx = module.getContext();
+  ctx->loadDialect<tilegpu::TileGPUDialect, LLVM::LLVMDialect,
+                   NVVM::NVVMDialect, scf::SCFDialect>();
+  PassManager pm(ctx);
   buildTileToTileGPUPipeline(pm, options);
   if (failed(pm.run(module)))
     return failure();

@@ -3,6 +3,16 @@
 
 include "mlir/Pass/PassBase.td"
 
+def TileGPUFoldDotAccumulate
+    : Pass<"tilegpu-fold-dot-accumulate", "mlir::ModuleOp"> {
+  let summary = "accumulate into the dot: x + dot(a, b, 0) -> dot(a, b, x)";
+  let description = [{
+    MMA instructions add into their accumulator for free; a separate
+    addition of a dot with a zero accumulator costs a second set of
+    accumulator registers. Runs on `tile` IR before layouts are assigned.
+  }];
+}
+
 def TileGPUAssignLayouts : Pass<"tilegpu-assign-layouts", "mlir::ModuleOp"> {
   let summary = "give every tile of a `tile` kernel a GPU register layout";
   let description = [{

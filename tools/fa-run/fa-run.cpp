@@ -1,0 +1,583 @@
+//===- fa-run.cpp - run an attention kernel and check it against fp64 -----===//
+//
+//   fa-run kernels/flash_fwd.tile --target host --batch 1 --heads 4 \
+//       --seqlen 1000 --headdim 128 [--kv-heads 2] [--seqlen-k 333] \
+//       [--causal] [--dtype bf16|fp16|f32] [--seed 0] \
+//       [--block-m 64] [--block-n 64] [--tile-opt=false] --check
+//
+// Compiles the kernel (a `.tile` source through the front end, or `tile` IR
+// in a `.mlir` file), runs the tile optimizations (as every target does),
+// lowers it to host code, fills q, k and v with random numbers, runs the kernel
+// and, with --check, compares o and lse with attention computed in fp64. The
+// error of a plain attention computed in the input precision is printed next
+// to it; the kernel passes when its error is at most twice the plain one
+// plus a small absolute slack (see Tolerance below).
+//
+//===----------------------------------------------------------------------===//
+
+#include "fa/Conversion/TileToHost/Passes.h"
+#include "fa/Dialect/Tile/IR/TileDialect.h"
+#include "fa/Frontend/Frontend.h"
+#include "fa/Runtime/HostRunner.h"
+#include "fa/Transforms/Passes.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+using namespace llvm;
+
+namespace {
+
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<kernel.tile|kernel.mlir>"),
+                               cl::Required);
+cl::opt<std::string> target("target", cl::desc("Where to run: host"),
+                            cl::Required);
+cl::opt<int64_t> batch("batch", cl::desc("Batch size B"), cl::Required);
+cl::opt<int64_t> heads("heads", cl::desc("Query heads H"), cl::Required);
+cl::opt<int64_t> kvHeads("kv-heads",
+                         cl::desc("Key/value heads HKV (default H; H must be "
+                                  "a multiple of HKV)"),
+                         cl::init(0));
+cl::opt<int64_t> seqlen("seqlen", cl::desc("Query sequence length N"),
+                        cl::Required);
+cl::opt<int64_t> seqlenK("seqlen-k",
+                         cl::desc("Key sequence length NK (default N)"),
+                         cl::init(0));
+cl::opt<int64_t> headDim("headdim", cl::desc("Head dimension D"),
+                         cl::Required);
+cl::opt<bool> causal("causal",
+                     cl::desc("Causal: query i sees keys j <= i (top-left)"));
+cl::opt<std::string> dtypeName("dtype", cl::desc("bf16, fp16 or f32"),
+                               cl::init("bf16"));
+cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0));
+cl::opt<int64_t> blockM("block-m", cl::desc("BLOCK_M (default: the kernel's)"),
+                        cl::init(0));
+cl::opt<int64_t> blockN("block-n", cl::desc("BLOCK_N (default: the kernel's)"),
+                        cl::init(0));
+cl::opt<bool> doCheck("check", cl::desc("Compare with an fp64 reference"));
+cl::opt<std::string> kernelName("kernel", cl::desc("Kernel to run"),
+                                cl::init("flash_fwd"));
+cl::opt<bool> tileOpt("tile-opt",
+                      cl::desc("Run the tile optimizations (exp2 folding, "
+                               "causal loop splitting) before lowering"),
+                      cl::init(true));
+
+int fail(const Twine &msg) {
+  errs() << "fa-run: error: " << msg << "\n";
+  return 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Element types
+//===----------------------------------------------------------------------===//
+
+enum class DType { BF16, F16, F32 };
+
+float bitsToFloat(uint32_t x) {
+  float f;
+  std::memcpy(&f, &x, 4);
+  return f;
+}
+uint32_t floatToBits(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  return x;
+}
+
+uint16_t floatToBF16(float f) {
+  uint32_t x = floatToBits(f);
+  if ((x & 0x7fffffff) > 0x7f800000)
+    return (x >> 16) | 0x40; // quiet NaN
+  x += 0x7fff + ((x >> 16) & 1); // round to nearest even
+  return x >> 16;
+}
+float bf16ToFloat(uint16_t h) { return bitsToFloat(uint32_t(h) << 16); }
+
+uint16_t floatToF16(float f) {
+  uint32_t x = floatToBits(f);
+  uint32_t sign = (x >> 16) & 0x8000;
+  uint32_t a = x & 0x7fffffff;
+  if (a >= 0x7f800000) // inf, NaN
+    return sign | 0x7c00 | (a > 0x7f800000 ? 0x200 : 0);
+  if (a >= 0x477ff000) // >= 65520 rounds to inf
+    return sign | 0x7c00;
+  if (a < 0x38800000) // below 2^-14: subnormal, in units of 2^-24
+    return sign | uint32_t(std::nearbyint(bitsToFloat(a) * 16777216.0f));
+  uint32_t h = ((a >> 23) - 112) << 10 | ((a & 0x7fffff) >> 13);
+  uint32_t rest = a & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (h & 1)))
+    ++h;
+  return sign | h;
+}
+float f16ToFloat(uint16_t h) {
+  uint32_t sign = uint32_t(h & 0x8000) << 16;
+  uint32_t e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  if (e == 0) // zero or subnormal
+    return (sign ? -1.0f : 1.0f) * float(m) * (1.0f / 16777216.0f);
+  if (e == 31)
+    return bitsToFloat(sign | 0x7f800000 | (m << 13));
+  return bitsToFloat(sign | ((e + 112) << 23) | (m << 13));
+}
+
+/// Rounds `v` to the nearest value of `t`.
+float roundTo(float v, DType t) {
+  switch (t) {
+  case DType::BF16:
+    return bf16ToFloat(floatToBF16(v));
+  case DType::F16:
+    return f16ToFloat(floatToF16(v));
+  case DType::F32:
+    return v;
+  }
+  return v;
+}
+
+/// Unit roundoff of `t` (half the distance from 1 to the next value).
+double unitRoundoff(DType t) {
+  switch (t) {
+  case DType::BF16:
+    return std::ldexp(1.0, -8);
+  case DType::F16:
+    return std::ldexp(1.0, -11);
+  case DType::F32:
+    return std::ldexp(1.0, -24);
+  }
+  return 0;
+}
+
+/// A tensor in the kernel's element type plus its exact values as doubles.
+struct Tensor {
+  DType type;
+  std::vector<int64_t> shape;
+  std::vector<uint16_t> half; // bf16/f16 storage
+  std::vector<float> single;  // f32 storage
+  std::vector<double> exact;  // the stored values (for references)
+
+  Tensor(DType t, std::vector<int64_t> s) : type(t), shape(std::move(s)) {
+    size_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    if (t == DType::F32)
+      single.assign(n, std::numeric_limits<float>::quiet_NaN());
+    else
+      half.assign(n, t == DType::BF16 ? 0x7fc0 : 0x7e00); // NaN
+    exact.assign(n, 0);
+  }
+  size_t size() const { return exact.size(); }
+  void *data() {
+    return type == DType::F32 ? static_cast<void *>(single.data())
+                              : static_cast<void *>(half.data());
+  }
+  void set(size_t i, float v) {
+    float r = roundTo(v, type);
+    exact[i] = r;
+    if (type == DType::F32)
+      single[i] = r;
+    else if (type == DType::BF16)
+      half[i] = floatToBF16(r);
+    else
+      half[i] = floatToF16(r);
+  }
+  double get(size_t i) const {
+    if (type == DType::F32)
+      return single[i];
+    return type == DType::BF16 ? bf16ToFloat(half[i]) : f16ToFloat(half[i]);
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// References
+//===----------------------------------------------------------------------===//
+
+struct Problem {
+  int64_t B, H, HKV, N, NK, D;
+  bool causal;
+  double scale;
+};
+
+/// Number of keys query row `i` sees.
+int64_t visibleKeys(const Problem &p, int64_t i) {
+  return p.causal ? std::min(p.NK, i + 1) : p.NK;
+}
+
+/// Attention in fp64: o[B,H,N,D] and lse[B,H,N]. A row that sees no key gets
+/// o = 0 and lse = -inf.
+void referenceFP64(const Problem &p, const Tensor &q, const Tensor &k,
+                   const Tensor &v, std::vector<double> &o,
+                   std::vector<double> &lse) {
+  o.assign(p.B * p.H * p.N * p.D, 0.0);
+  lse.assign(p.B * p.H * p.N, -std::numeric_limits<double>::infinity());
+  std::vector<double> s(p.NK), acc(p.D);
+  for (int64_t b = 0; b < p.B; ++b)
+    for (int64_t h = 0; h < p.H; ++h) {
+      int64_t hk = h / (p.H / p.HKV);
+      const double *kb = &k.exact[((b * p.HKV + hk) * p.NK) * p.D];
+      const double *vb = &v.exact[((b * p.HKV + hk) * p.NK) * p.D];
+      for (int64_t i = 0; i < p.N; ++i) {
+        const double *qi = &q.exact[((b * p.H + h) * p.N + i) * p.D];
+        int64_t nv = visibleKeys(p, i);
+        if (nv == 0)
+          continue;
+        double m = -std::numeric_limits<double>::infinity();
+        for (int64_t j = 0; j < nv; ++j) {
+          double dot = 0;
+          for (int64_t d = 0; d < p.D; ++d)
+            dot += qi[d] * kb[j * p.D + d];
+          s[j] = dot * p.scale;
+          m = std::max(m, s[j]);
+        }
+        double l = 0;
+        std::fill(acc.begin(), acc.end(), 0.0);
+        for (int64_t j = 0; j < nv; ++j) {
+          double e = std::exp(s[j] - m);
+          l += e;
+          for (int64_t d = 0; d < p.D; ++d)
+            acc[d] += e * vb[j * p.D + d];
+        }
+        size_t row = (b * p.H + h) * p.N + i;
+        for (int64_t d = 0; d < p.D; ++d)
+          o[row * p.D + d] = acc[d] / l;
+        lse[row] = m + std::log(l);
+      }
+    }
+}
+
+/// Plain attention in the input precision: sums in f32, and the scores, the
+/// probabilities and the output rounded to the input type, as a kernel with
+/// no extra precision would. Its error against fp64 calibrates the check.
+void referencePlain(const Problem &p, DType t, const Tensor &q,
+                    const Tensor &k, const Tensor &v, std::vector<double> &o,
+                    std::vector<double> &lse) {
+  o.assign(p.B * p.H * p.N * p.D, 0.0);
+  lse.assign(p.B * p.H * p.N, -std::numeric_limits<double>::infinity());
+  std::vector<float> qf(q.size()), kf(k.size()), vf(v.size());
+  for (size_t i = 0; i < q.size(); ++i)
+    qf[i] = q.exact[i];
+  for (size_t i = 0; i < k.size(); ++i)
+    kf[i] = k.exact[i];
+  for (size_t i = 0; i < v.size(); ++i)
+    vf[i] = v.exact[i];
+  float scale = p.scale;
+  std::vector<float> s(p.NK), acc(p.D);
+  for (int64_t b = 0; b < p.B; ++b)
+    for (int64_t h = 0; h < p.H; ++h) {
+      int64_t hk = h / (p.H / p.HKV);
+      const float *kb = &kf[((b * p.HKV + hk) * p.NK) * p.D];
+      const float *vb = &vf[((b * p.HKV + hk) * p.NK) * p.D];
+      for (int64_t i = 0; i < p.N; ++i) {
+        const float *qi = &qf[((b * p.H + h) * p.N + i) * p.D];
+        int64_t nv = visibleKeys(p, i);
+        if (nv == 0)
+          continue;
+        float m = -std::numeric_limits<float>::infinity();
+        for (int64_t j = 0; j < nv; ++j) {
+          float dot = 0;
+          for (int64_t d = 0; d < p.D; ++d)
+            dot += qi[d] * kb[j * p.D + d];
+          s[j] = roundTo(roundTo(dot, t) * scale, t);
+          m = std::max(m, s[j]);
+        }
+        float l = 0;
+        std::fill(acc.begin(), acc.end(), 0.0f);
+        for (int64_t j = 0; j < nv; ++j) {
+          float e = roundTo(std::exp(s[j] - m), t);
+          l += e;
+          for (int64_t d = 0; d < p.D; ++d)
+            acc[d] += e * vb[j * p.D + d];
+        }
+        size_t row = (b * p.H + h) * p.N + i;
+        for (int64_t d = 0; d < p.D; ++d)
+          o[row * p.D + d] = roundTo(acc[d] / l, t);
+        lse[row] = m + std::log(l);
+      }
+    }
+}
+
+/// Largest |a - b|; NaN when any value is NaN or only one side is infinite.
+double maxAbsError(const std::vector<double> &a, const std::vector<double> &b) {
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::isinf(a[i]) && std::isinf(b[i]) && (a[i] > 0) == (b[i] > 0))
+      continue;
+    double e = std::fabs(a[i] - b[i]);
+    if (std::isnan(e))
+      return std::numeric_limits<double>::quiet_NaN();
+    worst = std::max(worst, e);
+  }
+  return worst;
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel loading
+//===----------------------------------------------------------------------===//
+
+/// The compile-time parameters fa-run sets, as `-D` values.
+struct Defines {
+  llvm::StringMap<std::string> values;
+};
+
+mlir::OwningOpRef<mlir::ModuleOp>
+loadKernel(mlir::MLIRContext &ctx, const Defines &defines) {
+  auto file = MemoryBuffer::getFileOrSTDIN(inputFile);
+  if (!file) {
+    fail("cannot read '" + inputFile + "': " + file.getError().message());
+    return nullptr;
+  }
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(*file), SMLoc());
+  StringRef ext = sys::path::extension(inputFile);
+  if (ext == ".tile") {
+    fa::FrontendOptions options;
+    options.defines = defines.values;
+    options.kernelName = kernelName;
+    return fa::compileTileSource(sourceMgr, ctx, options);
+  }
+  if (ext != ".mlir") {
+    fail("'" + inputFile + "': expected a .tile or .mlir file");
+    return nullptr;
+  }
+  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &ctx);
+  auto module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &ctx);
+  if (!module)
+    return nullptr;
+  // tile IR is already specialized: its parameters must be the requested
+  // ones.
+  auto kernel = module->lookupSymbol<fa::tile::KernelOp>(kernelName);
+  if (!kernel) {
+    fail("'" + inputFile + "' has no tile.kernel @" + kernelName);
+    return nullptr;
+  }
+  mlir::DictionaryAttr params = kernel.getParamsAttr();
+  for (const auto &d : defines.values) {
+    mlir::Attribute have = params ? params.get(d.getKey()) : mlir::Attribute();
+    if (!have) {
+      // Block sizes are the kernel's choice; the others must be recorded.
+      if (d.getKey() == "BLOCK_M" || d.getKey() == "BLOCK_N") {
+        fail("'" + inputFile + "' records no " + d.getKey() +
+             " parameter to check --block-" +
+             (d.getKey() == "BLOCK_M" ? "m" : "n") + " against");
+        return nullptr;
+      }
+      continue;
+    }
+    std::string haveText;
+    if (auto i = dyn_cast<mlir::IntegerAttr>(have))
+      haveText = i.getType().isInteger(1) ? (i.getInt() ? "true" : "false")
+                                          : std::to_string(i.getInt());
+    else if (auto b = dyn_cast<mlir::BoolAttr>(have))
+      haveText = b.getValue() ? "true" : "false";
+    else if (auto t = dyn_cast<mlir::TypeAttr>(have)) {
+      llvm::raw_string_ostream os(haveText);
+      os << t.getValue();
+    }
+    if (haveText != d.getValue()) {
+      fail("'" + inputFile + "' is specialized with " + d.getKey() + " = " +
+           haveText + ", but the command asks for " + d.getValue() +
+           " (tile IR cannot be re-specialized; use a .tile source)");
+      return nullptr;
+    }
+  }
+  return module;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM y(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "FlashTile: run an attention kernel on random inputs and check it "
+      "against an fp64 reference\n");
+
+  // Arguments.
+  if (target != "host")
+    return fail("--target " + target +
+                ": only 'host' is supported by this build");
+  std::optional<DType> dtype = StringSwitch<std::optional<DType>>(dtypeName)
+                                   .Case("bf16", DType::BF16)
+                                   .Case("fp16", DType::F16)
+                                   .Case("f32", DType::F32)
+                                   .Default(std::nullopt);
+  if (!dtype)
+    return fail("--dtype " + dtypeName + ": expected bf16, fp16 or f32");
+  if (batch < 1 || heads < 1 || seqlen < 1 || headDim < 1)
+    return fail("--batch, --heads, --seqlen and --headdim must be >= 1");
+  int64_t hkv = kvHeads == 0 ? heads : kvHeads;
+  int64_t nk = seqlenK == 0 ? seqlen : seqlenK;
+  if (kvHeads.getNumOccurrences() && kvHeads < 1)
+    return fail("--kv-heads must be >= 1");
+  if (seqlenK.getNumOccurrences() && seqlenK < 1)
+    return fail("--seqlen-k must be >= 1");
+  if (heads % hkv != 0)
+    return fail("--heads " + Twine(heads) + " is not a multiple of --kv-heads " +
+                Twine(hkv));
+  if ((blockM.getNumOccurrences() && blockM < 1) ||
+      (blockN.getNumOccurrences() && blockN < 1))
+    return fail("--block-m and --block-n must be >= 1");
+  const int64_t limit = int64_t(1) << 31;
+  if (batch * heads * seqlen * headDim >= limit ||
+      batch * hkv * nk * headDim >= limit)
+    return fail("the problem is too large for the host (2^31 elements per "
+                "tensor at most)");
+
+  Problem p{batch, heads, hkv, seqlen, nk, headDim, causal,
+            1.0 / std::sqrt(double(headDim))};
+  const char *typeName = *dtype == DType::BF16  ? "bf16"
+                         : *dtype == DType::F16 ? "f16"
+                                                : "f32";
+
+  Defines defines;
+  defines.values["HEAD_DIM"] = std::to_string(headDim);
+  defines.values["CAUSAL"] = causal ? "true" : "false";
+  defines.values["T"] = typeName;
+  if (blockM.getNumOccurrences())
+    defines.values["BLOCK_M"] = std::to_string(blockM);
+  if (blockN.getNumOccurrences())
+    defines.values["BLOCK_N"] = std::to_string(blockN);
+
+  // Compile.
+  mlir::DialectRegistry registry;
+  fa::registerTileToHostDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  auto t0 = std::chrono::steady_clock::now();
+  mlir::OwningOpRef<mlir::ModuleOp> module = loadKernel(ctx, defines);
+  if (!module)
+    return 1;
+  if (tileOpt) {
+    mlir::PassManager pm(&ctx);
+    fa::buildTileOptimizationPipeline(pm);
+    if (failed(pm.run(*module)))
+      return fail("the tile optimizations failed on '" + inputFile + "'");
+  }
+  auto kernel = fa::HostKernel::compile(*module, kernelName);
+  if (!kernel)
+    return fail(toString(kernel.takeError()));
+  auto t1 = std::chrono::steady_clock::now();
+
+  // Inputs and arguments, bound by name.
+  Tensor q(*dtype, {p.B, p.H, p.N, p.D}), k(*dtype, {p.B, p.HKV, p.NK, p.D}),
+      v(*dtype, {p.B, p.HKV, p.NK, p.D}), o(*dtype, {p.B, p.H, p.N, p.D});
+  std::vector<float> lse(p.B * p.H * p.N,
+                         std::numeric_limits<float>::quiet_NaN());
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (Tensor *t : {&q, &k, &v})
+    for (size_t i = 0; i < t->size(); ++i)
+      t->set(i, normal(rng));
+
+  mlir::Type elemTy = *dtype == DType::BF16 ? mlir::Type(mlir::BFloat16Type::get(&ctx))
+                      : *dtype == DType::F16 ? mlir::Type(mlir::Float16Type::get(&ctx))
+                                             : mlir::Type(mlir::Float32Type::get(&ctx));
+  std::vector<fa::HostArg> args;
+  for (const fa::HostArgInfo &info : (*kernel)->getArgs()) {
+    auto expectBuffer = [&](mlir::Type elem, unsigned rank) -> bool {
+      std::string want, have;
+      llvm::raw_string_ostream w(want), h(have);
+      w << elem;
+      h << info.elementType;
+      if (!info.isBuffer || info.rank != rank || info.elementType != elem) {
+        fail("kernel argument '" + info.name + "' must be a rank-" +
+             Twine(rank) + " global tensor of " + want + ", got " +
+             (info.isBuffer ? "a rank-" + Twine(info.rank) + " tensor of " + have
+                            : "a scalar " + have));
+        return false;
+      }
+      return true;
+    };
+    if (info.name == "q" || info.name == "k" || info.name == "v" ||
+        info.name == "o") {
+      if (!expectBuffer(elemTy, 4))
+        return 1;
+      Tensor &t = info.name == "q"   ? q
+                  : info.name == "k" ? k
+                  : info.name == "v" ? v
+                                     : o;
+      args.push_back(fa::HostArg::buffer(t.data(), t.shape));
+    } else if (info.name == "lse") {
+      if (!expectBuffer(mlir::Float32Type::get(&ctx), 3))
+        return 1;
+      args.push_back(fa::HostArg::buffer(lse.data(), {p.B, p.H, p.N}));
+    } else if (info.name == "scale") {
+      if (info.isBuffer || !info.elementType.isF32())
+        return fail("kernel argument 'scale' must be an f32 scalar");
+      args.push_back(fa::HostArg::scalarFloat(p.scale));
+    } else {
+      return fail("kernel argument '" + info.name +
+                  "' is not one fa-run can bind (q, k, v, o, lse, scale)");
+    }
+  }
+  if (args.size() != 6)
+    return fail("kernel '" + kernelName +
+                "' must take q, k, v, o, lse and scale");
+  if (Error e = (*kernel)->check(args))
+    return fail(toString(std::move(e)));
+
+  // Run.
+  auto t2 = std::chrono::steady_clock::now();
+  if (Error e = (*kernel)->run(args))
+    return fail("running the kernel failed: " + toString(std::move(e)));
+  auto t3 = std::chrono::steady_clock::now();
+  auto secs = [](auto a, auto b) {
+    return std::chrono::duration<double>(b - a).count();
+  };
+  outs() << "fa-run: " << kernelName << " on host: B=" << p.B << " H=" << p.H
+         << " HKV=" << p.HKV << " N=" << p.N << " NK=" << p.NK << " D=" << p.D
+         << " causal=" << (p.causal ? "true" : "false") << " dtype="
+         << dtypeName << " seed=" << seed << "\n";
+  outs() << format("time: compile %.3f s, run %.3f s\n", secs(t0, t1),
+                   secs(t2, t3));
+  if (!doCheck) {
+    outs() << "no check (pass --check to compare with an fp64 reference)\n";
+    return 0;
+  }
+
+  // Check.
+  std::vector<double> refO, refL, plainO, plainL, gotO(o.size()),
+      gotL(lse.size());
+  referenceFP64(p, q, k, v, refO, refL);
+  referencePlain(p, *dtype, q, k, v, plainO, plainL);
+  for (size_t i = 0; i < o.size(); ++i)
+    gotO[i] = o.get(i);
+  for (size_t i = 0; i < lse.size(); ++i)
+    gotL[i] = lse[i];
+  double errO = maxAbsError(gotO, refO), errL = maxAbsError(gotL, refL);
+  double plainErrO = maxAbsError(plainO, refO),
+         plainErrL = maxAbsError(plainL, refL);
+  // Tolerance: twice the error of the plain same-precision attention, plus
+  // one unit of roundoff of the input type as absolute slack (for cases
+  // where the plain error happens to be 0, e.g. NK = 1).
+  double eps = unitRoundoff(*dtype);
+  double tolO = 2 * plainErrO + eps, tolL = 2 * plainErrL + eps;
+  bool okO = errO <= tolO, okL = errL <= tolL; // false for NaN
+  outs() << format("max abs error of o:   kernel %.3e  plain %s %.3e  "
+                   "tolerance %.3e  %s\n",
+                   errO, dtypeName.c_str(), plainErrO, tolO,
+                   okO ? "ok" : "TOO LARGE");
+  outs() << format("max abs error of lse: kernel %.3e  plain %s %.3e  "
+                   "tolerance %.3e  %s\n",
+                   errL, dtypeName.c_str(), plainErrL, tolL,
+                   okL ? "ok" : "TOO LARGE");
+  outs() << "tolerance rule: kernel error <= 2 x plain error + unit "
+            "roundoff of "
+         << dtypeName << format(" (%.3e)\n", eps);
+  outs() << (okO && okL ? "PASS" : "FAIL") << "\n";
+  return okO && okL ? 0 : 1;
+}

@@ -238,6 +238,19 @@ FailureOr<json::Array> fa::describeKernels(ModuleOp module,
       params.push_back(std::move(p));
     }
     k["params"] = std::move(params);
+    // Compile-time parameters the kernel was specialized with.
+    json::Object spec;
+    if (auto dict = kernel.getParamsAttr())
+      for (NamedAttribute p : dict) {
+        Attribute a = p.getValue();
+        if (auto b = dyn_cast<BoolAttr>(a))
+          spec[p.getName().str()] = b.getValue();
+        else if (auto i = dyn_cast<IntegerAttr>(a))
+          spec[p.getName().str()] = i.getInt();
+        else if (auto t = dyn_cast<TypeAttr>(a))
+          spec[p.getName().str()] = typeName(t.getValue());
+      }
+    k["specialization"] = std::move(spec);
     json::Array abi;
     for (const KernelABIParam &p : getKernelABI(kernel)) {
       json::Object a;

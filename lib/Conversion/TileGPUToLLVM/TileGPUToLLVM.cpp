@@ -770,9 +770,11 @@ LogicalResult KernelLowering::lowerGlobalAccess(
     return failure();
   Type elem = tileTy.getElementType();
   unsigned bits = elem.getIntOrFloatBitWidth();
-  if (bits % 8)
-    return op->emitError("tiles of ") << elem << " cannot be accessed in "
-                                          "global memory";
+  if (bits % 8 || (isa<FloatType>(elem) && !elem.isF16() && !elem.isBF16() &&
+                    !elem.isF32() && !elem.isF64()))
+    return op->emitError("tiles of ")
+           << elem << " cannot be accessed in global memory on "
+           << target.getName();
   if (atomic && !(elem.isF32() || elem.isF16() || elem.isInteger(32)))
     return op->emitError("atomic_add supports f32, f16 and i32 on ")
            << target.getName();

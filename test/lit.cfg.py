@@ -21,7 +21,7 @@ llvm_config.use_default_substitutions()
 tool_dirs = [config.fa_tools_dir, config.llvm_tools_dir]
 tools = [ToolSubst(name, unresolved="ignore") for name in
          ["fa-opt", "fa-compile", "fa-run", "fa-parse-fuzzer", "fa-device-info",
-          "mlir-runner"]]
+          "fa-gpu", "mlir-runner"]]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # Host execution tests run lowered code with mlir-runner and its print helpers.
@@ -47,3 +47,17 @@ def _has_cuda_driver():
     return "libcuda.so.1" in out
 if _has_cuda_driver():
     config.available_features.add("cuda-driver")
+
+# ptxas (CUDA toolkit) on this machine: cubin tests may run. CI installs only
+# Debian packages, so those tests are REQUIRES: ptxas; PTX tests always run.
+import shutil
+def _find_ptxas():
+    home = os.environ.get("CUDA_HOME")
+    for cand in ([os.path.join(home, "bin", "ptxas")] if home else []) + [
+            "/usr/local/cuda/bin/ptxas", shutil.which("ptxas") or ""]:
+        if cand and os.access(cand, os.X_OK):
+            return cand
+    return None
+if _find_ptxas():
+    config.available_features.add("ptxas")
+llvm_config.with_system_environment(["CUDA_HOME"])

@@ -2,18 +2,26 @@
 
 #include "fa/InitAll.h"
 
+#include "fa/Conversion/Passes.h"
 #include "fa/Conversion/TileToHost/Passes.h"
 #include "fa/Dialect/Tile/IR/TileDialect.h"
+#include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
+#include "fa/Dialect/TileGPU/Transforms/Passes.h"
+#include "fa/Target/GPUCompiler.h"
 #include "fa/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 
 void fa::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<fa::tile::TileDialect>();
+  registry.insert<fa::tilegpu::TileGPUDialect>();
 }
 
 void fa::registerAllPasses() {
   fa::registerTransformsPasses();
+  fa::tilegpu::registerTileGPUPasses();
+  fa::registerFAConversionPasses();
+  fa::registerGPUPipelines();
   fa::registerTileToHostPasses();
   fa::registerTileToHostPipeline();
 }

@@ -1,19 +1,25 @@
 //===- fa-compile.cpp - the FlashTile compiler driver ---------------------===//
 //
 // fa-compile kernels/flash_fwd.tile --emit=tile -D HEAD_DIM=64 -o out.mlir
+// fa-compile kernels/flash_fwd.tile --target sm_90a -o f.cubin
 //
 // Reads a `.tile` file and prints the stage asked for with --emit: the syntax
-// tree (`ast`) or the `tile` IR (`tile`). Exit status 0 on success, 1 on any
-// error (every error is reported first).
+// tree (`ast`), the `tile` IR (`tile`), or with --target the GPU stages
+// (`tilegpu`, `llvm`, `ptx`, `cubin`; cubin is the default with --target and
+// also writes the PTX and a JSON sidecar next to it). Exit status 0 on
+// success, 1 on any error (every error is reported first).
 //
 //===----------------------------------------------------------------------===//
 
 #include "fa/Frontend/Frontend.h"
 #include "fa/InitAll.h"
+#include "fa/Target/GPUCompiler.h"
+#include "fa/Transforms/Passes.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -24,7 +30,7 @@
 using namespace llvm;
 
 namespace {
-enum class Emit { AST, Tile };
+enum class Emit { AST, Tile, TileGPU, LLVM, PTX, Cubin };
 
 cl::OptionCategory category("fa-compile options");
 
@@ -36,12 +42,28 @@ cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
 cl::opt<Emit> emit("emit", cl::desc("What to produce"), cl::init(Emit::Tile),
                    cl::values(clEnumValN(Emit::AST, "ast", "the syntax tree"),
                               clEnumValN(Emit::Tile, "tile",
-                                         "`tile` dialect IR (verified)")),
+                                         "`tile` dialect IR (verified)"),
+                              clEnumValN(Emit::TileGPU, "tilegpu",
+                                         "`tilegpu` IR with layouts (needs --target)"),
+                              clEnumValN(Emit::LLVM, "llvm",
+                                         "LLVM dialect with NVVM ops (needs --target)"),
+                              clEnumValN(Emit::PTX, "ptx", "PTX (needs --target)"),
+                              clEnumValN(Emit::Cubin, "cubin",
+                                         "cubin, its PTX and JSON sidecar (needs "
+                                         "--target; the default with it)")),
                    cl::cat(category));
-cl::list<std::string>
-    defines("D", cl::Prefix,
-            cl::desc("Set a compile-time parameter, -D NAME=VALUE"),
-            cl::value_desc("NAME=VALUE"), cl::cat(category));
+cl::list<std::string> defines("D", cl::Prefix,
+                              cl::desc("Set a compile-time parameter, -D NAME=VALUE"),
+                              cl::value_desc("NAME=VALUE"), cl::cat(category));
+cl::opt<std::string> target("target",
+                           cl::desc("GPU target: sm_80 or sm_90a (compiles for the GPU)"),
+                           cl::value_desc("chip"), cl::cat(category));
+cl::opt<unsigned> numWarps("num-warps", cl::desc("Warps per CTA on the GPU (default 4)"),
+                           cl::init(4), cl::cat(category));
+cl::opt<unsigned> numStages("num-stages",
+                            cl::desc("Software pipelining depth of loop loads on the "
+                                     "GPU; only 1 (no pipelining) is implemented"),
+                            cl::init(1), cl::cat(category));
 cl::opt<std::string> kernelName("kernel", cl::desc("Compile only this kernel"),
                                 cl::value_desc("name"), cl::cat(category));
 } // namespace
@@ -53,6 +75,32 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "FlashTile compiler: .tile source to tile IR\n");
+
+  bool gpuEmit = emit == Emit::TileGPU || emit == Emit::LLVM ||
+                 emit == Emit::PTX || emit == Emit::Cubin;
+  if (!target.empty() && emit.getNumOccurrences() == 0)
+    emit = Emit::Cubin;
+  if (gpuEmit && target.empty()) {
+    errs() << "fa-compile: error: --emit=tilegpu|llvm|ptx|cubin needs --target "
+              "sm_80 or sm_90a\n";
+    return 1;
+  }
+  gpuEmit = emit == Emit::TileGPU || emit == Emit::LLVM || emit == Emit::PTX ||
+            emit == Emit::Cubin;
+  if (!target.empty() && !gpuEmit) {
+    errs() << "fa-compile: error: --target compiles for the GPU; --emit must be "
+              "tilegpu, llvm, ptx or cubin\n";
+    return 1;
+  }
+  if (numStages != 1) {
+    errs() << "fa-compile: error: --num-stages=" << numStages
+           << ": software pipelining is not implemented yet; use 1\n";
+    return 1;
+  }
+  if (emit == Emit::Cubin && outputFile == "-") {
+    errs() << "fa-compile: error: --emit=cubin needs -o <file.cubin>\n";
+    return 1;
+  }
 
   fa::FrontendOptions options;
   options.kernelName = kernelName;
@@ -103,7 +151,26 @@ int main(int argc, char **argv) {
       fa::compileTileSource(srcMgr, context, options);
   if (!module)
     return 1;
-  module->print(out->os());
-  out->keep();
+  if (!gpuEmit) {
+    module->print(out->os());
+    out->keep();
+    return 0;
+  }
+  // GPU: target-independent tile optimizations, then the GPU pipeline.
+  mlir::PassManager pm(&context);
+  fa::buildTileOptimizationPipeline(pm);
+  if (mlir::failed(pm.run(*module)))
+    return 1;
+  fa::GPUOptions gpu;
+  gpu.target = target;
+  gpu.numWarps = numWarps;
+  fa::GPUEmit stage = emit == Emit::TileGPU ? fa::GPUEmit::TileGPU
+                      : emit == Emit::LLVM  ? fa::GPUEmit::LLVM
+                      : emit == Emit::PTX   ? fa::GPUEmit::PTX
+                                            : fa::GPUEmit::Cubin;
+  // compileForGPU writes its own files (cubin, PTX, sidecar).
+  out.reset();
+  if (mlir::failed(fa::compileForGPU(*module, gpu, stage, outputFile)))
+    return 1;
   return 0;
 }

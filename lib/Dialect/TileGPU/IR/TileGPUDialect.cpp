@@ -1,0 +1,279 @@
+//===- TileGPUDialect.cpp - the FlashTile `tilegpu` dialect ---------------===//
+
+#include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
+#include "fa/Dialect/TileGPU/IR/LinearLayout.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace fa::tilegpu;
+
+static ParseResult parseShape(AsmParser &parser, SmallVector<int64_t> &shape,
+                              Type &elementType) {
+  if (parser.parseDimensionList(shape, /*allowDynamic=*/false,
+                                /*withTrailingX=*/true) ||
+      parser.parseType(elementType))
+    return failure();
+  return success();
+}
+
+static void printShape(AsmPrinter &printer, ArrayRef<int64_t> shape,
+                       Type elementType) {
+  for (int64_t d : shape)
+    printer << d << "x";
+  printer << elementType;
+}
+
+#include "fa/Dialect/TileGPU/IR/TileGPUOpsDialect.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "fa/Dialect/TileGPU/IR/TileGPUAttrs.cpp.inc"
+
+#define GET_TYPEDEF_CLASSES
+#include "fa/Dialect/TileGPU/IR/TileGPUOpsTypes.cpp.inc"
+
+#define GET_OP_CLASSES
+#include "fa/Dialect/TileGPU/IR/TileGPUOps.cpp.inc"
+
+void TileGPUDialect::initialize() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "fa/Dialect/TileGPU/IR/TileGPUAttrs.cpp.inc"
+      >();
+  addTypes<
+#define GET_TYPEDEF_LIST
+#include "fa/Dialect/TileGPU/IR/TileGPUOpsTypes.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "fa/Dialect/TileGPU/IR/TileGPUOps.cpp.inc"
+      >();
+}
+
+Operation *TileGPUDialect::materializeConstant(OpBuilder &builder,
+                                               Attribute value, Type type,
+                                               Location loc) {
+  return arith::ConstantOp::materialize(builder, value, type, loc);
+}
+
+//===----------------------------------------------------------------------===//
+// Attributes
+//===----------------------------------------------------------------------===//
+
+static bool isPow2(int64_t x) { return x > 0 && (x & (x - 1)) == 0; }
+
+LogicalResult
+BlockedEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                            ArrayRef<unsigned> spt, ArrayRef<unsigned> tpw,
+                            ArrayRef<unsigned> wpc, ArrayRef<unsigned> order) {
+  size_t rank = spt.size();
+  if (tpw.size() != rank || wpc.size() != rank || order.size() != rank)
+    return emitError() << "blocked layout parameters must all have rank "
+                       << rank;
+  int64_t lanes = 1;
+  SmallVector<bool> seen(rank, false);
+  for (size_t i = 0; i < rank; ++i) {
+    if (!isPow2(spt[i]) || !isPow2(tpw[i]) || !isPow2(wpc[i]))
+      return emitError() << "blocked layout sizes must be powers of two";
+    lanes *= tpw[i];
+    if (order[i] >= rank || seen[order[i]])
+      return emitError() << "blocked layout order must be a permutation";
+    seen[order[i]] = true;
+  }
+  if (lanes != 32)
+    return emitError() << "threadsPerWarp must multiply to 32, got " << lanes;
+  return success();
+}
+
+LogicalResult
+MmaEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        unsigned version, ArrayRef<unsigned> wpc) {
+  if (version != 2)
+    return emitError() << "only mma version 2 (m16n8k16) is defined";
+  if (wpc.size() != 2 || !isPow2(wpc[0]) || !isPow2(wpc[1]))
+    return emitError() << "mma warpsPerCTA must be two powers of two";
+  return success();
+}
+
+LogicalResult
+DotOperandEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                               unsigned opIdx, Attribute parent) {
+  if (opIdx > 1)
+    return emitError() << "dot operand index must be 0 (A) or 1 (B)";
+  if (!isa<MmaEncodingAttr>(parent))
+    return emitError() << "dot operand parent must be an mma layout";
+  return success();
+}
+
+LogicalResult
+SharedBufferType::verify(function_ref<InFlightDiagnostic()> emitError,
+                         ArrayRef<int64_t> shape, Type elementType,
+                         Attribute encoding) {
+  auto shared = dyn_cast<SharedEncodingAttr>(encoding);
+  if (!shared)
+    return emitError() << "shared buffer needs a #tilegpu.shared layout";
+  if (shared.getOrder().size() != shape.size())
+    return emitError() << "shared layout order has rank "
+                       << shared.getOrder().size() << ", buffer has rank "
+                       << shape.size();
+  return success();
+}
+
+int64_t SharedBufferType::getNumElements() const {
+  int64_t n = 1;
+  for (int64_t d : getShape())
+    n *= d;
+  return n;
+}
+
+unsigned fa::tilegpu::getNumWarps(Attribute layout) {
+  auto product = [](ArrayRef<unsigned> v) {
+    unsigned p = 1;
+    for (unsigned x : v)
+      p *= x;
+    return p;
+  };
+  if (auto b = dyn_cast<BlockedEncodingAttr>(layout))
+    return product(b.getWarpsPerCTA());
+  if (auto m = dyn_cast<MmaEncodingAttr>(layout))
+    return product(m.getWarpsPerCTA());
+  if (auto d = dyn_cast<DotOperandEncodingAttr>(layout))
+    return getNumWarps(d.getParent());
+  if (auto s = dyn_cast<SliceEncodingAttr>(layout))
+    return getNumWarps(s.getParent());
+  return 0;
+}
+
+bool fa::tilegpu::isDistributedLayout(Attribute layout) {
+  return isa_and_nonnull<BlockedEncodingAttr, MmaEncodingAttr,
+                         DotOperandEncodingAttr, SliceEncodingAttr>(layout);
+}
+
+BlockedEncodingAttr fa::tilegpu::getDefaultBlocked(MLIRContext *ctx,
+                                                   ArrayRef<int64_t> shape,
+                                                   unsigned numWarps,
+                                                   unsigned elemBits) {
+  unsigned rank = shape.size();
+  SmallVector<unsigned> spt(rank, 1), tpw(rank, 1), wpc(rank, 1), order;
+  for (int d = rank - 1; d >= 0; --d)
+    order.push_back(d);
+  unsigned last = rank - 1;
+  unsigned vec = std::max(1u, 128 / std::max(8u, elemBits));
+  spt[last] = std::min<int64_t>(vec, shape[last]);
+  // Lanes: fastest dimension first, as far as the shape allows.
+  unsigned lanes = 32;
+  for (unsigned d : order) {
+    int64_t room = std::max<int64_t>(1, shape[d] / spt[d]);
+    while (lanes > 1 && tpw[d] < room) {
+      tpw[d] *= 2;
+      lanes /= 2;
+    }
+  }
+  tpw[order.back()] *= lanes; // leftover lanes replicate the slowest dim
+  // Warps: slowest dimension first.
+  unsigned warps = numWarps;
+  for (int i = rank - 1; i >= 0; --i) {
+    unsigned d = order[i];
+    int64_t room = std::max<int64_t>(1, shape[d] / (spt[d] * tpw[d]));
+    while (warps > 1 && wpc[d] < room) {
+      wpc[d] *= 2;
+      warps /= 2;
+    }
+  }
+  wpc[order.back()] *= warps;
+  return BlockedEncodingAttr::get(ctx, spt, tpw, wpc, order);
+}
+
+Attribute fa::tilegpu::permuteLayout(Attribute layout, ArrayRef<int32_t> perm) {
+  auto b = dyn_cast<BlockedEncodingAttr>(layout);
+  if (!b)
+    return {};
+  unsigned rank = perm.size();
+  SmallVector<unsigned> spt(rank), tpw(rank), wpc(rank), order(rank);
+  SmallVector<unsigned> inverse(rank);
+  for (unsigned i = 0; i < rank; ++i) {
+    spt[i] = b.getSizePerThread()[perm[i]];
+    tpw[i] = b.getThreadsPerWarp()[perm[i]];
+    wpc[i] = b.getWarpsPerCTA()[perm[i]];
+    inverse[perm[i]] = i;
+  }
+  for (unsigned i = 0; i < rank; ++i)
+    order[i] = inverse[b.getOrder()[i]];
+  return BlockedEncodingAttr::get(layout.getContext(), spt, tpw, wpc, order);
+}
+
+SharedEncodingAttr fa::tilegpu::getSwizzledShared(MLIRContext *ctx,
+                                                  ArrayRef<int64_t> shape,
+                                                  ArrayRef<unsigned> order,
+                                                  unsigned elemBits) {
+  // 16-byte chunks; rows shorter than 128 bytes share a phase.
+  unsigned vec = std::max(1u, 128 / elemBits);
+  int64_t rowBytes = shape[order[0]] * elemBits / 8;
+  if (shape.size() < 2 || rowBytes < 16 || shape[order[0]] % vec != 0)
+    return SharedEncodingAttr::get(ctx, 1, 1, 1, order);
+  unsigned perPhase = std::max<int64_t>(1, 128 / rowBytes);
+  unsigned maxPhase = std::min<int64_t>(8, rowBytes / 16);
+  return SharedEncodingAttr::get(ctx, vec, perPhase, maxPhase, order);
+}
+
+//===----------------------------------------------------------------------===//
+// Ops
+//===----------------------------------------------------------------------===//
+
+OpFoldResult ConvertLayoutOp::fold(FoldAdaptor adaptor) {
+  if (getSrc().getType() == getType())
+    return getSrc();
+  // convert(convert(x)) is one conversion.
+  if (auto inner = getSrc().getDefiningOp<ConvertLayoutOp>()) {
+    getSrcMutable().assign(inner.getSrc());
+    return getResult();
+  }
+  // Constant splats take any layout.
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getSrc()))
+    if (dense.isSplat())
+      return DenseElementsAttr::get(getType(), dense.getSplatValue<Attribute>());
+  return {};
+}
+
+namespace {
+/// A splat takes the layout its user wants directly.
+struct ConvertOfSplat : OpRewritePattern<ConvertLayoutOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConvertLayoutOp op,
+                                PatternRewriter &rewriter) const override {
+    auto splat = op.getSrc().getDefiningOp<fa::tile::SplatOp>();
+    if (!splat)
+      return failure();
+    rewriter.replaceOpWithNewOp<fa::tile::SplatOp>(op, op.getType(),
+                                                   splat.getValue());
+    return success();
+  }
+};
+} // namespace
+
+void ConvertLayoutOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                                  MLIRContext *context) {
+  results.add<ConvertOfSplat>(context);
+}
+
+LogicalResult LocalAllocOp::verify() {
+  auto srcTy = getSrc().getType();
+  auto bufTy = getType();
+  if (srcTy.getShape() != bufTy.getShape() ||
+      srcTy.getElementType() != bufTy.getElementType())
+    return emitOpError("buffer shape and element type must match the tile");
+  return success();
+}
+
+LogicalResult LocalLoadOp::verify() {
+  auto bufTy = getSrc().getType();
+  auto resTy = getType();
+  if (resTy.getShape() != bufTy.getShape() ||
+      resTy.getElementType() != bufTy.getElementType())
+    return emitOpError("result shape and element type must match the buffer");
+  return success();
+}

@@ -1,0 +1,103 @@
+//===- AllocateSharedMemory.cpp - offsets for shared-memory buffers -------===//
+
+#include "fa/Dialect/TileGPU/Transforms/Passes.h"
+
+#include "fa/Dialect/Tile/IR/TileDialect.h"
+#include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
+#include "fa/Target/TargetInfo.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace fa::tilegpu {
+#define GEN_PASS_DEF_TILEGPUALLOCATESHAREDMEMORY
+#include "fa/Dialect/TileGPU/Transforms/Passes.h.inc"
+} // namespace fa::tilegpu
+
+using namespace mlir;
+using namespace fa::tilegpu;
+
+namespace {
+constexpr int64_t kAlign = 128;
+
+struct Interval {
+  LocalAllocOp op;
+  int64_t start, end, size, offset = -1;
+};
+
+struct AllocateSharedMemoryPass
+    : fa::tilegpu::impl::TileGPUAllocateSharedMemoryBase<
+          AllocateSharedMemoryPass> {
+  void runOnOperation() override {
+    for (auto kernel : getOperation().getOps<fa::tile::KernelOp>())
+      if (failed(allocate(kernel)))
+        return signalPassFailure();
+  }
+
+  LogicalResult allocate(fa::tile::KernelOp kernel) {
+    // Number ops in pre-order; an op's extent ends at its last nested op.
+    DenseMap<Operation *, int64_t> first, last;
+    int64_t counter = 0;
+    kernel.getBody().walk<WalkOrder::PreOrder>(
+        [&](Operation *op) { first[op] = counter++; });
+    // Post-order visits nested ops first.
+    kernel.getBody().walk<WalkOrder::PostOrder>([&](Operation *op) {
+      int64_t end = first[op];
+      for (Region &r : op->getRegions())
+        for (Block &b : r)
+          for (Operation &nested : b)
+            end = std::max(end, last[&nested]);
+      last[op] = end;
+    });
+
+    SmallVector<Interval> buffers;
+    kernel.getBody().walk([&](LocalAllocOp alloc) {
+      auto ty = alloc.getType();
+      int64_t bytes =
+          ty.getNumElements() * ty.getElementType().getIntOrFloatBitWidth() / 8;
+      int64_t end = first[alloc];
+      Block *home = alloc->getBlock();
+      for (Operation *user : alloc->getUsers()) {
+        Operation *anc = home->findAncestorOpInBlock(*user);
+        end = std::max(end, anc ? last[anc] : last[user]);
+      }
+      buffers.push_back({alloc, first[alloc], end, bytes});
+    });
+
+    int64_t total = 0;
+    for (size_t i = 0; i < buffers.size(); ++i) {
+      Interval &cur = buffers[i];
+      // First fit among the buffers live at the same time.
+      SmallVector<std::pair<int64_t, int64_t>> taken;
+      for (size_t j = 0; j < i; ++j)
+        if (buffers[j].start <= cur.end && cur.start <= buffers[j].end)
+          taken.push_back({buffers[j].offset,
+                           buffers[j].offset + buffers[j].size});
+      llvm::sort(taken);
+      int64_t offset = 0;
+      for (auto [lo, hi] : taken) {
+        if (offset + cur.size <= lo)
+          break;
+        offset = std::max<int64_t>(offset, llvm::alignTo(hi, kAlign));
+      }
+      cur.offset = offset;
+      total = std::max(total, offset + cur.size);
+      cur.op.setOffsetAttr(
+          IntegerAttr::get(IntegerType::get(&getContext(), 64), offset));
+    }
+
+    if (auto targetName = kernel->getAttrOfType<StringAttr>("tilegpu.target")) {
+      std::string error;
+      if (auto target = fa::createTargetInfo(targetName.getValue(), error))
+        if (total > target->getMaxSharedBytes())
+          return kernel.emitError()
+                 << "kernel needs " << total << " bytes of shared memory; "
+                 << targetName.getValue() << " allows "
+                 << target->getMaxSharedBytes();
+    }
+    kernel->setAttr("tilegpu.shared_bytes",
+                    IntegerAttr::get(IntegerType::get(&getContext(), 32),
+                                     total));
+    return success();
+  }
+};
+} // namespace

@@ -1,0 +1,83 @@
+// RUN: fa-opt %s -split-input-file -tilegpu-allocate-shared-memory -verify-diagnostics | FileCheck %s
+
+#b = #tilegpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+#m = #tilegpu.mma<version = 2, warpsPerCTA = [4, 1]>
+#a = #tilegpu.dot_op<opIdx = 0, parent = #m>
+#s = #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]>
+!g = memref<?x?xbf16, strided<[?, 1]>>
+
+// Q's buffer is read inside the loop, so it lives through the loop; K's and
+// V's buffers do not overlap in time and share memory after Q's.
+// CHECK-LABEL: tile.kernel @lifetimes
+// CHECK: attributes {tilegpu.shared_bytes = 12288 : i32
+// CHECK: local_alloc %{{.*}} {offset = 0 : i64} : {{.*}}64x64xbf16
+// CHECK: scf.for
+// CHECK: local_alloc %{{.*}} {offset = 8192 : i64} : {{.*}}32x64xbf16
+// CHECK: local_alloc %{{.*}} {offset = 8192 : i64} : {{.*}}32x64xbf16
+// A buffer after the loop reuses everything.
+// CHECK: local_alloc %{{.*}} {offset = 0 : i64} : {{.*}}16x64xbf16
+tile.kernel @lifetimes(%x: !g) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} attributes {tilegpu.target = "sm_80"} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %q = tile.load %x[%c0, %c0] : !g -> tensor<64x64xbf16, #b>
+  %qs = tilegpu.local_alloc %q : tensor<64x64xbf16, #b> -> !tilegpu.smem<64x64xbf16, #s>
+  scf.for %i = %c0 to %c4 step %c1 {
+    %k = tile.load %x[%i, %c0] : !g -> tensor<32x64xbf16, #b>
+    %ks = tilegpu.local_alloc %k : tensor<32x64xbf16, #b> -> !tilegpu.smem<32x64xbf16, #s>
+    %kr = tilegpu.local_load %ks : !tilegpu.smem<32x64xbf16, #s> -> tensor<32x64xbf16, #a>
+    %qr = tilegpu.local_load %qs : !tilegpu.smem<64x64xbf16, #s> -> tensor<64x64xbf16, #a>
+    %v = tile.load %x[%i, %c0] : !g -> tensor<32x64xbf16, #b>
+    %vs = tilegpu.local_alloc %v : tensor<32x64xbf16, #b> -> !tilegpu.smem<32x64xbf16, #s>
+    %vr = tilegpu.local_load %vs : !tilegpu.smem<32x64xbf16, #s> -> tensor<32x64xbf16, #a>
+  }
+  %e = tile.load %x[%c0, %c0] : !g -> tensor<16x64xbf16, #b>
+  %es = tilegpu.local_alloc %e : tensor<16x64xbf16, #b> -> !tilegpu.smem<16x64xbf16, #s>
+  %er = tilegpu.local_load %es : !tilegpu.smem<16x64xbf16, #s> -> tensor<16x64xbf16, #a>
+  tile.return
+}
+
+// -----
+
+#b = #tilegpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+#s = #tilegpu.shared<vec = 1, perPhase = 1, maxPhase = 1, order = [1, 0]>
+!g = memref<?x?xf32, strided<[?, 1]>>
+
+// Two buffers alive together do not overlap (offsets are 128-byte aligned).
+// CHECK-LABEL: tile.kernel @overlap
+// CHECK: attributes {tilegpu.shared_bytes = 384 : i32}
+// CHECK: local_alloc %{{.*}} {offset = 0 : i64}
+// CHECK: local_alloc %{{.*}} {offset = 256 : i64}
+tile.kernel @overlap(%x: !g) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %t = tile.load %x[%c0, %c0] : !g -> tensor<4x16xf32, #b>
+  %u = tile.load %x[%c0, %c0] : !g -> tensor<2x16xf32, #b>
+  %ts = tilegpu.local_alloc %t : tensor<4x16xf32, #b> -> !tilegpu.smem<4x16xf32, #s>
+  %us = tilegpu.local_alloc %u : tensor<2x16xf32, #b> -> !tilegpu.smem<2x16xf32, #s>
+  %tr = tilegpu.local_load %ts : !tilegpu.smem<4x16xf32, #s> -> tensor<4x16xf32, #b>
+  %ur = tilegpu.local_load %us : !tilegpu.smem<2x16xf32, #s> -> tensor<2x16xf32, #b>
+  tile.return
+}
+
+// -----
+
+#b = #tilegpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+#s = #tilegpu.shared<vec = 1, perPhase = 1, maxPhase = 1, order = [1, 0]>
+!g = memref<?x?xf32, strided<[?, 1]>>
+
+// expected-error @+1 {{kernel needs 262144 bytes of shared memory; sm_90a allows 232448}}
+tile.kernel @too_big(%x: !g) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} attributes {tilegpu.target = "sm_90a"} {
+  %c0 = arith.constant 0 : index
+  %t = tile.load %x[%c0, %c0] : !g -> tensor<256x256xf32, #b>
+  %ts = tilegpu.local_alloc %t : tensor<256x256xf32, #b> -> !tilegpu.smem<256x256xf32, #s>
+  tile.return
+}

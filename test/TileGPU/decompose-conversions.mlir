@@ -1,0 +1,52 @@
+// RUN: fa-opt %s -tilegpu-decompose-conversions | FileCheck %s
+
+#b = #tilegpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+#bt = #tilegpu.blocked<sizePerThread = [8, 1], threadsPerWarp = [8, 4], warpsPerCTA = [1, 4], order = [0, 1]>
+#m = #tilegpu.mma<version = 2, warpsPerCTA = [4, 1]>
+#a = #tilegpu.dot_op<opIdx = 0, parent = #m>
+#bb = #tilegpu.dot_op<opIdx = 1, parent = #m>
+!g = memref<?x?xbf16, strided<[?, 1]>>
+
+// CHECK-LABEL: tile.kernel @decompose
+tile.kernel @decompose(%x: !g) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  // A blocked tile feeding an MMA goes through a swizzled buffer stored in
+  // the tile's own order (64 bf16 = 128-byte rows: 8 phases).
+  // CHECK: %[[Q:.*]] = load
+  // CHECK: %[[QS:.*]] = tilegpu.local_alloc %[[Q]] : {{.*}} -> !tilegpu.smem<64x64xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]>>
+  %q = tile.load %x[%c0, %c0] : !g -> tensor<64x64xbf16, #b>
+  %qa = tilegpu.convert_layout %q : tensor<64x64xbf16, #b> -> tensor<64x64xbf16, #a>
+  // CHECK: scf.for
+  // A transposed tile is stored column-major (order [0, 1]).
+  // CHECK: %[[K:.*]] = tile.load
+  // CHECK: %[[KT:.*]] = tile.trans %[[K]]
+  // CHECK: %[[KS:.*]] = tilegpu.local_alloc %[[KT]] : {{.*}} -> !tilegpu.smem<64x32xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [0, 1]>>
+  // CHECK: %[[KB:.*]] = tilegpu.local_load %[[KS]] : {{.*}} -> tensor<64x32xbf16, #tilegpu.dot_op<opIdx = 1
+  // The loop-invariant operand is read from its buffer inside the loop.
+  // CHECK: %[[QA:.*]] = tilegpu.local_load %[[QS]] : {{.*}} -> tensor<64x64xbf16, #tilegpu.dot_op<opIdx = 0
+  // CHECK: tile.dot %[[QA]], %[[KB]]
+  // P (an accumulator rounded to bf16) is already where the A operand
+  // wants it: the conversion only renames registers and stays.
+  // CHECK: %[[P:.*]] = arith.truncf
+  // CHECK-NEXT: tilegpu.convert_layout %[[P]] : tensor<64x32xbf16, #tilegpu.mma{{.*}} -> tensor<64x32xbf16, #tilegpu.dot_op<opIdx = 0
+  %z = arith.constant dense<0.0> : tensor<64x32xf32, #m>
+  %z2 = arith.constant dense<0.0> : tensor<64x64xf32, #m>
+  %r = scf.for %i = %c0 to %c4 step %c1 iter_args(%acc = %z) -> (tensor<64x32xf32, #m>) {
+    %k = tile.load %x[%i, %c0] : !g -> tensor<32x64xbf16, #b>
+    %kt = tile.trans %k : tensor<32x64xbf16, #b> -> tensor<64x32xbf16, #bt>
+    %kb = tilegpu.convert_layout %kt : tensor<64x32xbf16, #bt> -> tensor<64x32xbf16, #bb>
+    %s = tile.dot %qa, %kb, %acc : tensor<64x64xbf16, #a>, tensor<64x32xbf16, #bb> -> tensor<64x32xf32, #m>
+    %p = arith.truncf %s : tensor<64x32xf32, #m> to tensor<64x32xbf16, #m>
+    %pa = tilegpu.convert_layout %p : tensor<64x32xbf16, #m> -> tensor<64x32xbf16, #a>
+    %v = tile.load %x[%i, %c0] : !g -> tensor<32x64xbf16, #b>
+    %vb = tilegpu.convert_layout %v : tensor<32x64xbf16, #b> -> tensor<32x64xbf16, #bb>
+    %o = tile.dot %pa, %vb, %z2 : tensor<64x32xbf16, #a>, tensor<32x64xbf16, #bb> -> tensor<64x64xf32, #m>
+    scf.yield %s : tensor<64x32xf32, #m>
+  }
+  tile.return
+}

@@ -1,0 +1,59 @@
+// RUN: fa-opt %s -split-input-file -verify-diagnostics
+// Verifier errors of the tilegpu layouts, buffer type and ops.
+
+// expected-error @+1 {{threadsPerWarp must multiply to 32, got 16}}
+#b = #tilegpu.blocked<sizePerThread = [1, 1], threadsPerWarp = [4, 4], warpsPerCTA = [4, 1], order = [1, 0]>
+func.func private @f(tensor<4x4xf32, #b>)
+
+// -----
+
+// expected-error @+1 {{blocked layout order must be a permutation}}
+#b = #tilegpu.blocked<sizePerThread = [1, 1], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 1]>
+func.func private @f(tensor<4x4xf32, #b>)
+
+// -----
+
+// expected-error @+1 {{blocked layout sizes must be powers of two}}
+#b = #tilegpu.blocked<sizePerThread = [3, 1], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+func.func private @f(tensor<4x4xf32, #b>)
+
+// -----
+
+// expected-error @+1 {{only mma version 2 (m16n8k16) is defined}}
+#m = #tilegpu.mma<version = 3, warpsPerCTA = [4, 1]>
+func.func private @f(tensor<4x4xf32, #m>)
+
+// -----
+
+// expected-error @+1 {{dot operand parent must be an mma layout}}
+#d = #tilegpu.dot_op<opIdx = 0, parent = #tilegpu.blocked<sizePerThread = [1, 1], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>>
+func.func private @f(tensor<4x4xf32, #d>)
+
+// -----
+
+// expected-error @+1 {{dot operand index must be 0 (A) or 1 (B)}}
+#d = #tilegpu.dot_op<opIdx = 2, parent = #tilegpu.mma<version = 2, warpsPerCTA = [4, 1]>>
+func.func private @f(tensor<4x4xf32, #d>)
+
+// -----
+
+// expected-error @+1 {{shared layout order has rank 1, buffer has rank 2}}
+func.func private @f(!tilegpu.smem<4x4xf32, #tilegpu.shared<vec = 1, perPhase = 1, maxPhase = 1, order = [0]>>)
+
+// -----
+
+#b = #tilegpu.blocked<sizePerThread = [1, 1], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+func.func @f(%t: tensor<4x4xf32, #b>) {
+  // expected-error @+1 {{buffer shape and element type must match the tile}}
+  %s = tilegpu.local_alloc %t : tensor<4x4xf32, #b> -> !tilegpu.smem<4x8xf32, #tilegpu.shared<vec = 1, perPhase = 1, maxPhase = 1, order = [1, 0]>>
+  return
+}
+
+// -----
+
+#b = #tilegpu.blocked<sizePerThread = [1, 1], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+func.func @f(%s: !tilegpu.smem<4x4xf32, #tilegpu.shared<vec = 1, perPhase = 1, maxPhase = 1, order = [1, 0]>>) {
+  // expected-error @+1 {{result shape and element type must match the buffer}}
+  %t = tilegpu.local_load %s : !tilegpu.smem<4x4xf32, #tilegpu.shared<vec = 1, perPhase = 1, maxPhase = 1, order = [1, 0]>> -> tensor<4x4xf16, #b>
+  return
+}

@@ -1,0 +1,77 @@
+//===- fa-gpu.cpp - compile `tile` IR for an NVIDIA GPU -------------------===//
+//
+// The GPU half of the driver, for `tile` IR files (.mlir):
+//   fa-gpu k.mlir --target sm_90a --emit=cubin -o k.cubin
+// writes k.cubin, k.ptx and the k.json sidecar. fa-compile calls the same
+// fa::compileForGPU for `.tile` sources.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fa/InitAll.h"
+#include "fa/Target/GPUCompiler.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "mlir/IR/Diagnostics.h"
+
+using namespace llvm;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<tile IR>"),
+                                      cl::init("-"));
+static cl::opt<std::string> outputFile("o", cl::desc("output file"),
+                                       cl::value_desc("file"), cl::init(""));
+static cl::opt<std::string> target("target",
+                                   cl::desc("GPU target: sm_80 or sm_90a"),
+                                   cl::init("sm_90a"));
+static cl::opt<unsigned> numWarps("num-warps", cl::desc("warps per CTA"),
+                                  cl::init(4));
+static cl::opt<fa::GPUEmit> emit(
+    "emit", cl::desc("what to write"), cl::init(fa::GPUEmit::Cubin),
+    cl::values(clEnumValN(fa::GPUEmit::TileGPU, "tilegpu", "tilegpu IR"),
+               clEnumValN(fa::GPUEmit::LLVM, "llvm", "LLVM dialect + NVVM"),
+               clEnumValN(fa::GPUEmit::PTX, "ptx", "PTX"),
+               clEnumValN(fa::GPUEmit::Cubin, "cubin",
+                          "cubin with .ptx and .json sidecar")));
+
+int main(int argc, char **argv) {
+  InitLLVM y(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "FlashTile GPU compiler\n");
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  fa::registerAllDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  std::string error;
+  auto file = mlir::openInputFile(inputFile, &error);
+  if (!file) {
+    errs() << "fa-gpu: " << error << "\n";
+    return 1;
+  }
+  SourceMgr sm;
+  sm.AddNewSourceBuffer(std::move(file), SMLoc());
+  mlir::SourceMgrDiagnosticHandler handler(sm, &context);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceFile<mlir::ModuleOp>(sm, &context);
+  if (!module)
+    return 1;
+  std::string out = outputFile;
+  if (out.empty()) {
+    if (emit == fa::GPUEmit::Cubin) {
+      errs() << "fa-gpu: --emit=cubin needs -o <file.cubin>\n";
+      return 1;
+    }
+    out = "-";
+  }
+  fa::GPUOptions options;
+  options.target = target;
+  options.numWarps = numWarps;
+  return mlir::failed(fa::compileForGPU(*module, options, emit, out)) ? 1 : 0;
+}

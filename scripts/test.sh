@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test (lit suite via ctest).
+# Installs what is missing, builds, and runs every test: the lit suite, then
+# the front-end fuzzer for FUZZ_SECONDS (default 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 bash scripts/setup.sh
 bash scripts/build.sh
 ninja -C build check-fa
+# Fuzz the front end for a bounded time (issue: no crash, leak or hang).
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 echo "test.sh: all tests passed in $(( $(date +%s) - start )) s"

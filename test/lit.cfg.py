@@ -33,6 +33,10 @@ config.substitutions.append(("%mlir_c_runner_utils",
 llvm_config.with_environment("PATH", config.fa_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
+# fa-parse-fuzzer is built (clang with FA_ENABLE_FUZZER).
+if os.path.exists(os.path.join(config.fa_tools_dir, "fa-parse-fuzzer")):
+    config.available_features.add("fuzzer")
+
 # A CUDA driver (libcuda.so.1) on this machine: GPU tests may run.
 import ctypes.util, subprocess
 def _has_cuda_driver():

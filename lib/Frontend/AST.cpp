@@ -42,7 +42,8 @@ llvm::StringRef fa::frontend::binaryOpSpelling(BinaryOp op) {
 namespace {
 class Dumper {
 public:
-  Dumper(raw_ostream &os, const llvm::SourceMgr &srcMgr) : os(os), srcMgr(srcMgr) {}
+  Dumper(raw_ostream &os, const llvm::SourceMgr &srcMgr)
+      : os(os), srcMgr(srcMgr) {}
 
   void kernel(const KernelDecl &k) {
     line(0) << "kernel " << k.name << at(k.loc) << "\n";
@@ -115,7 +116,8 @@ private:
     }
     case Stmt::Kind::Decl: {
       auto &x = llvm::cast<DeclStmt>(s);
-      line(d) << (x.isVar ? "var " : "let ") << x.name << at(s.getLoc()) << "\n";
+      line(d) << (x.isVar ? "var " : "let ") << x.name << at(s.getLoc())
+              << "\n";
       expr(*x.init, d + 1);
       return;
     }
@@ -169,23 +171,27 @@ private:
   void expr(const Expr &e, unsigned d) {
     switch (e.getKind()) {
     case Expr::Kind::Int:
-      line(d) << "int " << llvm::cast<IntExpr>(e).value << at(e.getLoc()) << "\n";
+      line(d) << "int " << llvm::cast<IntExpr>(e).value << at(e.getLoc())
+              << "\n";
       return;
     case Expr::Kind::Float:
       line(d) << "float " << llvm::format("%g", llvm::cast<FloatExpr>(e).value)
               << at(e.getLoc()) << "\n";
       return;
     case Expr::Kind::Bool:
-      line(d) << (llvm::cast<BoolExpr>(e).value ? "true" : "false") << at(e.getLoc())
-              << "\n";
+      line(d) << (llvm::cast<BoolExpr>(e).value ? "true" : "false")
+              << at(e.getLoc()) << "\n";
       return;
     case Expr::Kind::Name:
-      line(d) << "name " << llvm::cast<NameExpr>(e).name << at(e.getLoc()) << "\n";
+      line(d) << "name " << llvm::cast<NameExpr>(e).name << at(e.getLoc())
+              << "\n";
       return;
     case Expr::Kind::Unary: {
       auto &x = llvm::cast<UnaryExpr>(e);
       line(d) << "unary "
-              << (x.op == UnaryOp::Neg ? "-" : x.op == UnaryOp::Plus ? "+" : "!")
+              << (x.op == UnaryOp::Neg    ? "-"
+                  : x.op == UnaryOp::Plus ? "+"
+                                          : "!")
               << at(e.getLoc()) << "\n";
       expr(*x.operand, d + 1);
       return;
@@ -262,7 +268,8 @@ private:
 } // namespace
 
 void fa::frontend::dumpAST(const Module &module, raw_ostream &os,
-                           const llvm::SourceMgr &srcMgr, llvm::StringRef onlyKernel) {
+                           const llvm::SourceMgr &srcMgr,
+                           llvm::StringRef onlyKernel) {
   Dumper dumper(os, srcMgr);
   for (const auto &k : module.kernels)
     if (onlyKernel.empty() || k->name == onlyKernel)

@@ -31,11 +31,26 @@ struct Symbol;
 
 class Expr {
 public:
-  enum class Kind { Int, Float, Bool, Name, Unary, Binary, Ternary, Call, Index, List };
+  enum class Kind {
+    Int,
+    Float,
+    Bool,
+    Name,
+    Unary,
+    Binary,
+    Ternary,
+    Call,
+    Index,
+    List
+  };
   Expr(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
   virtual ~Expr() = default;
   Kind getKind() const { return kind; }
   llvm::SMLoc getLoc() const { return loc; }
+
+  /// Height of the tree under this node (1 for a leaf); bounded by the
+  /// parser so that recursive walks cannot overflow the stack.
+  unsigned height = 1;
 
   // Filled in by Sema.
   SType type;
@@ -56,7 +71,8 @@ struct IntExpr : Expr {
 };
 
 struct FloatExpr : Expr {
-  FloatExpr(llvm::SMLoc loc, double value) : Expr(Kind::Float, loc), value(value) {}
+  FloatExpr(llvm::SMLoc loc, double value)
+      : Expr(Kind::Float, loc), value(value) {}
   double value;
   static bool classof(const Expr *e) { return e->getKind() == Kind::Float; }
 };
@@ -84,7 +100,21 @@ struct UnaryExpr : Expr {
   static bool classof(const Expr *e) { return e->getKind() == Kind::Unary; }
 };
 
-enum class BinaryOp { Add, Sub, Mul, Div, Rem, Lt, Le, Gt, Ge, Eq, Ne, And, Or };
+enum class BinaryOp {
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Rem,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  Eq,
+  Ne,
+  And,
+  Or
+};
 llvm::StringRef binaryOpSpelling(BinaryOp op);
 inline bool isComparison(BinaryOp op) {
   return op >= BinaryOp::Lt && op <= BinaryOp::Ne;
@@ -95,7 +125,8 @@ inline bool isLogical(BinaryOp op) {
 
 struct BinaryExpr : Expr {
   BinaryExpr(llvm::SMLoc loc, BinaryOp op, ExprPtr lhs, ExprPtr rhs)
-      : Expr(Kind::Binary, loc), op(op), lhs(std::move(lhs)), rhs(std::move(rhs)) {}
+      : Expr(Kind::Binary, loc), op(op), lhs(std::move(lhs)),
+        rhs(std::move(rhs)) {}
   BinaryOp op;
   ExprPtr lhs, rhs;
   static bool classof(const Expr *e) { return e->getKind() == Kind::Binary; }
@@ -181,8 +212,8 @@ struct BlockStmt : Stmt {
 
 /// `let x = e;` or `var x = e;`.
 struct DeclStmt : Stmt {
-  DeclStmt(llvm::SMLoc loc, bool isVar, llvm::StringRef name, llvm::SMLoc nameLoc,
-           ExprPtr init)
+  DeclStmt(llvm::SMLoc loc, bool isVar, llvm::StringRef name,
+           llvm::SMLoc nameLoc, ExprPtr init)
       : Stmt(Kind::Decl, loc), isVar(isVar), name(name.str()), nameLoc(nameLoc),
         init(std::move(init)) {}
   bool isVar;
@@ -197,7 +228,8 @@ struct DeclStmt : Stmt {
 struct AssignStmt : Stmt {
   AssignStmt(llvm::SMLoc loc, llvm::StringRef name, std::optional<BinaryOp> op,
              ExprPtr value)
-      : Stmt(Kind::Assign, loc), name(name.str()), op(op), value(std::move(value)) {}
+      : Stmt(Kind::Assign, loc), name(name.str()), op(op),
+        value(std::move(value)) {}
   std::string name;
   std::optional<BinaryOp> op;
   ExprPtr value;
@@ -208,7 +240,8 @@ struct AssignStmt : Stmt {
 };
 
 struct ExprStmt : Stmt {
-  ExprStmt(llvm::SMLoc loc, ExprPtr expr) : Stmt(Kind::Expr, loc), expr(std::move(expr)) {}
+  ExprStmt(llvm::SMLoc loc, ExprPtr expr)
+      : Stmt(Kind::Expr, loc), expr(std::move(expr)) {}
   ExprPtr expr;
   static bool classof(const Stmt *s) { return s->getKind() == Kind::Expr; }
 };
@@ -220,8 +253,8 @@ struct ForStmt : Stmt {
   llvm::SMLoc varLoc;
   ExprPtr start, end, step; // start and step may be null (0 and 1)
   std::unique_ptr<BlockStmt> body;
-  Symbol *varSym = nullptr;            // Sema
-  std::vector<Symbol *> carried;       // Sema: outer `var`s assigned inside
+  Symbol *varSym = nullptr;      // Sema
+  std::vector<Symbol *> carried; // Sema: outer `var`s assigned inside
   static bool classof(const Stmt *s) { return s->getKind() == Kind::For; }
 };
 
@@ -274,7 +307,8 @@ struct KernelDecl {
   llvm::SMLoc gridLoc;
   bool hasGrid = false;
   std::unique_ptr<BlockStmt> body;
-  /// The parser reported an error inside this kernel; it is not checked further.
+  /// The parser reported an error inside this kernel; it is not checked
+  /// further.
   bool hasErrors = false;
 };
 

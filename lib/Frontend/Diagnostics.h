@@ -27,8 +27,8 @@ public:
     ++numErrors;
     if (numErrors > kMaxErrors) {
       if (numErrors == kMaxErrors + 1)
-        srcMgr.PrintMessage(os, llvm::SMLoc(), llvm::SourceMgr::DK_Error,
-                            "too many errors; stopping here");
+        os << bufferName() << ": error: too many errors (more than "
+           << kMaxErrors << "); stopping here\n";
       return;
     }
     lastErrorPrinted = true;
@@ -44,8 +44,7 @@ public:
   void errorNoLoc(const llvm::Twine &msg) {
     ++numErrors;
     lastErrorPrinted = true;
-    os << srcMgr.getMemoryBuffer(srcMgr.getMainFileID())->getBufferIdentifier()
-       << ": error: " << msg << "\n";
+    os << bufferName() << ": error: " << msg << "\n";
   }
 
   unsigned getNumErrors() const { return numErrors; }
@@ -53,6 +52,10 @@ public:
   llvm::SourceMgr &getSourceMgr() { return srcMgr; }
 
 private:
+  llvm::StringRef bufferName() {
+    return srcMgr.getMemoryBuffer(srcMgr.getMainFileID())->getBufferIdentifier();
+  }
+
   llvm::SourceMgr &srcMgr;
   llvm::raw_ostream &os;
   unsigned numErrors = 0;

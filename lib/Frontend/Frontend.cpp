@@ -26,7 +26,8 @@ namespace {
 /// `--kernel`. Returns null when nothing usable was parsed.
 std::unique_ptr<Module> parseFile(llvm::SourceMgr &srcMgr, DiagEngine &diag,
                                   const fa::FrontendOptions &options) {
-  const llvm::MemoryBuffer *buf = srcMgr.getMemoryBuffer(srcMgr.getMainFileID());
+  const llvm::MemoryBuffer *buf =
+      srcMgr.getMemoryBuffer(srcMgr.getMainFileID());
   Parser parser(buf->getBuffer(), diag);
   std::unique_ptr<Module> module = parser.parseModule();
   llvm::StringMap<KernelDecl *> seen;
@@ -38,22 +39,25 @@ std::unique_ptr<Module> parseFile(llvm::SourceMgr &srcMgr, DiagEngine &diag,
     }
   }
   if (module->kernels.empty() && diag.getNumErrors() == 0)
-    diag.errorNoLoc("no kernel is defined in this file");
+    diag.error(llvm::SMLoc::getFromPointer(buf->getBufferEnd()),
+               "no kernel is defined in this file");
   if (!options.kernelName.empty() && !seen.count(options.kernelName) &&
       diag.getNumErrors() == 0) {
     std::string names;
     for (auto &k : module->kernels)
       names += (names.empty() ? "" : ", ") + k->name;
-    diag.errorNoLoc("no kernel named '" + options.kernelName + "' (kernels: " +
-                    names + ")");
+    diag.errorNoLoc("no kernel named '" + options.kernelName +
+                    "' (kernels: " + names + ")");
   }
   return module;
 }
 } // namespace
 
-mlir::LogicalResult fa::dumpTileAST(llvm::SourceMgr &sourceMgr, llvm::raw_ostream &os,
+mlir::LogicalResult fa::dumpTileAST(llvm::SourceMgr &sourceMgr,
+                                    llvm::raw_ostream &os,
                                     const FrontendOptions &options) {
-  llvm::raw_ostream &diagOS = options.diagnostics ? *options.diagnostics : llvm::errs();
+  llvm::raw_ostream &diagOS =
+      options.diagnostics ? *options.diagnostics : llvm::errs();
   DiagEngine diag(sourceMgr, diagOS);
   std::unique_ptr<Module> module = parseFile(sourceMgr, diag, options);
   if (diag.getNumErrors())
@@ -65,7 +69,8 @@ mlir::LogicalResult fa::dumpTileAST(llvm::SourceMgr &sourceMgr, llvm::raw_ostrea
 mlir::OwningOpRef<mlir::ModuleOp>
 fa::compileTileSource(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
                       const FrontendOptions &options) {
-  llvm::raw_ostream &diagOS = options.diagnostics ? *options.diagnostics : llvm::errs();
+  llvm::raw_ostream &diagOS =
+      options.diagnostics ? *options.diagnostics : llvm::errs();
   DiagEngine diag(sourceMgr, diagOS);
   std::unique_ptr<Module> ast = parseFile(sourceMgr, diag, options);
 
@@ -73,7 +78,8 @@ fa::compileTileSource(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
                       mlir::math::MathDialect, mlir::memref::MemRefDialect,
                       mlir::scf::SCFDialect, mlir::tensor::TensorDialect>();
   mlir::OpBuilder builder(&context);
-  const llvm::MemoryBuffer *buf = sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+  const llvm::MemoryBuffer *buf =
+      sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
   mlir::OwningOpRef<mlir::ModuleOp> module = mlir::ModuleOp::create(
       mlir::FileLineColLoc::get(&context, buf->getBufferIdentifier(), 1, 1));
 
@@ -95,8 +101,9 @@ fa::compileTileSource(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
   if (checkedAll)
     for (const auto &d : options.defines)
       if (!usedDefines.contains(d.getKey()))
-        diag.errorNoLoc("-D " + d.getKey() + ": no compile-time parameter named '" +
-                        d.getKey() + "' in the compiled kernel(s)");
+        diag.errorNoLoc("-D " + d.getKey() +
+                        ": no compile-time parameter named '" + d.getKey() +
+                        "' in the compiled kernel(s)");
   if (diag.getNumErrors())
     return nullptr;
 
@@ -104,7 +111,8 @@ fa::compileTileSource(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
   mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context, diagOS);
   if (mlir::failed(mlir::verify(*module))) {
     diagOS << buf->getBufferIdentifier()
-           << ": error: internal compiler error: the generated IR does not verify\n";
+           << ": error: internal compiler error: the generated IR does not "
+              "verify\n";
     if (options.abortOnInternalError)
       std::abort();
     return nullptr;

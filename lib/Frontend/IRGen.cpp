@@ -82,7 +82,8 @@ private:
   Value genName(NameExpr &e);
   Value genUnary(UnaryExpr &e);
   Value genBinary(BinaryExpr &e);
-  Value binaryOp(Location l, BinaryOp op, Elem operandElem, Value lhs, Value rhs);
+  Value binaryOp(Location l, BinaryOp op, Elem operandElem, Value lhs,
+                 Value rhs);
   Value genTernary(TernaryExpr &e);
   Value genIndex(IndexExpr &e);
   Value genCall(CallExpr &e);
@@ -111,9 +112,11 @@ private:
 TypedAttr IRGen::scalarAttr(Elem e, const ConstVal &c) {
   Type t = elemType(e);
   if (e == Elem::I1)
-    return b.getBoolAttr(c.kind == ConstVal::Kind::Bool ? c.b : c.asDouble() != 0);
+    return b.getBoolAttr(c.kind == ConstVal::Kind::Bool ? c.b
+                                                        : c.asDouble() != 0);
   if (isInt(e))
-    return IntegerAttr::get(t, c.kind == ConstVal::Kind::Int ? c.i : int64_t(c.asDouble()));
+    return IntegerAttr::get(
+        t, c.kind == ConstVal::Kind::Int ? c.i : int64_t(c.asDouble()));
   return FloatAttr::get(t, c.asDouble());
 }
 
@@ -126,7 +129,8 @@ Value IRGen::constant(Location l, Elem e, const ConstVal &c,
   return arith::ConstantOp::create(b, l, DenseElementsAttr::get(type, attr));
 }
 
-Value IRGen::convert(Location l, Value v, const SType &from, const SType &shapeOf) {
+Value IRGen::convert(Location l, Value v, const SType &from,
+                     const SType &shapeOf) {
   if (!shapeOf.isTile())
     return v;
   auto type = RankedTensorType::get(shapeOf.shape, elemType(from.elem));
@@ -210,7 +214,8 @@ Value IRGen::genUnary(UnaryExpr &e) {
         b, l, constant(l, t.elem, ConstVal::ofInt(0), t.shape, t.isTile()), v);
   case UnaryOp::Not:
     return arith::XOrIOp::create(
-        b, l, v, constant(l, Elem::I1, ConstVal::ofBool(true), t.shape, t.isTile()));
+        b, l, v,
+        constant(l, Elem::I1, ConstVal::ofBool(true), t.shape, t.isTile()));
   }
   return v;
 }
@@ -219,15 +224,20 @@ Value IRGen::binaryOp(Location l, BinaryOp op, Elem elem, Value x, Value y) {
   bool f = isFloat(elem);
   switch (op) {
   case BinaryOp::Add:
-    return f ? Value(arith::AddFOp::create(b, l, x, y)) : arith::AddIOp::create(b, l, x, y);
+    return f ? Value(arith::AddFOp::create(b, l, x, y))
+             : arith::AddIOp::create(b, l, x, y);
   case BinaryOp::Sub:
-    return f ? Value(arith::SubFOp::create(b, l, x, y)) : arith::SubIOp::create(b, l, x, y);
+    return f ? Value(arith::SubFOp::create(b, l, x, y))
+             : arith::SubIOp::create(b, l, x, y);
   case BinaryOp::Mul:
-    return f ? Value(arith::MulFOp::create(b, l, x, y)) : arith::MulIOp::create(b, l, x, y);
+    return f ? Value(arith::MulFOp::create(b, l, x, y))
+             : arith::MulIOp::create(b, l, x, y);
   case BinaryOp::Div:
-    return f ? Value(arith::DivFOp::create(b, l, x, y)) : arith::DivSIOp::create(b, l, x, y);
+    return f ? Value(arith::DivFOp::create(b, l, x, y))
+             : arith::DivSIOp::create(b, l, x, y);
   case BinaryOp::Rem:
-    return f ? Value(arith::RemFOp::create(b, l, x, y)) : arith::RemSIOp::create(b, l, x, y);
+    return f ? Value(arith::RemFOp::create(b, l, x, y))
+             : arith::RemSIOp::create(b, l, x, y);
   case BinaryOp::And:
     return arith::AndIOp::create(b, l, x, y);
   case BinaryOp::Or:
@@ -313,7 +323,8 @@ Value IRGen::genAccess(CallExpr &e, Builtin bi) {
     for (CallArg &a : e.args)
       if (a.name == "padding")
         padding = scalarAttr(slice.elem, *a.value->cval);
-    return tile::LoadOp::create(b, l, tileType, base, offsets, dimsAttr, padding);
+    return tile::LoadOp::create(b, l, tileType, base, offsets, dimsAttr,
+                                padding);
   }
   SType target = SType::tile(slice.elem, slice.shape);
   Value v = genAs(*e.args[1].value, slice.elem, target);
@@ -390,7 +401,8 @@ Value IRGen::genCall(CallExpr &e) {
       return v;
     Type to = typeOf(t);
     if (te == Elem::I1) {
-      Value zero = constant(l, fe, ConstVal::ofInt(0), from.shape, from.isTile());
+      Value zero =
+          constant(l, fe, ConstVal::ofInt(0), from.shape, from.isTile());
       return binaryOp(l, BinaryOp::Ne, fe, v, zero);
     }
     if (fe == Elem::I1)
@@ -406,8 +418,9 @@ Value IRGen::genCall(CallExpr &e) {
     if (tw < fw)
       return arith::TruncFOp::create(b, l, to, v);
     // Same width, different formats (f16 <-> bf16): go through f32.
-    Type f32 = from.isTile() ? Type(RankedTensorType::get(from.shape, b.getF32Type()))
-                             : Type(b.getF32Type());
+    Type f32 = from.isTile()
+                   ? Type(RankedTensorType::get(from.shape, b.getF32Type()))
+                   : Type(b.getF32Type());
     Value wide = arith::ExtFOp::create(b, l, f32, v);
     return arith::TruncFOp::create(b, l, to, wide);
   }
@@ -429,9 +442,9 @@ Value IRGen::genCall(CallExpr &e) {
   case Builtin::Dot: {
     Value x = gen(*pos[0]);
     Value y = gen(*pos[1]);
-    Value acc = pos.size() == 3
-                    ? gen(*pos[2])
-                    : constant(l, Elem::F32, ConstVal::ofFloat(0.0), t.shape, true);
+    Value acc = pos.size() == 3 ? gen(*pos[2])
+                                : constant(l, Elem::F32, ConstVal::ofFloat(0.0),
+                                           t.shape, true);
     return tile::DotOp::create(b, l, typeOf(t), x, y, acc);
   }
   case Builtin::Trans: {
@@ -461,7 +474,8 @@ Value IRGen::genCall(CallExpr &e) {
             : tile::ReduceKind::Sum;
     llvm::SmallVector<int64_t, 4> shape(t.shape);
     auto resType = RankedTensorType::get(shape, elemType(t.elem));
-    Value r = tile::ReduceOp::create(b, l, resType, tile::ReduceKindAttr::get(ctx, kind), x,
+    Value r = tile::ReduceOp::create(b, l, resType,
+                                     tile::ReduceKindAttr::get(ctx, kind), x,
                                      b.getI32IntegerAttr(axis));
     if (t.isScalar())
       return tensor::ExtractOp::create(b, l, r, ValueRange{});
@@ -510,7 +524,9 @@ void IRGen::genStmt(Stmt &s) {
       v = binaryOp(l, *a.op, elem, cur, rhs);
       vt = ct;
     } else {
-      v = genAs(*a.value, varType.elem, a.value->type.isTile() ? a.value->type : SType::scalar(varType.elem));
+      v = genAs(*a.value, varType.elem,
+                a.value->type.isTile() ? a.value->type
+                                       : SType::scalar(varType.elem));
       vt = a.value->type;
       vt.elem = varType.elem;
     }
@@ -541,8 +557,10 @@ void IRGen::genFor(ForStmt &f) {
       b, l, lb, ub, step, inits,
       [&](OpBuilder &nested, Location bl, Value iv, ValueRange iterArgs) {
         OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPoint(nested.getInsertionBlock(), nested.getInsertionPoint());
-        env[f.varSym] = arith::IndexCastOp::create(b, loc(f.varLoc), b.getI32Type(), iv);
+        b.setInsertionPoint(nested.getInsertionBlock(),
+                            nested.getInsertionPoint());
+        env[f.varSym] =
+            arith::IndexCastOp::create(b, loc(f.varLoc), b.getI32Type(), iv);
         for (auto [s, v] : llvm::zip(f.carried, iterArgs))
           env[s] = v;
         genBlock(*f.body);

@@ -251,8 +251,7 @@ Token Lexer::next() {
     char c = *cur;
     if (isIdentStart(c))
       return lexIdent(start);
-    if (isDigit(c) ||
-        (c == '.' && cur + 1 != buf.end() && isDigit(cur[1])))
+    if (isDigit(c) || (c == '.' && cur + 1 != buf.end() && isDigit(cur[1])))
       return lexNumber(start);
     ++cur;
     auto two = [&](char second, Tok ifTwo, Tok ifOne) {
@@ -307,7 +306,7 @@ Token Lexer::next() {
         return make(Tok::AmpAmp, start);
       }
       error(SMLoc::getFromPointer(start),
-                 "unexpected character '&' (did you mean '&&'?)");
+            "unexpected character '&' (did you mean '&&'?)");
       continue;
     case '|':
       if (cur != buf.end() && *cur == '|') {
@@ -315,7 +314,7 @@ Token Lexer::next() {
         return make(Tok::PipePipe, start);
       }
       error(SMLoc::getFromPointer(start),
-                 "unexpected character '|' (did you mean '||'?)");
+            "unexpected character '|' (did you mean '||'?)");
       continue;
     default:
       break;
@@ -332,7 +331,7 @@ Token Lexer::next() {
       shown = llvm::formatv("byte 0x{0:X-2}", unsigned(uc)).str();
     error(SMLoc::getFromPointer(start),
           "unexpected " + (shown[0] == '\'' ? "character " + shown
-                                             : shown + " (only ASCII is allowed "
-                                                       "outside comments)"));
+                                            : shown + " (only ASCII is allowed "
+                                                      "outside comments)"));
   }
 }

@@ -127,7 +127,9 @@ bool Parser::parseParam(ParamDecl &p) {
   p.defaultLoc = tok.loc;
   bool neg = consumeIf(Tok::Minus);
   if (is(Tok::IntLit)) {
-    if (tok.overflow || tok.intValue > uint64_t(std::numeric_limits<int32_t>::max()) + (neg ? 1 : 0))
+    if (tok.overflow ||
+        tok.intValue >
+            uint64_t(std::numeric_limits<int32_t>::max()) + (neg ? 1 : 0))
       return errorHere("default value '" + tok.text + "' does not fit in i32");
     int64_t v = int64_t(tok.intValue);
     p.defaultValue = ConstVal::ofInt(neg ? -v : v);
@@ -148,7 +150,8 @@ bool Parser::parseParam(ParamDecl &p) {
     return true;
   }
   return errorHere("expected an integer, 'true', 'false' or a type as the "
-                   "default of '" + p.name + "'");
+                   "default of '" +
+                   p.name + "'");
 }
 
 bool Parser::parseArg(ArgDecl &a) {
@@ -172,7 +175,8 @@ bool Parser::parseArg(ArgDecl &a) {
     if (is(Tok::Ident)) {
       d.name = tok.text.str();
     } else if (is(Tok::IntLit)) {
-      if (tok.overflow || tok.intValue > uint64_t(std::numeric_limits<int32_t>::max()))
+      if (tok.overflow ||
+          tok.intValue > uint64_t(std::numeric_limits<int32_t>::max()))
         return errorHere("dimension '" + tok.text + "' does not fit in i32");
       d.value = int64_t(tok.intValue);
     } else {
@@ -237,8 +241,9 @@ std::unique_ptr<KernelDecl> Parser::parseKernel() {
       return nullptr;
   }
   if (!is(Tok::LBrace)) {
-    errorHere(k->hasGrid ? "expected '{' to start the kernel body"
-                         : "expected 'grid(...)' or '{' after the kernel arguments");
+    errorHere(k->hasGrid
+                  ? "expected '{' to start the kernel body"
+                  : "expected 'grid(...)' or '{' after the kernel arguments");
     return nullptr;
   }
   k->body = parseBlock();
@@ -294,19 +299,21 @@ StmtPtr Parser::parseStmt() {
     bool isVar = is(Tok::KwVar);
     consume();
     if (!is(Tok::Ident)) {
-      errorHere(llvm::Twine("expected a name after '") + (isVar ? "var" : "let") +
-                "', found '" + tok.text + "'");
+      errorHere(llvm::Twine("expected a name after '") +
+                (isVar ? "var" : "let") + "', found '" + tok.text + "'");
       return nullptr;
     }
     std::string name = tok.text.str();
     SMLoc nameLoc = tok.loc;
     consume();
-    if (!expect(Tok::Assign, "after the name (every variable needs an initial value)"))
+    if (!expect(Tok::Assign,
+                "after the name (every variable needs an initial value)"))
       return nullptr;
     ExprPtr init = parseExpr();
     if (!init || !expect(Tok::Semi, "after the declaration"))
       return nullptr;
-    return std::make_unique<DeclStmt>(loc, isVar, name, nameLoc, std::move(init));
+    return std::make_unique<DeclStmt>(loc, isVar, name, nameLoc,
+                                      std::move(init));
   }
   case Tok::KwFor:
     return parseFor();
@@ -455,6 +462,59 @@ StmtPtr Parser::parseIf() {
 // Expressions
 //===----------------------------------------------------------------------===//
 
+ExprPtr Parser::finish(ExprPtr e) {
+  unsigned h = 0;
+  auto see = [&](const Expr *c) {
+    if (c)
+      h = std::max(h, c->height);
+  };
+  switch (e->getKind()) {
+  case Expr::Kind::Unary:
+    see(llvm::cast<UnaryExpr>(*e).operand.get());
+    break;
+  case Expr::Kind::Binary:
+    see(llvm::cast<BinaryExpr>(*e).lhs.get());
+    see(llvm::cast<BinaryExpr>(*e).rhs.get());
+    break;
+  case Expr::Kind::Ternary: {
+    auto &t = llvm::cast<TernaryExpr>(*e);
+    see(t.cond.get());
+    see(t.thenExpr.get());
+    see(t.elseExpr.get());
+    break;
+  }
+  case Expr::Kind::Call:
+    for (CallArg &a : llvm::cast<CallExpr>(*e).args)
+      see(a.value.get());
+    break;
+  case Expr::Kind::Index: {
+    auto &x = llvm::cast<IndexExpr>(*e);
+    see(x.base.get());
+    for (Subscript &s : x.subs) {
+      see(s.start.get());
+      see(s.size.get());
+    }
+    break;
+  }
+  case Expr::Kind::List:
+    for (ExprPtr &c : llvm::cast<ListExpr>(*e).elems)
+      see(c.get());
+    break;
+  default:
+    break;
+  }
+  e->height = h + 1;
+  if (e->height > kMaxHeight) {
+    kernelHasError = true;
+    diag.error(e->getLoc(), "expression is too large (more than " +
+                                llvm::Twine(kMaxHeight) +
+                                " levels of operators)");
+    fatal = true;
+    return nullptr;
+  }
+  return e;
+}
+
 ExprPtr Parser::parseExpr() {
   DepthGuard guard(depth);
   if (depth > kMaxDepth) {
@@ -477,8 +537,8 @@ ExprPtr Parser::parseTernary() {
   ExprPtr b = parseExpr();
   if (!b)
     return nullptr;
-  return std::make_unique<TernaryExpr>(loc, std::move(cond), std::move(a),
-                                       std::move(b));
+  return finish(std::make_unique<TernaryExpr>(loc, std::move(cond),
+                                              std::move(a), std::move(b)));
 }
 
 static int precedence(Tok k, BinaryOp &op) {
@@ -547,7 +607,10 @@ ExprPtr Parser::parseBinary(int minPrec) {
     ExprPtr rhs = parseBinary(prec + 1);
     if (!rhs)
       return nullptr;
-    lhs = std::make_unique<BinaryExpr>(loc, op, std::move(lhs), std::move(rhs));
+    lhs = finish(
+        std::make_unique<BinaryExpr>(loc, op, std::move(lhs), std::move(rhs)));
+    if (!lhs)
+      return nullptr;
   }
 }
 
@@ -572,7 +635,7 @@ ExprPtr Parser::parseUnary() {
   ExprPtr operand = parseUnary();
   if (!operand)
     return nullptr;
-  return std::make_unique<UnaryExpr>(loc, *op, std::move(operand));
+  return finish(std::make_unique<UnaryExpr>(loc, *op, std::move(operand)));
 }
 
 bool Parser::parseSubscript(Subscript &s) {
@@ -621,7 +684,9 @@ ExprPtr Parser::parsePostfix() {
     } while (consumeIf(Tok::Comma) && !is(Tok::RBracket));
     if (!expect(Tok::RBracket, "after the subscripts"))
       return nullptr;
-    e = std::move(idx);
+    e = finish(std::move(idx));
+    if (!e)
+      return nullptr;
   }
   return e;
 }
@@ -668,7 +733,8 @@ ExprPtr Parser::parsePrimary() {
   }
   case Tok::KwInf: {
     consume();
-    return std::make_unique<FloatExpr>(loc, std::numeric_limits<double>::infinity());
+    return std::make_unique<FloatExpr>(loc,
+                                       std::numeric_limits<double>::infinity());
   }
   case Tok::LParen: {
     consume();
@@ -690,7 +756,7 @@ ExprPtr Parser::parsePrimary() {
     }
     if (!expect(Tok::RBracket, "to close the list"))
       return nullptr;
-    return list;
+    return finish(std::move(list));
   }
   case Tok::Ident: {
     std::string name = tok.text.str();
@@ -704,13 +770,13 @@ ExprPtr Parser::parsePrimary() {
       call->typeArg = t;
       if (!parseCallArgs(*call))
         return nullptr;
-      return call;
+      return finish(std::move(call));
     }
     if (is(Tok::LParen)) {
       auto call = std::make_unique<CallExpr>(loc, name);
       if (!parseCallArgs(*call))
         return nullptr;
-      return call;
+      return finish(std::move(call));
     }
     return std::make_unique<NameExpr>(loc, name);
   }

@@ -15,8 +15,11 @@ class Parser {
 public:
   /// Deeper nesting than this is rejected (keeps recursion bounded).
   static constexpr unsigned kMaxDepth = 200;
+  /// Expression trees taller than this are rejected (`1 + 1 + ... + 1`).
+  static constexpr unsigned kMaxHeight = 256;
 
-  Parser(llvm::StringRef buffer, DiagEngine &diag) : lex(buffer, diag), diag(diag) {
+  Parser(llvm::StringRef buffer, DiagEngine &diag)
+      : lex(buffer, diag), diag(diag) {
     tok = lex.next();
   }
 
@@ -24,7 +27,10 @@ public:
 
 private:
   // Token handling.
-  void consume() { prevEnd = tok.loc.getPointer() + tok.text.size(); tok = lex.next(); }
+  void consume() {
+    prevEnd = tok.loc.getPointer() + tok.text.size();
+    tok = lex.next();
+  }
   bool is(Tok k) const { return tok.kind == k; }
   bool consumeIf(Tok k) {
     if (!is(k))
@@ -49,6 +55,8 @@ private:
   StmtPtr parseIf();
   StmtPtr parseFor();
 
+  /// Computes the height of a new node; reports a too-tall tree.
+  ExprPtr finish(ExprPtr e);
   ExprPtr parseExpr();
   ExprPtr parseTernary();
   ExprPtr parseBinary(int minPrec);

@@ -113,7 +113,7 @@ private:
   SType checkScalarInt(Expr &e, StringRef what);
   std::optional<int64_t> checkConstInt(Expr &e, StringRef what);
   std::optional<llvm::SmallVector<int64_t, 4>> checkShapeList(Expr &e,
-                                                             StringRef what);
+                                                              StringRef what);
   SType checkName(NameExpr &e);
   SType checkUnary(UnaryExpr &e);
   SType checkBinary(BinaryExpr &e);
@@ -237,10 +237,11 @@ void Sema::bindParams(const llvm::StringMap<std::string> &defines,
     else if (p.defaultType)
       defKind = ParamDecl::Kind::Type;
     if (kind && defKind && *kind != *defKind) {
-      diag.error(p.defaultLoc, "the default of '" + p.name + "' is " +
-                                   (*defKind == ParamDecl::Kind::Int ? "an " : "a ") +
-                                   kindName(*defKind) + " but the parameter is declared '" +
-                                   kindName(*kind) + "'");
+      diag.error(p.defaultLoc,
+                 "the default of '" + p.name + "' is " +
+                     (*defKind == ParamDecl::Kind::Int ? "an " : "a ") +
+                     kindName(*defKind) + " but the parameter is declared '" +
+                     kindName(*kind) + "'");
       continue;
     }
     if (!kind)
@@ -264,9 +265,11 @@ void Sema::bindParams(const llvm::StringMap<std::string> &defines,
           pv.value = ConstVal::ofInt(*v);
           haveValue = true;
         } else {
-          diag.error(p.loc, "-D " + p.name + "=" + text +
-                                ": expected an i32 integer for compile-time parameter '" +
-                                p.name + "'");
+          diag.error(
+              p.loc,
+              "-D " + p.name + "=" + text +
+                  ": expected an i32 integer for compile-time parameter '" +
+                  p.name + "'");
         }
       } else if (*kind == ParamDecl::Kind::Bool) {
         StringRef t = text.trim();
@@ -274,9 +277,11 @@ void Sema::bindParams(const llvm::StringMap<std::string> &defines,
           pv.value = ConstVal::ofBool(t == "true" || t == "1");
           haveValue = true;
         } else {
-          diag.error(p.loc, "-D " + p.name + "=" + text +
-                                ": expected true or false for compile-time parameter '" +
-                                p.name + "'");
+          diag.error(
+              p.loc,
+              "-D " + p.name + "=" + text +
+                  ": expected true or false for compile-time parameter '" +
+                  p.name + "'");
         }
       } else {
         Elem e = parseElemName(text.trim());
@@ -298,9 +303,9 @@ void Sema::bindParams(const llvm::StringMap<std::string> &defines,
     } else if (p.defaultType) {
       pv.type = parseElemName(p.defaultType->name);
       if (pv.type == Elem::None) {
-        diag.error(p.defaultType->loc,
-                   "unknown type '" + p.defaultType->name +
-                       "' as the default of '" + p.name + "'");
+        diag.error(p.defaultType->loc, "unknown type '" + p.defaultType->name +
+                                           "' as the default of '" + p.name +
+                                           "'");
         continue;
       }
       haveValue = true;
@@ -335,8 +340,10 @@ Elem Sema::resolveType(const TypeRef &t) {
     return Elem::None;
   }
   std::string hint;
-  for (StringRef cand : {"f32", "f16", "bf16", "f64", "i32", "bool", "f8e4m3", "f8e5m2"})
-    if (StringRef(t.name).edit_distance(cand) <= (t.name.size() > 2 ? 2u : 1u)) {
+  for (StringRef cand :
+       {"f32", "f16", "bf16", "f64", "i32", "bool", "f8e4m3", "f8e5m2"})
+    if (StringRef(t.name).edit_distance(cand) <=
+        (t.name.size() > 2 ? 2u : 1u)) {
       hint = "; did you mean '" + cand.str() + "'?";
       break;
     }
@@ -358,8 +365,8 @@ void Sema::checkArgs() {
       for (auto [d, dim] : llvm::enumerate(a.dims)) {
         if (dim.name.empty()) {
           if (dim.value <= 0) {
-            diag.error(dim.loc, "a dimension must be positive, got " +
-                                    Twine(dim.value));
+            diag.error(dim.loc,
+                       "a dimension must be positive, got " + Twine(dim.value));
             ok = false;
           }
           info.dims.push_back(dim.value);
@@ -369,12 +376,14 @@ void Sema::checkArgs() {
         Symbol *s = lookup(dim.name);
         if (s && s->kind == Symbol::Kind::Param) {
           if (!s->cval || s->cval->kind != ConstVal::Kind::Int) {
-            diag.error(dim.loc, "compile-time parameter '" + dim.name +
-                                    "' is not an integer and cannot be a dimension");
+            diag.error(dim.loc,
+                       "compile-time parameter '" + dim.name +
+                           "' is not an integer and cannot be a dimension");
             ok = false;
           } else if (s->cval->i <= 0) {
             diag.error(dim.loc, "dimension '" + dim.name + "' is " +
-                                    Twine(s->cval->i) + "; it must be positive");
+                                    Twine(s->cval->i) +
+                                    "; it must be positive");
             ok = false;
           }
           info.dims.push_back(s->cval ? s->cval->i : 1);
@@ -382,8 +391,9 @@ void Sema::checkArgs() {
           continue;
         }
         if (s && s->kind != Symbol::Kind::Size) {
-          diag.error(dim.loc, "'" + dim.name +
-                                  "' is an argument and cannot name a dimension");
+          diag.error(dim.loc,
+                     "'" + dim.name +
+                         "' is an argument and cannot name a dimension");
           ok = false;
         } else if (!s) {
           Symbol *size = newSymbol(Symbol::Kind::Size, dim.name, dim.loc);
@@ -400,11 +410,12 @@ void Sema::checkArgs() {
       sym->type.elem = info.elem;
       sym->type.shape = info.dims;
     } else {
-      if (info.elem != Elem::None && !(info.elem == Elem::I32 || info.elem == Elem::I1 ||
-                                       info.elem == Elem::F32 || info.elem == Elem::F16 ||
-                                       info.elem == Elem::BF16 || info.elem == Elem::F64)) {
-        diag.error(a.elemType.loc, "a scalar argument cannot have type " +
-                                       elemName(info.elem));
+      if (info.elem != Elem::None &&
+          !(info.elem == Elem::I32 || info.elem == Elem::I1 ||
+            info.elem == Elem::F32 || info.elem == Elem::F16 ||
+            info.elem == Elem::BF16 || info.elem == Elem::F64)) {
+        diag.error(a.elemType.loc,
+                   "a scalar argument cannot have type " + elemName(info.elem));
         ok = false;
       }
       sym->type = SType::scalar(info.elem);
@@ -417,8 +428,9 @@ void Sema::checkArgs() {
 
 void Sema::checkGrid() {
   if (!k.hasGrid) {
-    diag.error(k.loc, "kernel '" + k.name +
-                          "' has no grid clause; add 'grid(...)' after its arguments");
+    diag.error(k.loc,
+               "kernel '" + k.name +
+                   "' has no grid clause; add 'grid(...)' after its arguments");
     return;
   }
   if (k.grid.empty() || k.grid.size() > 3) {
@@ -497,8 +509,7 @@ bool Sema::assignable(const SType &from, const SType &to) {
     return true;
   if (!from.isValue() || !to.isValue())
     return false;
-  if (from.elem != to.elem &&
-      !(from.weak && unifyElem(from, to) == to.elem))
+  if (from.elem != to.elem && !(from.weak && unifyElem(from, to) == to.elem))
     return false;
   if (from.isScalar())
     return true;
@@ -514,15 +525,18 @@ void Sema::checkAssign(AssignStmt &a) {
   SType value = checkValue(*a.value);
   Symbol *sym = lookup(a.name);
   if (!sym) {
-    diag.error(a.getLoc(), "unknown name '" + a.name + "'" + suggest(a.name, false));
+    diag.error(a.getLoc(),
+               "unknown name '" + a.name + "'" + suggest(a.name, false));
     return;
   }
   if (sym->kind != Symbol::Kind::Var) {
-    StringRef why = sym->kind == Symbol::Kind::Let      ? "it is declared with 'let' (use 'var' to allow assignment)"
-                    : sym->kind == Symbol::Kind::Param  ? "it is a compile-time parameter"
-                    : sym->kind == Symbol::Kind::Arg    ? "it is a kernel argument"
-                    : sym->kind == Symbol::Kind::Size   ? "it is a size bound at launch"
-                                                        : "it is a loop variable";
+    StringRef why =
+        sym->kind == Symbol::Kind::Let
+            ? "it is declared with 'let' (use 'var' to allow assignment)"
+        : sym->kind == Symbol::Kind::Param ? "it is a compile-time parameter"
+        : sym->kind == Symbol::Kind::Arg   ? "it is a kernel argument"
+        : sym->kind == Symbol::Kind::Size  ? "it is a size bound at launch"
+                                           : "it is a loop variable";
     diag.error(a.getLoc(), "cannot assign to '" + a.name + "': " + why);
     diag.note(sym->loc, "'" + a.name + "' is defined here");
     return;
@@ -540,9 +554,9 @@ void Sema::checkAssign(AssignStmt &a) {
     a.combinedType = result;
   }
   if (!assignable(result, sym->type)) {
-    diag.error(a.value->getLoc(), "cannot assign a value of type " + result.str() +
-                                      " to '" + a.name + "' of type " +
-                                      sym->type.str());
+    diag.error(a.value->getLoc(), "cannot assign a value of type " +
+                                      result.str() + " to '" + a.name +
+                                      "' of type " + sym->type.str());
     return;
   }
   // Note the variable in every enclosing loop and `if` it was declared outside
@@ -560,8 +574,8 @@ void Sema::checkFor(ForStmt &f) {
     checkScalarInt(*f.step, "a range step");
     if (f.step->cval && f.step->cval->kind == ConstVal::Kind::Int &&
         f.step->cval->i <= 0)
-      diag.error(f.step->getLoc(),
-                 "the range step must be positive, got " + Twine(f.step->cval->i));
+      diag.error(f.step->getLoc(), "the range step must be positive, got " +
+                                       Twine(f.step->cval->i));
   }
   cfStack.push_back(&f.carried);
   scopes.emplace_back();
@@ -577,9 +591,10 @@ void Sema::checkFor(ForStmt &f) {
 void Sema::checkIf(IfStmt &s) {
   SType c = checkValue(*s.cond);
   if (!c.isError() && !(c.isScalar() && c.elem == Elem::I1))
-    diag.error(s.cond->getLoc(),
-               "the condition of 'if' must be a scalar bool, got " + c.str() +
-                   (c.isTile() ? "; use where(...) to select elements of tiles" : ""));
+    diag.error(
+        s.cond->getLoc(),
+        "the condition of 'if' must be a scalar bool, got " + c.str() +
+            (c.isTile() ? "; use where(...) to select elements of tiles" : ""));
   cfStack.push_back(&s.carried);
   checkBlock(*s.thenBlock);
   if (s.elseStmt)
@@ -597,7 +612,6 @@ SType Sema::check(Expr &e) {
   case Expr::Kind::Int: {
     auto &i = llvm::cast<IntExpr>(e);
     if (i.overflow || i.value > uint64_t(std::numeric_limits<int32_t>::max())) {
-      // `-2147483648` is written as the negation of a too-large literal.
       t = error(e.getLoc(), "integer literal does not fit in i32");
       break;
     }
@@ -649,8 +663,9 @@ SType Sema::checkValue(Expr &e) {
   SType t = check(e);
   switch (t.kind) {
   case SType::Kind::Global:
-    return e.type = error(e.getLoc(), "a global tensor cannot be used as a value; "
-                                      "load a block of it with load(x[...])");
+    return e.type =
+               error(e.getLoc(), "a global tensor cannot be used as a value; "
+                                 "load a block of it with load(x[...])");
   case SType::Kind::Slice:
     return e.type = error(e.getLoc(), "a block of a global tensor can only be "
                                       "used in load, store or atomic_add");
@@ -666,7 +681,8 @@ SType Sema::checkScalarInt(Expr &e, StringRef what) {
   if (t.isError())
     return t;
   if (!t.isScalar() || t.elem != Elem::I32)
-    return e.type = error(e.getLoc(), what + " must be a scalar i32, got " + t.str());
+    return e.type = error(e.getLoc(),
+                          what + " must be a scalar i32, got " + t.str());
   return t;
 }
 
@@ -685,7 +701,8 @@ bool Sema::checkTileSize(SMLoc loc, llvm::ArrayRef<int64_t> shape) {
   int64_t n = 1;
   for (int64_t d : shape) {
     if (d <= 0) {
-      diag.error(loc, "tile dimensions must be positive, got " + shapeStr(shape));
+      diag.error(loc,
+                 "tile dimensions must be positive, got " + shapeStr(shape));
       return false;
     }
     n *= d;
@@ -703,7 +720,8 @@ Sema::checkShapeList(Expr &e, StringRef what) {
   auto *list = llvm::dyn_cast<ListExpr>(&e);
   if (!list) {
     check(e);
-    diag.error(e.getLoc(), what + " must be a list of sizes, such as [BLOCK_M, 64]");
+    diag.error(e.getLoc(),
+               what + " must be a list of sizes, such as [BLOCK_M, 64]");
     return std::nullopt;
   }
   if (list->elems.empty()) {
@@ -728,18 +746,22 @@ SType Sema::checkName(NameExpr &e) {
   Symbol *s = lookup(e.name);
   if (!s) {
     if (lookupBuiltin(e.name) != Builtin::None)
-      return error(e.getLoc(), "'" + e.name + "' is a builtin function; call it as " +
+      return error(e.getLoc(), "'" + e.name +
+                                   "' is a builtin function; call it as " +
                                    e.name + "(...)");
     if (parseElemName(e.name) != Elem::None)
       return error(e.getLoc(), "'" + e.name + "' is a type, not a value");
-    return error(e.getLoc(), "unknown name '" + e.name + "'" + suggest(e.name, false));
+    return error(e.getLoc(),
+                 "unknown name '" + e.name + "'" + suggest(e.name, false));
   }
   e.sym = s;
   if (s->kind == Symbol::Kind::Param && s->typeValue != Elem::None)
-    return error(e.getLoc(), "'" + e.name + "' is a type parameter, not a value");
+    return error(e.getLoc(),
+                 "'" + e.name + "' is a type parameter, not a value");
   if (inGrid && (s->kind == Symbol::Kind::Let || s->kind == Symbol::Kind::Var ||
                  s->kind == Symbol::Kind::LoopVar))
-    return error(e.getLoc(), "'" + e.name + "' cannot be used in the grid clause");
+    return error(e.getLoc(),
+                 "'" + e.name + "' cannot be used in the grid clause");
   if (s->cval)
     e.cval = s->cval;
   return s->type;
@@ -754,7 +776,8 @@ SType Sema::checkUnary(UnaryExpr &e) {
   case UnaryOp::Plus:
   case UnaryOp::Neg:
     if (t.elem == Elem::I1)
-      return error(e.getLoc(), "unary '" + Twine(e.op == UnaryOp::Neg ? "-" : "+") +
+      return error(e.getLoc(), "unary '" +
+                                   Twine(e.op == UnaryOp::Neg ? "-" : "+") +
                                    "' needs a number, got " + t.str());
     if (e.op == UnaryOp::Neg && c) {
       if (c->kind == ConstVal::Kind::Int) {
@@ -780,7 +803,8 @@ SType Sema::checkUnary(UnaryExpr &e) {
 }
 
 std::optional<llvm::SmallVector<int64_t, 4>>
-Sema::broadcast(SMLoc loc, StringRef what, llvm::ArrayRef<const SType *> types) {
+Sema::broadcast(SMLoc loc, StringRef what,
+                llvm::ArrayRef<const SType *> types) {
   llvm::SmallVector<int64_t, 4> shape;
   const SType *first = nullptr;
   for (const SType *t : types) {
@@ -844,11 +868,14 @@ SType Sema::binaryType(BinaryOp op, SMLoc loc, const SType &l, const SType &r,
     return error(loc, what + " is not defined on bool values");
   Elem elem = unifyElem(l, r);
   if (elem == Elem::None)
-    return error(loc, "operands of " + what + " have different element types: " +
-                          l.str() + " and " + r.str() + "; convert one with cast<T>(...)");
+    return error(loc, "operands of " + what +
+                          " have different element types: " + l.str() +
+                          " and " + r.str() +
+                          "; convert one with cast<T>(...)");
   if (isLogical(op)) {
     if (elem != Elem::I1)
-      return error(loc, what + " needs bool operands, got " + l.str() + " and " + r.str());
+      return error(loc, what + " needs bool operands, got " + l.str() +
+                            " and " + r.str());
   } else if (elem == Elem::I1 && op != BinaryOp::Eq && op != BinaryOp::Ne) {
     return error(loc, what + " is not defined on bool values");
   }
@@ -883,7 +910,8 @@ SType Sema::binaryType(BinaryOp op, SMLoc loc, const SType &l, const SType &r,
     }
     return result;
   }
-  if (isInt(elem) && lc->kind == ConstVal::Kind::Int && rc->kind == ConstVal::Kind::Int) {
+  if (isInt(elem) && lc->kind == ConstVal::Kind::Int &&
+      rc->kind == ConstVal::Kind::Int) {
     int64_t a = lc->i, b = rc->i;
     if ((op == BinaryOp::Div || op == BinaryOp::Rem) && b == 0)
       return error(loc, "division by zero in a constant expression");
@@ -899,7 +927,8 @@ SType Sema::binaryType(BinaryOp op, SMLoc loc, const SType &l, const SType &r,
     }
     std::optional<int64_t> v = foldInt(op, a, b);
     if (v && !fitsI32(*v))
-      return error(loc, "constant expression overflows i32 (" + Twine(*v) + ")");
+      return error(loc,
+                   "constant expression overflows i32 (" + Twine(*v) + ")");
     if (v)
       folded = ConstVal::ofInt(*v);
     return result;
@@ -951,7 +980,8 @@ SType Sema::checkBinary(BinaryExpr &e) {
   SType l = checkValue(*e.lhs);
   SType r = checkValue(*e.rhs);
   std::optional<ConstVal> folded;
-  SType t = binaryType(e.op, e.getLoc(), l, r, e.lhs->cval, e.rhs->cval, folded);
+  SType t =
+      binaryType(e.op, e.getLoc(), l, r, e.lhs->cval, e.rhs->cval, folded);
   e.cval = folded;
   return t;
 }
@@ -963,18 +993,20 @@ SType Sema::checkTernary(TernaryExpr &e) {
   if (c.isError() || a.isError() || b.isError())
     return SType::error();
   if (!(c.isScalar() && c.elem == Elem::I1))
-    return error(e.cond->getLoc(), "the condition of '?:' must be a scalar bool, got " +
-                                       c.str() +
-                                       (c.isTile() ? "; use where(...) to select elements" : ""));
+    return error(e.cond->getLoc(),
+                 "the condition of '?:' must be a scalar bool, got " + c.str() +
+                     (c.isTile() ? "; use where(...) to select elements" : ""));
   Elem elem = unifyElem(a, b);
   if (elem == Elem::None)
-    return error(e.getLoc(), "the branches of '?:' have different element types: " +
-                                 a.str() + " and " + b.str());
+    return error(e.getLoc(),
+                 "the branches of '?:' have different element types: " +
+                     a.str() + " and " + b.str());
   const SType *both[] = {&a, &b};
   auto shape = broadcast(e.getLoc(), "the branches of '?:'", both);
   if (!shape)
     return SType::error();
-  SType t = (a.isTile() || b.isTile()) ? SType::tile(elem, *shape) : SType::scalar(elem);
+  SType t = (a.isTile() || b.isTile()) ? SType::tile(elem, *shape)
+                                       : SType::scalar(elem);
   t.weak = a.weak && b.weak;
   if (e.cond->cval && t.isScalar()) {
     const auto &chosen = e.cond->cval->b ? e.thenExpr->cval : e.elseExpr->cval;
@@ -998,8 +1030,9 @@ SType Sema::checkIndex(IndexExpr &e) {
   if (base.kind == SType::Kind::Global) {
     auto *name = llvm::cast<NameExpr>(e.base.get());
     if (e.subs.size() != base.rank())
-      return error(e.getLoc(), "'" + name->name + "' has " + Twine(base.rank()) +
-                                   " dimensions but " + Twine(e.subs.size()) +
+      return error(e.getLoc(), "'" + name->name + "' has " +
+                                   Twine(base.rank()) + " dimensions but " +
+                                   Twine(e.subs.size()) +
                                    " subscripts were given");
     llvm::SmallVector<int64_t, 4> shape;
     bool ok = true;
@@ -1026,8 +1059,9 @@ SType Sema::checkIndex(IndexExpr &e) {
       case Subscript::Kind::Full:
         if (base.shape[i] < 0) {
           diag.error(s.loc, "':' needs a dimension of compile-time size, but "
-                            "dimension " + Twine(i) + " of '" + name->name +
-                                "' is '" + arg.dimNames[i] +
+                            "dimension " +
+                                Twine(i) + " of '" + name->name + "' is '" +
+                                arg.dimNames[i] +
                                 "', bound at launch; write 'start : size'");
           ok = false;
         } else {
@@ -1039,8 +1073,9 @@ SType Sema::checkIndex(IndexExpr &e) {
     if (!ok)
       return SType::error();
     if (shape.empty())
-      return error(e.getLoc(), "a block needs at least one 'start : size' or ':' "
-                               "subscript");
+      return error(e.getLoc(),
+                   "a block needs at least one 'start : size' or ':' "
+                   "subscript");
     if (!checkTileSize(e.getLoc(), shape))
       return SType::error();
     SType t;
@@ -1136,7 +1171,8 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
   for (CallArg &a : e.args) {
     if (a.name.empty()) {
       if (namedArg) {
-        diag.error(a.value->getLoc(), "positional argument after a named argument");
+        diag.error(a.value->getLoc(),
+                   "positional argument after a named argument");
         argsOk = false;
       }
       pos.push_back(a.value.get());
@@ -1148,15 +1184,18 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
     }
   }
   if (pos.size() < minArgs || pos.size() > maxArgs) {
-    std::string expected = minArgs == maxArgs
-                               ? std::to_string(minArgs)
-                               : std::to_string(minArgs) + " or " + std::to_string(maxArgs);
+    std::string expected =
+        minArgs == maxArgs
+            ? std::to_string(minArgs)
+            : std::to_string(minArgs) + " or " + std::to_string(maxArgs);
     return error(loc, fn + " takes " + expected + " argument" +
-                          (maxArgs == 1 ? "" : "s") + ", got " + Twine(pos.size()));
+                          (maxArgs == 1 ? "" : "s") + ", got " +
+                          Twine(pos.size()));
   }
   if (!argsOk)
     return SType::error();
-  if (e.typeArg && b != Builtin::Cast && b != Builtin::Full && b != Builtin::Zeros)
+  if (e.typeArg && b != Builtin::Cast && b != Builtin::Full &&
+      b != Builtin::Zeros)
     return error(loc, fn + " takes no type argument");
   Elem typeArg = Elem::None;
   if (e.typeArg) {
@@ -1165,8 +1204,9 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
       return SType::error();
   }
   if (inGrid && b != Builtin::Cdiv && b != Builtin::Min && b != Builtin::Max)
-    return error(loc, "'" + fn + "' cannot be used in the grid clause (only "
-                                 "cdiv, min and max)");
+    return error(loc, "'" + fn +
+                          "' cannot be used in the grid clause (only "
+                          "cdiv, min and max)");
 
   switch (b) {
   case Builtin::None:
@@ -1177,7 +1217,8 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
     if (!axis)
       return SType::error();
     if (*axis < 0 || *axis > 2)
-      return error(startLoc(*pos[0]), "grid axis must be 0, 1 or 2, got " + Twine(*axis));
+      return error(startLoc(*pos[0]),
+                   "grid axis must be 0, 1 or 2, got " + Twine(*axis));
     return SType::scalar(Elem::I32);
   }
   case Builtin::Cdiv: {
@@ -1205,15 +1246,16 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
       return SType::error();
     Elem elem = unifyElem(a, c);
     if (elem == Elem::None)
-      return error(loc, fn + ": operands have different element types: " + a.str() +
-                            " and " + c.str());
+      return error(loc, fn + ": operands have different element types: " +
+                            a.str() + " and " + c.str());
     if (elem == Elem::I1)
       return error(loc, fn + " is not defined on bool values");
     const SType *both[] = {&a, &c};
     auto shape = broadcast(loc, fn, both);
     if (!shape)
       return SType::error();
-    SType t = (a.isTile() || c.isTile()) ? SType::tile(elem, *shape) : SType::scalar(elem);
+    SType t = (a.isTile() || c.isTile()) ? SType::tile(elem, *shape)
+                                         : SType::scalar(elem);
     t.weak = a.weak && c.weak;
     if (t.isScalar() && pos[0]->cval && pos[1]->cval) {
       bool isMax = b == Builtin::Max;
@@ -1241,7 +1283,8 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
       a = a.isScalar() ? SType::scalar(Elem::F32) : a;
     bool ok = isFloat(a.elem) || (b == Builtin::Abs && isInt(a.elem));
     if (!ok)
-      return error(startLoc(*pos[0]), fn + " needs a float operand, got " + a.str());
+      return error(startLoc(*pos[0]),
+                   fn + " needs a float operand, got " + a.str());
     a.weak = false;
     return a;
   }
@@ -1252,11 +1295,13 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
     if (c.isError() || x.isError() || y.isError())
       return SType::error();
     if (c.elem != Elem::I1)
-      return error(startLoc(*pos[0]), "the condition of where must be bool, got " + c.str());
+      return error(startLoc(*pos[0]),
+                   "the condition of where must be bool, got " + c.str());
     Elem elem = unifyElem(x, y);
     if (elem == Elem::None)
-      return error(loc, "where: the two choices have different element types: " +
-                            x.str() + " and " + y.str());
+      return error(loc,
+                   "where: the two choices have different element types: " +
+                       x.str() + " and " + y.str());
     const SType *all[] = {&c, &x, &y};
     auto shape = broadcast(loc, "where", all);
     if (!shape)
@@ -1281,10 +1326,12 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
         double v = c->asDouble();
         if (c->kind == ConstVal::Kind::Float) {
           if (!(v >= -2147483648.0 && v < 2147483648.0))
-            return error(loc, "cast: constant " + Twine(std::to_string(v)) + " does not fit in i32");
+            return error(loc, "cast: constant " + Twine(std::to_string(v)) +
+                                  " does not fit in i32");
           e.cval = ConstVal::ofInt(int64_t(v));
         } else {
-          e.cval = ConstVal::ofInt(c->kind == ConstVal::Kind::Bool ? c->b : c->i);
+          e.cval =
+              ConstVal::ofInt(c->kind == ConstVal::Kind::Bool ? c->b : c->i);
         }
       } else {
         e.cval = ConstVal::ofFloat(c->asDouble());
@@ -1301,17 +1348,18 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
       if (v.isError())
         return v;
       if (!v.isScalar())
-        return error(startLoc(*pos[1]), "full needs a scalar fill value, got " + v.str());
+        return error(startLoc(*pos[1]),
+                     "full needs a scalar fill value, got " + v.str());
     }
     if (!shape)
       return SType::error();
     Elem elem = v.elem;
     if (typeArg != Elem::None) {
       if (v.elem != typeArg && unifyElem(v, SType::scalar(typeArg)) != typeArg)
-        return error(startLoc(*pos.back()), "the fill value of type " + v.str() +
-                                               " is not a " + elemName(typeArg) +
-                                               "; convert it with cast<" +
-                                               elemName(typeArg) + ">(...)");
+        return error(startLoc(*pos.back()),
+                     "the fill value of type " + v.str() + " is not a " +
+                         elemName(typeArg) + "; convert it with cast<" +
+                         elemName(typeArg) + ">(...)");
       elem = typeArg;
     }
     return SType::tile(elem, *shape);
@@ -1333,33 +1381,39 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
   case Builtin::Dot: {
     SType a = checkValue(*pos[0]);
     SType c = checkValue(*pos[1]);
-    SType acc = pos.size() == 3 ? checkValue(*pos[2]) : SType::tile(Elem::F32, {});
+    SType acc =
+        pos.size() == 3 ? checkValue(*pos[2]) : SType::tile(Elem::F32, {});
     if (a.isError() || c.isError() || acc.isError())
       return SType::error();
     for (auto [i, t] : llvm::enumerate(std::array<const SType *, 2>{&a, &c}))
       if (!t->isTile() || t->rank() != 2)
         return error(startLoc(*pos[i]), "dot: operand " + Twine(i + 1) +
-                                           " must be a 2-D tile, got " + t->str());
+                                            " must be a 2-D tile, got " +
+                                            t->str());
     if (a.shape[1] != c.shape[0])
-      return error(loc, "dot: inner dimensions differ: " + Twine(a.shape[1]) + " vs " +
-                            Twine(c.shape[0]) + " (" + shapeStr(a.shape) + " times " +
-                            shapeStr(c.shape) + ")");
+      return error(loc, "dot: inner dimensions differ: " + Twine(a.shape[1]) +
+                            " vs " + Twine(c.shape[0]) + " (" +
+                            shapeStr(a.shape) + " times " + shapeStr(c.shape) +
+                            ")");
     if (a.elem != c.elem)
-      return error(loc, "dot: operand element types differ: " + elemName(a.elem) +
-                            " vs " + elemName(c.elem));
+      return error(loc, "dot: operand element types differ: " +
+                            elemName(a.elem) + " vs " + elemName(c.elem));
     if (!(a.elem == Elem::F16 || a.elem == Elem::BF16 || a.elem == Elem::F32 ||
           a.elem == Elem::F8E4M3 || a.elem == Elem::F8E5M2))
-      return error(loc, "dot: operands must be f16, bf16, f32 or 8-bit floats, got " +
-                            elemName(a.elem));
+      return error(
+          loc, "dot: operands must be f16, bf16, f32 or 8-bit floats, got " +
+                   elemName(a.elem));
     SType result = SType::tile(Elem::F32, {a.shape[0], c.shape[1]});
     if (pos.size() == 3) {
       if (!acc.isTile() || acc.elem != Elem::F32)
-        return error(startLoc(*pos[2]), "dot: the accumulator must be an f32 tile, got " +
-                                           acc.str());
+        return error(startLoc(*pos[2]),
+                     "dot: the accumulator must be an f32 tile, got " +
+                         acc.str());
       if (acc.shape != result.shape)
-        return error(startLoc(*pos[2]), "dot: accumulator shape " + shapeStr(acc.shape) +
-                                           " does not match the product shape " +
-                                           shapeStr(result.shape));
+        return error(startLoc(*pos[2]),
+                     "dot: accumulator shape " + shapeStr(acc.shape) +
+                         " does not match the product shape " +
+                         shapeStr(result.shape));
     }
     if (!checkTileSize(loc, result.shape))
       return SType::error();
@@ -1375,7 +1429,8 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
     if (pos.size() == 2) {
       auto *list = llvm::dyn_cast<ListExpr>(pos[1]);
       if (!list)
-        return error(startLoc(*pos[1]), "trans: the order must be a list such as [1, 0]");
+        return error(startLoc(*pos[1]),
+                     "trans: the order must be a list such as [1, 0]");
       for (ExprPtr &el : list->elems) {
         auto v = checkConstInt(*el, "a dimension index");
         if (!v)
@@ -1392,8 +1447,9 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
         seen[p] = true;
       }
       if (!ok)
-        return error(startLoc(*pos[1]), "trans: the order must be a permutation of 0.." +
-                                           Twine(a.rank() - 1));
+        return error(startLoc(*pos[1]),
+                     "trans: the order must be a permutation of 0.." +
+                         Twine(a.rank() - 1));
     } else {
       for (int64_t i = a.rank() - 1; i >= 0; --i)
         perm.push_back(i);
@@ -1422,9 +1478,10 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
       if (!v)
         return SType::error();
       if (*v < 0 || *v >= int64_t(a.rank()))
-        return error(startLoc(*pos[1]), fn + ": axis " + Twine(*v) +
-                                           " is out of range for a tile of rank " +
-                                           Twine(a.rank()));
+        return error(startLoc(*pos[1]),
+                     fn + ": axis " + Twine(*v) +
+                         " is out of range for a tile of rank " +
+                         Twine(a.rank()));
       axis = *v;
     }
     llvm::SmallVector<int64_t, 4> shape(a.shape);
@@ -1438,18 +1495,21 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
     if (s.isError())
       return s;
     if (s.kind != SType::Kind::Slice)
-      return error(startLoc(*pos[0]), "load needs a block of a global tensor, such as "
-                                     "q[b, h, m0 : BLOCK_M, :], got " + s.str());
+      return error(startLoc(*pos[0]),
+                   "load needs a block of a global tensor, such as "
+                   "q[b, h, m0 : BLOCK_M, :], got " +
+                       s.str());
     if (namedArg) {
       SType p = checkValue(*namedArg);
       if (p.isError())
         return p;
       if (!namedArg->cval || !p.isScalar())
-        return error(startLoc(*namedArg), "load: padding must be a compile-time constant");
+        return error(startLoc(*namedArg),
+                     "load: padding must be a compile-time constant");
       if (unifyElem(p, SType::scalar(s.elem)) != s.elem)
-        return error(startLoc(*namedArg), "load: padding of type " + p.str() +
-                                             " does not fit the element type " +
-                                             elemName(s.elem));
+        return error(startLoc(*namedArg),
+                     "load: padding of type " + p.str() +
+                         " does not fit the element type " + elemName(s.elem));
     }
     return SType::tile(s.elem, s.shape);
   }
@@ -1460,19 +1520,22 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
     if (s.isError() || v.isError())
       return SType::error();
     if (s.kind != SType::Kind::Slice)
-      return error(startLoc(*pos[0]), fn + " needs a block of a global tensor, such as "
-                                          "o[b, h, m0 : BLOCK_M, :], got " + s.str());
+      return error(startLoc(*pos[0]),
+                   fn +
+                       " needs a block of a global tensor, such as "
+                       "o[b, h, m0 : BLOCK_M, :], got " +
+                       s.str());
     if (b == Builtin::AtomicAdd && s.elem == Elem::I1)
       return error(loc, "atomic_add cannot add bool values");
     if (v.isTile() && v.shape != s.shape)
-      return error(startLoc(*pos[1]), fn + ": value shape " + shapeStr(v.shape) +
-                                         " differs from the block shape " +
-                                         shapeStr(s.shape));
+      return error(startLoc(*pos[1]),
+                   fn + ": value shape " + shapeStr(v.shape) +
+                       " differs from the block shape " + shapeStr(s.shape));
     if (v.elem != s.elem && unifyElem(v, SType::scalar(s.elem)) != s.elem)
-      return error(startLoc(*pos[1]), fn + ": value element type " + elemName(v.elem) +
-                                         " differs from the global tensor's " +
-                                         elemName(s.elem) + "; use cast<" +
-                                         elemName(s.elem) + ">(...)");
+      return error(startLoc(*pos[1]),
+                   fn + ": value element type " + elemName(v.elem) +
+                       " differs from the global tensor's " + elemName(s.elem) +
+                       "; use cast<" + elemName(s.elem) + ">(...)");
     return SType::voidTy();
   }
   }
@@ -1484,7 +1547,8 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
 //===----------------------------------------------------------------------===//
 
 std::unique_ptr<CheckedKernel>
-Sema::run(const llvm::StringMap<std::string> &defines, llvm::StringSet<> &used) {
+Sema::run(const llvm::StringMap<std::string> &defines,
+          llvm::StringSet<> &used) {
   unsigned errorsBefore = diag.getNumErrors();
   out = std::make_unique<CheckedKernel>();
   out->decl = &k;

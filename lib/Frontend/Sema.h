@@ -42,8 +42,8 @@ struct Symbol {
 struct ParamValue {
   std::string name;
   ParamDecl::Kind kind;
-  ConstVal value;          // Int, Bool
-  Elem type = Elem::None;  // Type
+  ConstVal value;         // Int, Bool
+  Elem type = Elem::None; // Type
 };
 
 /// A kernel argument after checking.

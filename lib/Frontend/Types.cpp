@@ -36,7 +36,6 @@ llvm::StringRef fa::frontend::elemName(Elem e) {
 Elem fa::frontend::parseElemName(llvm::StringRef name) {
   return llvm::StringSwitch<Elem>(name)
       .Case("bool", Elem::I1)
-      .Case("i1", Elem::I1)
       .Case("i32", Elem::I32)
       .Case("f16", Elem::F16)
       .Case("bf16", Elem::BF16)
@@ -119,16 +118,17 @@ std::string SType::str() const {
   case Kind::Global:
     return "global<" + elemName(elem).str() + ">[" + shapeStr(shape) + "]";
   case Kind::Slice:
-    return "block<" + shapeStr(shape) + "x" + elemName(elem).str() + "> of a global tensor";
+    return "block<" + shapeStr(shape) + "x" + elemName(elem).str() +
+           "> of a global tensor";
   }
   return "<error>";
 }
 
 static const llvm::StringRef kBuiltinNames[] = {
-    "program_id", "num_programs", "cdiv",      "min",        "max",
-    "exp",        "exp2",         "log",       "log2",       "sqrt",
-    "rsqrt",      "abs",          "where",     "cast",       "full",
-    "zeros",      "iota",         "dot",       "trans",      "rowmax",
+    "program_id", "num_programs", "cdiv",       "min",        "max",
+    "exp",        "exp2",         "log",        "log2",       "sqrt",
+    "rsqrt",      "abs",          "where",      "cast",       "full",
+    "zeros",      "iota",         "dot",        "trans",      "rowmax",
     "rowmin",     "rowsum",       "reduce_max", "reduce_min", "reduce_sum",
     "load",       "store",        "atomic_add"};
 

@@ -65,8 +65,8 @@ struct SType {
     return {Kind::Scalar, e, {}, weak};
   }
   static SType tile(Elem e, llvm::ArrayRef<int64_t> shape) {
-    return {Kind::Tile, e, llvm::SmallVector<int64_t, 4>(shape.begin(), shape.end()),
-            false};
+    return {Kind::Tile, e,
+            llvm::SmallVector<int64_t, 4>(shape.begin(), shape.end()), false};
   }
   bool isError() const { return kind == Kind::Error; }
   bool isScalar() const { return kind == Kind::Scalar; }

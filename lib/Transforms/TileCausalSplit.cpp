@@ -127,13 +127,14 @@ private:
       a.ivCoeff = 1;
       return a;
     }
+    // Integers wider than i1 (positions), as scalars or tiles.
     Type type = v.getType();
     bool isScalar = type.isIntOrIndex();
-    if (!isScalar) {
-      auto tensor = dyn_cast<RankedTensorType>(type);
-      if (!tensor || !tensor.getElementType().isIntOrIndex())
-        return std::nullopt;
-    }
+    Type elem = isScalar ? type : Type();
+    if (auto tensor = dyn_cast<RankedTensorType>(type))
+      elem = tensor.getElementType();
+    if (!elem || !elem.isIntOrIndex() || elem.isInteger(1))
+      return std::nullopt;
     APInt value;
     if (matchPattern(v, m_ConstantInt(&value))) {
       a.cst = value.getSExtValue();
@@ -254,7 +255,9 @@ struct MaskedScores {
   SmallVector<arith::SelectOp> selects;
 };
 
-bool isNegInf(Value v) {
+/// The value of a splat float constant tile, looking through splat and
+/// broadcast.
+std::optional<double> getConstSplat(Value v) {
   while (Operation *def = v.getDefiningOp()) {
     if (!isa<tile::SplatOp, tile::BroadcastOp, tile::ExpandDimsOp>(def))
       break;
@@ -262,18 +265,41 @@ bool isNegInf(Value v) {
   }
   Attribute attr;
   if (!matchPattern(v, m_Constant(&attr)))
-    return false;
+    return std::nullopt;
   if (auto dense = dyn_cast<DenseFPElementsAttr>(attr))
     if (dense.isSplat())
-      attr = FloatAttr::get(dense.getElementType(),
-                            dense.getSplatValue<APFloat>());
-  auto f = dyn_cast<FloatAttr>(attr);
-  return f && f.getValue().isInfinity() && f.getValue().isNegative();
+      return dense.getSplatValue<APFloat>().convertToDouble();
+  if (auto f = dyn_cast<FloatAttr>(attr))
+    return f.getValueAsDouble();
+  return std::nullopt;
+}
+
+bool isNegInf(Value v) {
+  std::optional<double> c = getConstSplat(v);
+  return c && std::isinf(*c) && *c < 0;
 }
 
 bool isMaskingSelect(arith::SelectOp sel) {
   return isa<RankedTensorType>(sel.getCondition().getType()) &&
          isNegInf(sel.getFalseValue());
+}
+
+/// Whether `v` (-inf where masked) only reaches exp/exp2, possibly through
+/// multiplies by positive constants (exp2(x * log2e)), so masked elements
+/// give 0.
+bool onlyExponentiated(Value v) {
+  for (Operation *user : v.getUsers()) {
+    if (isa<math::ExpOp, math::Exp2Op>(user))
+      continue;
+    auto mul = dyn_cast<arith::MulFOp>(user);
+    if (!mul)
+      return false;
+    Value other = mul.getLhs() == v ? mul.getRhs() : mul.getLhs();
+    std::optional<double> c = getConstSplat(other);
+    if (!c || !(*c > 0) || !onlyExponentiated(mul.getResult()))
+      return false;
+  }
+  return true;
 }
 
 /// Whether a tile of -inf scores in `sel` contributes nothing: it is only
@@ -286,11 +312,8 @@ bool onlySoftmaxUses(Value scores) {
       continue;
     }
     auto sub = dyn_cast<arith::SubFOp>(user);
-    if (!sub || sub.getLhs() != scores)
+    if (!sub || sub.getLhs() != scores || !onlyExponentiated(sub))
       return false;
-    for (Operation *expUser : sub->getUsers())
-      if (!isa<math::ExpOp, math::Exp2Op>(expUser))
-        return false;
   }
   return true;
 }
@@ -389,8 +412,13 @@ std::optional<MaskedScores> findMaskedScores(scf::ForOp loop) {
   return m;
 }
 
+/// Marks the masked loop a split leaves, so that running the pass again does
+/// not split it into an empty unmasked loop and itself.
+constexpr llvm::StringLiteral kMaskedBlocksAttr = "tile.masked_blocks";
+
 bool splitLoop(scf::ForOp loop) {
-  if (!loop.getInductionVar().getType().isIndex())
+  if (!loop.getInductionVar().getType().isIndex() ||
+      loop->hasAttr(kMaskedBlocksAttr))
     return false;
   std::optional<MaskedScores> masked = findMaskedScores(loop);
   if (!masked)
@@ -461,6 +489,7 @@ bool splitLoop(scf::ForOp loop) {
     op->erase();
   }
 
+  loop->setAttr(kMaskedBlocksAttr, b.getUnitAttr());
   loop.setLowerBound(start2);
   loop.setUpperBound(ub);
   for (auto [operand, value] :

@@ -51,7 +51,7 @@ bool isDataMovement(Operation *op) {
 /// A scalar that every element of a tile equals: the operand of a
 /// `tile.splat` (possibly broadcast or expanded), or a splat constant.
 struct SplatScalar {
-  mutable tile::SplatOp splat; // null for a constant
+  tile::SplatOp splat;         // null for a constant
   std::optional<double> value; // set for a constant
 };
 
@@ -73,7 +73,7 @@ std::optional<SplatScalar> getSplatScalar(Value v) {
 
 /// Builds a tile of type `type` whose elements are `scalar * factor`. The
 /// product of a runtime scalar is computed once, next to its splat.
-Value buildScaledSplat(OpBuilder &b, Location loc, const SplatScalar &scalar,
+Value buildScaledSplat(OpBuilder &b, Location loc, SplatScalar scalar,
                        double factor, RankedTensorType type) {
   OpBuilder::InsertionGuard guard(b);
   if (scalar.value) {

@@ -1,16 +1,25 @@
 // RUN: fa-opt %s -split-input-file -tile-causal-split | FileCheck %s --check-prefix=RAW
 // RUN: fa-opt %s -split-input-file -tile-causal-split -canonicalize -cse | FileCheck %s
+// A second run leaves the split loops alone.
+// RUN: fa-opt %s -split-input-file -tile-causal-split -tile-causal-split | FileCheck %s --check-prefix=TWICE
 // Loop splitting on masked key-block loops. The second RUN canonicalizes so
 // that the computed bounds read as plain affine expressions.
 
 // Causal mask rows >= cols, rows = m0 + iota(16), cols = n0 + iota(8): a
 // block needs no mask iff n0 + 7 <= m0 and is fully masked iff n0 >= m0 + 16.
+// TWICE-LABEL: tile.kernel @causal_sge
+// TWICE-COUNT-2: scf.for
+// TWICE-NOT: scf.for
+// TWICE: } {tile.masked_blocks}
+// TWICE-NOT: scf.for
+// TWICE-LABEL: tile.kernel @causal_sle_swapped
 // RAW-LABEL: tile.kernel @causal_sge
 // RAW: %[[R1:.*]]:2 = scf.for %{{.*}} = %{{.*}} to %[[SPLIT:.*]] step
 // RAW-NOT: arith.select
 // RAW: scf.yield
 // RAW: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[R1]]#0, %{{.*}} = %[[R1]]#1)
 // RAW: arith.select
+// RAW: } {tile.masked_blocks}
 // CHECK-LABEL: tile.kernel @causal_sge
 // CHECK-SAME: %[[UB:[a-z0-9]+]]: index)
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
@@ -625,6 +634,121 @@ tile.kernel @no_skip_scores_reused(%x: memref<?x?xf32, strided<[?, 1]>>, %out: m
     %raw = tile.reduce sum %s axis 1 : tensor<16x8xf32> -> tensor<16xf32>
     %ps2 = arith.addf %ps, %raw : tensor<16xf32>
     %ln = arith.addf %la, %ps2 : tensor<16xf32>
+    scf.yield %mn, %ln : tensor<16xf32>, tensor<16xf32>
+  }
+  tile.store %r#1, %out[%c0] : tensor<16xf32>, memref<?xf32, strided<[1]>>
+  tile.return
+}
+
+// -----
+
+// exp2((s - m) * log2e): masked scores still give 0, so fully masked blocks
+// are skipped.
+// CHECK-LABEL: tile.kernel @skip_through_scaled_exp2
+// CHECK-SAME: %[[UB:[a-z0-9]+]]: index)
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK: %[[FF:.*]] = arith.addi %{{.*}}, %[[C16]] : index
+// CHECK: %[[UB2:.*]] = arith.minsi %[[UB]], %[[FF]] : index
+// CHECK: scf.for
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[UB2]] step
+tile.kernel @skip_through_scaled_exp2(%x: memref<?x?xf32, strided<[?, 1]>>, %out: memref<?xf32, strided<[1]>>, %nk: i32, %ub: index) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %step = arith.constant 8 : index
+  %c16_i32 = arith.constant 16 : i32
+  %ninf = arith.constant 0xFF800000 : f32
+  %pid = tile.program_id 0 : i32
+  %m0 = arith.muli %pid, %c16_i32 : i32
+  %m_init = tile.splat %ninf : f32 -> tensor<16xf32>
+  %l_init = arith.constant dense<0.0> : tensor<16xf32>
+  %ri = tile.iota : tensor<16xi32>
+  %m0s = tile.splat %m0 : i32 -> tensor<16xi32>
+  %rows1 = arith.addi %ri, %m0s : tensor<16xi32>
+  %rows2 = tile.expand_dims %rows1 axis 1 : tensor<16xi32> -> tensor<16x1xi32>
+  %rows = tile.broadcast %rows2 : tensor<16x1xi32> -> tensor<16x8xi32>
+  %r:2 = scf.for %n0 = %c0 to %ub step %step iter_args(%m = %m_init, %l = %l_init) -> (tensor<16xf32>, tensor<16xf32>) {
+    %n0i = arith.index_cast %n0 : index to i32
+    %ci = tile.iota : tensor<8xi32>
+    %n0s = tile.splat %n0i : i32 -> tensor<8xi32>
+    %cols1 = arith.addi %n0s, %ci : tensor<8xi32>
+    %cols2 = tile.expand_dims %cols1 axis 0 : tensor<8xi32> -> tensor<1x8xi32>
+    %cols = tile.broadcast %cols2 : tensor<1x8xi32> -> tensor<16x8xi32>
+    %s = tile.load %x[%c0, %n0] : memref<?x?xf32, strided<[?, 1]>> -> tensor<16x8xf32>
+    %mask = arith.cmpi sge, %rows, %cols : tensor<16x8xi32>
+    %ninfs = tile.splat %ninf : f32 -> tensor<16x8xf32>
+    %sm = arith.select %mask, %s, %ninfs : tensor<16x8xi1>, tensor<16x8xf32>
+    %rm = tile.reduce max %sm axis 1 : tensor<16x8xf32> -> tensor<16xf32>
+    %mn = arith.maximumf %m, %rm : tensor<16xf32>
+    %e = tile.expand_dims %mn axis 1 : tensor<16xf32> -> tensor<16x1xf32>
+    %b = tile.broadcast %e : tensor<16x1xf32> -> tensor<16x8xf32>
+    %d = arith.subf %sm, %b : tensor<16x8xf32>
+    %k2 = arith.constant dense<1.44269502> : tensor<16x8xf32>
+    %dl = arith.mulf %d, %k2 : tensor<16x8xf32>
+    %p = math.exp2 %dl : tensor<16x8xf32>
+    %ps = tile.reduce sum %p axis 1 : tensor<16x8xf32> -> tensor<16xf32>
+    %da = arith.subf %m, %mn : tensor<16xf32>
+    %a = math.exp %da : tensor<16xf32>
+    %la = arith.mulf %l, %a : tensor<16xf32>
+    %ln = arith.addf %la, %ps : tensor<16xf32>
+    scf.yield %mn, %ln : tensor<16xf32>, tensor<16xf32>
+  }
+  tile.store %r#1, %out[%c0] : tensor<16xf32>, memref<?xf32, strided<[1]>>
+  tile.return
+}
+
+// -----
+
+// exp2((s - m) * -1) turns masked scores into +inf: blocks are split but
+// none is skipped.
+// CHECK-LABEL: tile.kernel @no_skip_negative_scale
+// CHECK-SAME: %[[UB:[a-z0-9]+]]: index)
+// CHECK: scf.for
+// CHECK-NOT: arith.select
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[UB]] step
+// CHECK: arith.select
+tile.kernel @no_skip_negative_scale(%x: memref<?x?xf32, strided<[?, 1]>>, %out: memref<?xf32, strided<[1]>>, %nk: i32, %ub: index) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %step = arith.constant 8 : index
+  %c16_i32 = arith.constant 16 : i32
+  %ninf = arith.constant 0xFF800000 : f32
+  %pid = tile.program_id 0 : i32
+  %m0 = arith.muli %pid, %c16_i32 : i32
+  %m_init = tile.splat %ninf : f32 -> tensor<16xf32>
+  %l_init = arith.constant dense<0.0> : tensor<16xf32>
+  %ri = tile.iota : tensor<16xi32>
+  %m0s = tile.splat %m0 : i32 -> tensor<16xi32>
+  %rows1 = arith.addi %ri, %m0s : tensor<16xi32>
+  %rows2 = tile.expand_dims %rows1 axis 1 : tensor<16xi32> -> tensor<16x1xi32>
+  %rows = tile.broadcast %rows2 : tensor<16x1xi32> -> tensor<16x8xi32>
+  %r:2 = scf.for %n0 = %c0 to %ub step %step iter_args(%m = %m_init, %l = %l_init) -> (tensor<16xf32>, tensor<16xf32>) {
+    %n0i = arith.index_cast %n0 : index to i32
+    %ci = tile.iota : tensor<8xi32>
+    %n0s = tile.splat %n0i : i32 -> tensor<8xi32>
+    %cols1 = arith.addi %n0s, %ci : tensor<8xi32>
+    %cols2 = tile.expand_dims %cols1 axis 0 : tensor<8xi32> -> tensor<1x8xi32>
+    %cols = tile.broadcast %cols2 : tensor<1x8xi32> -> tensor<16x8xi32>
+    %s = tile.load %x[%c0, %n0] : memref<?x?xf32, strided<[?, 1]>> -> tensor<16x8xf32>
+    %mask = arith.cmpi sge, %rows, %cols : tensor<16x8xi32>
+    %ninfs = tile.splat %ninf : f32 -> tensor<16x8xf32>
+    %sm = arith.select %mask, %s, %ninfs : tensor<16x8xi1>, tensor<16x8xf32>
+    %rm = tile.reduce max %sm axis 1 : tensor<16x8xf32> -> tensor<16xf32>
+    %mn = arith.maximumf %m, %rm : tensor<16xf32>
+    %e = tile.expand_dims %mn axis 1 : tensor<16xf32> -> tensor<16x1xf32>
+    %b = tile.broadcast %e : tensor<16x1xf32> -> tensor<16x8xf32>
+    %d = arith.subf %sm, %b : tensor<16x8xf32>
+    %k2 = arith.constant dense<-1.0> : tensor<16x8xf32>
+    %dl = arith.mulf %d, %k2 : tensor<16x8xf32>
+    %p = math.exp2 %dl : tensor<16x8xf32>
+    %ps = tile.reduce sum %p axis 1 : tensor<16x8xf32> -> tensor<16xf32>
+    %da = arith.subf %m, %mn : tensor<16xf32>
+    %a = math.exp %da : tensor<16xf32>
+    %la = arith.mulf %l, %a : tensor<16xf32>
+    %ln = arith.addf %la, %ps : tensor<16xf32>
     scf.yield %mn, %ln : tensor<16xf32>, tensor<16xf32>
   }
   tile.store %r#1, %out[%c0] : tensor<16xf32>, memref<?xf32, strided<[1]>>

@@ -494,3 +494,57 @@ tile.kernel @row_sum_and_no_exp(%q: memref<?x?xf32, strided<[?, 1]>>, %nb: index
   tile.store %r2, %q[%c0, %c0] dims [1] : tensor<16xf32>, memref<?x?xf32, strided<[?, 1]>>
   tile.return
 }
+
+// -----
+
+// Scale applied after the max subtraction (the running max is over raw
+// scores): the max stays natural, and each exp becomes one fma with the row
+// statistic scaled by -(scale*log2e) before its broadcast.
+// CHECK-LABEL: tile.kernel @scale_after_max
+// CHECK-SAME: %[[SCALE:[a-z0-9]+]]: f32
+// CHECK-DAG: %[[C:.*]] = arith.mulf %[[SCALE]], %{{.*}} : f32
+// CHECK-DAG: %[[NC:.*]] = arith.mulf %[[SCALE]], %{{.*}} : f32
+// CHECK: %[[M0:.*]] = arith.constant dense<0xFF800000> : tensor<16xf32>
+// CHECK: scf.for {{.*}} iter_args(%[[M:.*]] = %[[M0]], %{{.*}} = %{{.*}})
+// CHECK: %[[QK:.*]] = tile.load
+// CHECK: %[[RM:.*]] = tile.reduce max %[[QK]]
+// CHECK: %[[MN:.*]] = arith.maximumf %[[M]], %[[RM]]
+// CHECK: %[[MS:.*]] = arith.mulf %[[MN]], %{{.*}} : tensor<16xf32>
+// CHECK: %[[B:.*]] = tile.broadcast
+// CHECK: %[[F:.*]] = math.fma %[[QK]], %{{.*}}, %[[B]] : tensor<16x8xf32>
+// CHECK: math.exp2 %[[F]]
+// CHECK: %[[FA:.*]] = math.fma %[[M]], %{{.*}}, %{{.*}} : tensor<16xf32>
+// CHECK: math.exp2 %[[FA]]
+// CHECK: scf.yield %[[MN]]
+// CHECK-NOT: 0.693147182
+tile.kernel @scale_after_max(%q: memref<?x?xf32, strided<[?, 1]>>, %nb: index, %scale: f32) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %m0 = arith.constant dense<0xFF800000> : tensor<16xf32>
+  %l0 = arith.constant dense<0.0> : tensor<16xf32>
+  %r:2 = scf.for %i = %c0 to %nb step %c1 iter_args(%m = %m0, %l = %l0) -> (tensor<16xf32>, tensor<16xf32>) {
+    %qk = tile.load %q[%i, %c0] : memref<?x?xf32, strided<[?, 1]>> -> tensor<16x8xf32>
+    %rm = tile.reduce max %qk axis 1 : tensor<16x8xf32> -> tensor<16xf32>
+    %mn = arith.maximumf %m, %rm : tensor<16xf32>
+    %e = tile.expand_dims %mn axis 1 : tensor<16xf32> -> tensor<16x1xf32>
+    %b = tile.broadcast %e : tensor<16x1xf32> -> tensor<16x8xf32>
+    %d = arith.subf %qk, %b : tensor<16x8xf32>
+    %sc = tile.splat %scale : f32 -> tensor<16x8xf32>
+    %ds = arith.mulf %d, %sc : tensor<16x8xf32>
+    %p = math.exp %ds : tensor<16x8xf32>
+    %ps = tile.reduce sum %p axis 1 : tensor<16x8xf32> -> tensor<16xf32>
+    %da = arith.subf %m, %mn : tensor<16xf32>
+    %sr = tile.splat %scale : f32 -> tensor<16xf32>
+    %das = arith.mulf %da, %sr : tensor<16xf32>
+    %a = math.exp %das : tensor<16xf32>
+    %la = arith.mulf %l, %a : tensor<16xf32>
+    %ln = arith.addf %la, %ps : tensor<16xf32>
+    scf.yield %mn, %ln : tensor<16xf32>, tensor<16xf32>
+  }
+  tile.store %r#1, %q[%c0, %c0] dims [1] : tensor<16xf32>, memref<?x?xf32, strided<[?, 1]>>
+  tile.store %r#0, %q[%c0, %c0] dims [1] : tensor<16xf32>, memref<?x?xf32, strided<[?, 1]>>
+  tile.return
+}

@@ -34,12 +34,17 @@
 // CHECK-NOT: math.exp %
 
 // Running the pipeline again changes nothing that matters: no further
-// scaling of the maximum, and the masked loop stays last.
+// scaling of the maximum, and the masked loop (marked tile.masked_blocks) is
+// not split again.
 // TWICE-LABEL: tile.kernel @flash_fwd
 // TWICE-NOT: 1.44269502 : tensor
 // TWICE-COUNT-1: 0.693147182
 // TWICE-NOT: 0.693147182
+// TWICE-COUNT-2: scf.for
+// TWICE-NOT: scf.for
+// TWICE: } {tile.masked_blocks}
 // TWICE-NOT: math.exp %
+
 !g = memref<?x?x?x?xbf16, strided<[?, ?, ?, 1]>>
 !gl = memref<?x?x?xf32, strided<[?, ?, 1]>>
 tile.kernel @flash_fwd(%q: !g {tile.name = "q"}, %k: !g {tile.name = "k"}, %v: !g {tile.name = "v"}, %o: !g {tile.name = "o"}, %lse: !gl {tile.name = "lse"}, %scale: f32 {tile.name = "scale"}) grid {

@@ -111,7 +111,8 @@ int main(int argc, char **argv) {
       errs() << "fa-compile: error: -D expects NAME=VALUE, got '" << d << "'\n";
       return 1;
     }
-    auto [it, inserted] = options.defines.try_emplace(name.trim(), value.trim().str());
+    auto [it, inserted] =
+        options.defines.try_emplace(name.trim(), value.trim().str());
     if (!inserted && it->second != value.trim()) {
       errs() << "fa-compile: error: -D " << name.trim()
              << " is given twice with different values\n";
@@ -121,8 +122,8 @@ int main(int argc, char **argv) {
 
   auto fileOrErr = MemoryBuffer::getFileOrSTDIN(inputFile, /*IsText=*/true);
   if (std::error_code ec = fileOrErr.getError()) {
-    errs() << "fa-compile: error: cannot open '" << inputFile << "': " << ec.message()
-           << "\n";
+    errs() << "fa-compile: error: cannot open '" << inputFile
+           << "': " << ec.message() << "\n";
     return 1;
   }
   SourceMgr srcMgr;
@@ -131,8 +132,8 @@ int main(int argc, char **argv) {
   std::error_code ec;
   auto out = std::make_unique<ToolOutputFile>(outputFile, ec, sys::fs::OF_None);
   if (ec) {
-    errs() << "fa-compile: error: cannot write '" << outputFile << "': " << ec.message()
-           << "\n";
+    errs() << "fa-compile: error: cannot write '" << outputFile
+           << "': " << ec.message() << "\n";
     return 1;
   }
 

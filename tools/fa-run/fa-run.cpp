@@ -25,9 +25,11 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -41,11 +43,14 @@
 #include <random>
 #include <vector>
 
+#include <unistd.h>
+
 using namespace llvm;
 
 namespace {
 
-cl::opt<std::string> inputFile(cl::Positional, cl::desc("<kernel.tile|kernel.mlir>"),
+cl::opt<std::string> inputFile(cl::Positional,
+                               cl::desc("<kernel.tile|kernel.mlir>"),
                                cl::Required);
 cl::opt<std::string> target("target", cl::desc("Where to run: host"),
                             cl::Required);
@@ -57,11 +62,11 @@ cl::opt<int64_t> kvHeads("kv-heads",
                          cl::init(0));
 cl::opt<int64_t> seqlen("seqlen", cl::desc("Query sequence length N"),
                         cl::Required);
-cl::opt<int64_t> seqlenK("seqlen-k",
-                         cl::desc("Key sequence length NK (default N)"),
-                         cl::init(0));
-cl::opt<int64_t> headDim("headdim", cl::desc("Head dimension D"),
-                         cl::Required);
+cl::opt<int64_t>
+    seqlenK("seqlen-k",
+            cl::desc("Key sequence length NK (default N; may be 0)"),
+            cl::init(0));
+cl::opt<int64_t> headDim("headdim", cl::desc("Head dimension D"), cl::Required);
 cl::opt<bool> causal("causal",
                      cl::desc("Causal: query i sees keys j <= i (top-left)"));
 cl::opt<std::string> dtypeName("dtype", cl::desc("bf16, fp16 or f32"),
@@ -74,6 +79,10 @@ cl::opt<int64_t> blockN("block-n", cl::desc("BLOCK_N (default: the kernel's)"),
 cl::opt<bool> doCheck("check", cl::desc("Compare with an fp64 reference"));
 cl::opt<std::string> kernelName("kernel", cl::desc("Kernel to run"),
                                 cl::init("flash_fwd"));
+cl::opt<unsigned> jitOpt("jit-opt",
+                         cl::desc("LLVM optimization level of the host JIT "
+                                  "(0 to 3)"),
+                         cl::init(3));
 cl::opt<bool> tileOpt("tile-opt",
                       cl::desc("Run the tile optimizations (exp2 folding, "
                                "causal loop splitting) before lowering"),
@@ -104,7 +113,7 @@ uint32_t floatToBits(float f) {
 uint16_t floatToBF16(float f) {
   uint32_t x = floatToBits(f);
   if ((x & 0x7fffffff) > 0x7f800000)
-    return (x >> 16) | 0x40; // quiet NaN
+    return (x >> 16) | 0x40;     // quiet NaN
   x += 0x7fff + ((x >> 16) & 1); // round to nearest even
   return x >> 16;
 }
@@ -262,8 +271,8 @@ void referenceFP64(const Problem &p, const Tensor &q, const Tensor &k,
 /// Plain attention in the input precision: sums in f32, and the scores, the
 /// probabilities and the output rounded to the input type, as a kernel with
 /// no extra precision would. Its error against fp64 calibrates the check.
-void referencePlain(const Problem &p, DType t, const Tensor &q,
-                    const Tensor &k, const Tensor &v, std::vector<double> &o,
+void referencePlain(const Problem &p, DType t, const Tensor &q, const Tensor &k,
+                    const Tensor &v, std::vector<double> &o,
                     std::vector<double> &lse) {
   o.assign(p.B * p.H * p.N * p.D, 0.0);
   lse.assign(p.B * p.H * p.N, -std::numeric_limits<double>::infinity());
@@ -333,8 +342,8 @@ struct Defines {
   llvm::StringMap<std::string> values;
 };
 
-mlir::OwningOpRef<mlir::ModuleOp>
-loadKernel(mlir::MLIRContext &ctx, const Defines &defines) {
+mlir::OwningOpRef<mlir::ModuleOp> loadKernel(mlir::MLIRContext &ctx,
+                                             const Defines &defines) {
   auto file = MemoryBuffer::getFileOrSTDIN(inputFile);
   if (!file) {
     fail("cannot read '" + inputFile + "': " + file.getError().message());
@@ -420,25 +429,40 @@ int main(int argc, char **argv) {
   if (batch < 1 || heads < 1 || seqlen < 1 || headDim < 1)
     return fail("--batch, --heads, --seqlen and --headdim must be >= 1");
   int64_t hkv = kvHeads == 0 ? heads : kvHeads;
-  int64_t nk = seqlenK == 0 ? seqlen : seqlenK;
+  int64_t nk = seqlenK.getNumOccurrences() ? seqlenK : seqlen;
   if (kvHeads.getNumOccurrences() && kvHeads < 1)
     return fail("--kv-heads must be >= 1");
-  if (seqlenK.getNumOccurrences() && seqlenK < 1)
-    return fail("--seqlen-k must be >= 1");
+  // NK = 0 is allowed: every query then sees no key (o = 0, lse = -inf).
+  if (seqlenK.getNumOccurrences() && seqlenK < 0)
+    return fail("--seqlen-k must be >= 0");
   if (heads % hkv != 0)
-    return fail("--heads " + Twine(heads) + " is not a multiple of --kv-heads " +
-                Twine(hkv));
+    return fail("--heads " + Twine(heads) +
+                " is not a multiple of --kv-heads " + Twine(hkv));
+  if (jitOpt > 3)
+    return fail("--jit-opt must be 0, 1, 2 or 3");
   if ((blockM.getNumOccurrences() && blockM < 1) ||
       (blockN.getNumOccurrences() && blockN < 1))
     return fail("--block-m and --block-n must be >= 1");
-  const int64_t limit = int64_t(1) << 31;
-  if (batch * heads * seqlen * headDim >= limit ||
-      batch * hkv * nk * headDim >= limit)
+  // Sizes the host can hold: counted in double so that huge arguments
+  // cannot overflow. Each q/o element is stored once in the kernel's type and
+  // about three times as a double (inputs, references); k/v elements also
+  // get an f32 copy for the plain reference.
+  double qElems = double(batch) * heads * seqlen * headDim;
+  double kvElems = double(batch) * hkv * nk * headDim;
+  if (qElems >= double(int64_t(1) << 31) || kvElems >= double(int64_t(1) << 31))
     return fail("the problem is too large for the host (2^31 elements per "
                 "tensor at most)");
+  double needBytes = qElems * 2 * (4 + 3 * 8) + kvElems * 2 * (4 + 8 + 4);
+  double haveBytes =
+      double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+  if (haveBytes > 0 && needBytes > haveBytes / 2)
+    return fail(formatv("the problem needs about {0:F1} GiB of memory, more "
+                        "than half of this machine's {1:F1} GiB",
+                        needBytes / (1 << 30), haveBytes / (1 << 30))
+                    .str());
 
-  Problem p{batch, heads, hkv, seqlen, nk, headDim, causal,
-            1.0 / std::sqrt(double(headDim))};
+  Problem p{batch, heads,   hkv,    seqlen,
+            nk,    headDim, causal, 1.0 / std::sqrt(double(headDim))};
   const char *typeName = *dtype == DType::BF16  ? "bf16"
                          : *dtype == DType::F16 ? "f16"
                                                 : "f32";
@@ -456,7 +480,6 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   fa::registerTileToHostDialects(registry);
   mlir::MLIRContext ctx(registry);
-  ctx.loadAllAvailableDialects();
   auto t0 = std::chrono::steady_clock::now();
   mlir::OwningOpRef<mlir::ModuleOp> module = loadKernel(ctx, defines);
   if (!module)
@@ -467,7 +490,7 @@ int main(int argc, char **argv) {
     if (failed(pm.run(*module)))
       return fail("the tile optimizations failed on '" + inputFile + "'");
   }
-  auto kernel = fa::HostKernel::compile(*module, kernelName);
+  auto kernel = fa::HostKernel::compile(*module, kernelName, jitOpt);
   if (!kernel)
     return fail(toString(kernel.takeError()));
   auto t1 = std::chrono::steady_clock::now();
@@ -483,11 +506,16 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < t->size(); ++i)
       t->set(i, normal(rng));
 
-  mlir::Type elemTy = *dtype == DType::BF16 ? mlir::Type(mlir::BFloat16Type::get(&ctx))
-                      : *dtype == DType::F16 ? mlir::Type(mlir::Float16Type::get(&ctx))
-                                             : mlir::Type(mlir::Float32Type::get(&ctx));
+  mlir::Type elemTy =
+      *dtype == DType::BF16  ? mlir::Type(mlir::BFloat16Type::get(&ctx))
+      : *dtype == DType::F16 ? mlir::Type(mlir::Float16Type::get(&ctx))
+                             : mlir::Type(mlir::Float32Type::get(&ctx));
   std::vector<fa::HostArg> args;
+  llvm::StringSet<> bound;
   for (const fa::HostArgInfo &info : (*kernel)->getArgs()) {
+    if (!bound.insert(info.name).second)
+      return fail("kernel '" + kernelName + "' has two arguments named '" +
+                  info.name + "'");
     auto expectBuffer = [&](mlir::Type elem, unsigned rank) -> bool {
       std::string want, have;
       llvm::raw_string_ostream w(want), h(have);
@@ -496,8 +524,9 @@ int main(int argc, char **argv) {
       if (!info.isBuffer || info.rank != rank || info.elementType != elem) {
         fail("kernel argument '" + info.name + "' must be a rank-" +
              Twine(rank) + " global tensor of " + want + ", got " +
-             (info.isBuffer ? "a rank-" + Twine(info.rank) + " tensor of " + have
-                            : "a scalar " + have));
+             (info.isBuffer
+                  ? "a rank-" + Twine(info.rank) + " tensor of " + have
+                  : "a scalar " + have));
         return false;
       }
       return true;
@@ -524,9 +553,10 @@ int main(int argc, char **argv) {
                   "' is not one fa-run can bind (q, k, v, o, lse, scale)");
     }
   }
-  if (args.size() != 6)
-    return fail("kernel '" + kernelName +
-                "' must take q, k, v, o, lse and scale");
+  for (StringRef name : {"q", "k", "v", "o", "lse", "scale"})
+    if (!bound.contains(name))
+      return fail("kernel '" + kernelName + "' has no argument '" + name +
+                  "' (it must take q, k, v, o, lse and scale)");
   if (Error e = (*kernel)->check(args))
     return fail(toString(std::move(e)));
 
@@ -540,8 +570,8 @@ int main(int argc, char **argv) {
   };
   outs() << "fa-run: " << kernelName << " on host: B=" << p.B << " H=" << p.H
          << " HKV=" << p.HKV << " N=" << p.N << " NK=" << p.NK << " D=" << p.D
-         << " causal=" << (p.causal ? "true" : "false") << " dtype="
-         << dtypeName << " seed=" << seed << "\n";
+         << " causal=" << (p.causal ? "true" : "false")
+         << " dtype=" << dtypeName << " seed=" << seed << "\n";
   outs() << format("time: compile %.3f s, run %.3f s\n", secs(t0, t1),
                    secs(t2, t3));
   if (!doCheck) {
@@ -550,6 +580,7 @@ int main(int argc, char **argv) {
   }
 
   // Check.
+  auto t4 = std::chrono::steady_clock::now();
   std::vector<double> refO, refL, plainO, plainL, gotO(o.size()),
       gotL(lse.size());
   referenceFP64(p, q, k, v, refO, refL);
@@ -578,6 +609,8 @@ int main(int argc, char **argv) {
   outs() << "tolerance rule: kernel error <= 2 x plain error + unit "
             "roundoff of "
          << dtypeName << format(" (%.3e)\n", eps);
+  outs() << format("time: references and check %.3f s\n",
+                   secs(t4, std::chrono::steady_clock::now()));
   outs() << (okO && okL ? "PASS" : "FAIL") << "\n";
   return okO && okL ? 0 : 1;
 }

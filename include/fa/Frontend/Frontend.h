@@ -39,7 +39,8 @@ compileTileSource(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
 /// Parses the main buffer of `sourceMgr` and prints its syntax tree (one node
 /// per line, with `@line:col`) to `os`, for `fa-compile --emit=ast`. Syntax
 /// errors are reported as for compileTileSource and make it fail.
-mlir::LogicalResult dumpTileAST(llvm::SourceMgr &sourceMgr, llvm::raw_ostream &os,
+mlir::LogicalResult dumpTileAST(llvm::SourceMgr &sourceMgr,
+                                llvm::raw_ostream &os,
                                 const FrontendOptions &options);
 
 } // namespace fa

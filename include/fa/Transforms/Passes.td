@@ -11,19 +11,22 @@ def TileExp2Fold : Pass<"tile-exp2-fold"> {
     Every `math.exp` on an f32 tile becomes `math.exp2` of its argument times
     log2(e); a scalar multiplier already present (`exp(x * scale)`) absorbs
     the constant, and `exp((s - m) * scale)` with `m` a broadcast row
-    statistic becomes `exp2(fma(s, scale*log2e, -(m*scale*log2e)))`.
+    statistic becomes `exp2(fma(s, scale*log2e, -(m*scale*log2e)))`, and
+    `exp(x * scale - m)` becomes `exp2(fma(x, scale*log2e, -(m*log2e)))`.
 
-    An online-softmax loop (an `scf.for` whose iteration argument `m` is the
-    running row maximum `maximumf(m, reduce max(s))` of a scaled score tile
-    `s = x * splat(scale)`, possibly masked with `select(mask, s, -inf)`) is
-    moved to the base-2 domain: the score tile is computed as
+    An online-softmax loop (an `scf.for` whose iteration argument `m` is a
+    running row maximum computed from `m` and a scaled score tile
+    `s = x * splat(scale)` with operations that commute with a positive scale:
+    max/min, row max/min reductions, selects with constants such as
+    `select(mask, s, -inf)` or the guard `select(m == -inf, 0, m)`, add/sub,
+    broadcasts) is moved to the base-2 domain: the score tile is computed as
     `x * splat(scale * log2e)`, the running maximum is carried scaled by
     log2(e), and `exp(s - m)` / `exp(m_old - m_new)` become `exp2` of the
-    differences, one multiply-add per score element. The loop's initial value
-    is scaled on entry and its result scaled back (times ln 2) for its users
-    (for example `lse = m + log(l)`), so every value outside the rewritten
-    chain keeps its natural-log meaning. The rewrite is exact up to float
-    rounding.
+    differences, one multiply-add per score element (marked
+    `fastmath<contract>`). The loop's initial value is scaled on entry and its
+    result scaled back (times ln 2) for its users (for example
+    `lse = m + log(l)`), so every value outside the rewritten chain keeps its
+    natural-log meaning. The rewrite is exact up to float rounding.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::math::MathDialect",
@@ -35,8 +38,9 @@ def TileCausalSplit : Pass<"tile-causal-split"> {
                 "and skip fully masked blocks";
   let description = [{
     Looks for an `scf.for` whose body masks a score tile with
-    `arith.select(mask, s, -inf)`, where `mask` is an `arith.cmpi` (or an
-    `arith.andi` of several) between integer tiles that are affine in the loop
+    `arith.select(mask, s, -inf)` (or a chain of them), where `mask` is an
+    `arith.cmpi` (or an `arith.andi` of several, possibly broadcast) between
+    integer tiles that are affine in the loop
     induction variable plus an `iota` along one axis (the causal mask
     `row >= col`, or the key-length mask `col < NK`). An affine analysis
     through `tile.splat`, `tile.broadcast`, `tile.expand_dims`, `arith.addi`,
@@ -50,7 +54,9 @@ def TileCausalSplit : Pass<"tile-causal-split"> {
     masked tile is only consumed as softmax scores (row-max reductions and
     `exp`/`exp2` of a difference) and the loop writes no memory, blocks in
     which every score is -inf contribute nothing, and the upper bound is
-    tightened so that they are never visited. Anything else is left unchanged.
+    tightened so that they are never visited. The masked loop is marked
+    `tile.masked_blocks` so that it is not split again. Anything else is left
+    unchanged.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::scf::SCFDialect"];

@@ -35,8 +35,8 @@ struct TileHostBufferizePass
       return success();
     };
     bufferization::BufferizationState state;
-    if (failed(bufferization::runOneShotBufferize(getOperation(), options,
-                                                  state)))
+    if (failed(
+            bufferization::runOneShotBufferize(getOperation(), options, state)))
       signalPassFailure();
   }
 };

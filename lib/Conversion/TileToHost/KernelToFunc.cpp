@@ -54,9 +54,9 @@ LogicalResult convertKernel(tile::KernelOp kernel, ModuleOp module) {
   for (const std::string &generated :
        {getHostGridName(name), getHostProgramName(name)})
     if (module.lookupSymbol(generated))
-      return kernel.emitError() << "cannot lower kernel '" << name
-                                << "' to host code: symbol '" << generated
-                                << "' already exists";
+      return kernel.emitError()
+             << "cannot lower kernel '" << name << "' to host code: symbol '"
+             << generated << "' already exists";
 
   for (Operation &op : kernel.getGrid().front())
     if (isa<tile::ProgramIdOp, tile::NumProgramsOp>(op))
@@ -78,8 +78,8 @@ LogicalResult convertKernel(tile::KernelOp kernel, ModuleOp module) {
   SmallVector<Type> programArgTypes(argTypes);
   programArgTypes.append(kNumGridArgs, b.getI32Type());
   b.setInsertionPoint(kernel);
-  auto programFn = func::FuncOp::create(
-      b, loc, getHostProgramName(name), b.getFunctionType(programArgTypes, {}));
+  auto programFn = func::FuncOp::create(b, loc, getHostProgramName(name),
+                                        b.getFunctionType(programArgTypes, {}));
   programFn.setPrivate();
   moveRegionInto(kernel.getBody(), programFn, kNumGridArgs);
   Block &body = programFn.front();
@@ -115,8 +115,7 @@ LogicalResult convertKernel(tile::KernelOp kernel, ModuleOp module) {
   Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
   SmallVector<Value> gridI32;
   for (Value size : grid.getResults())
-    gridI32.push_back(
-        arith::IndexCastOp::create(b, loc, b.getI32Type(), size));
+    gridI32.push_back(arith::IndexCastOp::create(b, loc, b.getI32Type(), size));
   // ids[axis] is the induction variable of the loop over that axis.
   SmallVector<Value, 3> ids(3);
   for (int axis = 2; axis >= 0; --axis) {

@@ -63,10 +63,10 @@ BlockAccess computeBlockAccess(OpBuilder &b, Location loc, Value base,
       continue;
     Value off = offsets[g];
     Value dim = memref::DimOp::create(b, loc, base, g);
-    Value geZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
-                                         off, c0);
-    Value ltDim = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
-                                        off, dim);
+    Value geZero =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, off, c0);
+    Value ltDim =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, off, dim);
     Value inBounds = arith::AndIOp::create(b, loc, geZero, ltDim);
     access.squeezedInBounds =
         access.squeezedInBounds
@@ -108,9 +108,8 @@ Value createGlobalWindow(OpBuilder &b, Location loc, Value base,
   SmallVector<int64_t> shape(tileRank, ShapedType::kDynamic);
   MemRefType windowTy = memref::SubViewOp::inferRankReducedResultType(
       shape, memTy, access.globalOffsets, access.globalSizes, strides);
-  return memref::SubViewOp::create(b, loc, windowTy, base,
-                                   access.globalOffsets, access.globalSizes,
-                                   strides);
+  return memref::SubViewOp::create(b, loc, windowTy, base, access.globalOffsets,
+                                   access.globalSizes, strides);
 }
 
 /// Runs `body` directly, or under `scf.if` when the access has squeezed
@@ -143,8 +142,8 @@ struct LoadLowering : OpRewritePattern<tile::LoadOp> {
     Value pad = arith::ConstantOp::create(rewriter, loc, op.getPaddingOrZero());
     linalg::FillOp::create(rewriter, loc, ValueRange{pad}, ValueRange{buffer});
     guardedByInBounds(rewriter, loc, access, [&](OpBuilder &b) {
-      Value window = createGlobalWindow(b, loc, op.getBase(), access,
-                                        tileTy.getRank());
+      Value window =
+          createGlobalWindow(b, loc, op.getBase(), access, tileTy.getRank());
       SmallVector<OpFoldResult> ones(tileTy.getRank(), b.getIndexAttr(1));
       SmallVector<OpFoldResult> offs(access.tileOffsets.begin(),
                                      access.tileOffsets.end());
@@ -176,8 +175,8 @@ struct StoreLowering : OpRewritePattern<tile::StoreOp> {
                                       access.tileSizes.end());
       Value part = tensor::ExtractSliceOp::create(b, loc, op.getValue(), offs,
                                                   sizes, ones);
-      Value window = createGlobalWindow(b, loc, op.getBase(), access,
-                                        tileTy.getRank());
+      Value window =
+          createGlobalWindow(b, loc, op.getBase(), access, tileTy.getRank());
       bufferization::MaterializeInDestinationOp::create(
           b, loc, TypeRange{}, part, window, /*restrict=*/true,
           /*writable=*/true);
@@ -202,9 +201,9 @@ struct AtomicAddLowering : OpRewritePattern<tile::AtomicAddOp> {
     else
       return rewriter.notifyMatchFailure(op, "unsupported element type");
     SmallVector<int64_t> tileDims = op.getTileDims();
-    BlockAccess access = computeBlockAccess(rewriter, loc, op.getBase(),
-                                            op.getOffsets(), tileDims,
-                                            tileTy.getShape());
+    BlockAccess access =
+        computeBlockAccess(rewriter, loc, op.getBase(), op.getOffsets(),
+                           tileDims, tileTy.getShape());
     guardedByInBounds(rewriter, loc, access, [&](OpBuilder &b) {
       Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
       Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
@@ -214,8 +213,8 @@ struct AtomicAddLowering : OpRewritePattern<tile::AtomicAddOp> {
           [&](OpBuilder &nb, Location nloc, ValueRange ivs) {
             SmallVector<Value> tileIdx, globalIdx;
             for (auto [t, iv] : llvm::enumerate(ivs))
-              tileIdx.push_back(arith::AddIOp::create(
-                  nb, nloc, access.tileOffsets[t], iv));
+              tileIdx.push_back(
+                  arith::AddIOp::create(nb, nloc, access.tileOffsets[t], iv));
             unsigned t = 0;
             for (auto [g, ofr] : llvm::enumerate(access.globalOffsets)) {
               Value start = getValueOrCreateConstantIndexOp(nb, nloc, ofr);
@@ -225,8 +224,8 @@ struct AtomicAddLowering : OpRewritePattern<tile::AtomicAddOp> {
               else
                 globalIdx.push_back(start);
             }
-            Value v = tensor::ExtractOp::create(nb, nloc, op.getValue(),
-                                                tileIdx);
+            Value v =
+                tensor::ExtractOp::create(nb, nloc, op.getValue(), tileIdx);
             memref::AtomicRMWOp::create(nb, nloc, kind, v, op.getBase(),
                                         globalIdx);
           });
@@ -295,22 +294,22 @@ struct ReduceLowering : OpRewritePattern<tile::ReduceOp> {
     arith::AtomicRMWKind kind;
     switch (op.getKind()) {
     case tile::ReduceKind::Max:
-      kind = isFloat ? arith::AtomicRMWKind::maximumf
-                     : arith::AtomicRMWKind::maxs;
+      kind =
+          isFloat ? arith::AtomicRMWKind::maximumf : arith::AtomicRMWKind::maxs;
       break;
     case tile::ReduceKind::Min:
-      kind = isFloat ? arith::AtomicRMWKind::minimumf
-                     : arith::AtomicRMWKind::mins;
+      kind =
+          isFloat ? arith::AtomicRMWKind::minimumf : arith::AtomicRMWKind::mins;
       break;
     case tile::ReduceKind::Sum:
       kind = isFloat ? arith::AtomicRMWKind::addf : arith::AtomicRMWKind::addi;
       break;
     }
-    Value identity =
-        arith::getIdentityValue(kind, elemTy, rewriter, loc);
-    Value init = linalg::FillOp::create(rewriter, loc, ValueRange{identity},
-                                        ValueRange{emptyLike(rewriter, loc, resTy)})
-                     .getResult(0);
+    Value identity = arith::getIdentityValue(kind, elemTy, rewriter, loc);
+    Value init =
+        linalg::FillOp::create(rewriter, loc, ValueRange{identity},
+                               ValueRange{emptyLike(rewriter, loc, resTy)})
+            .getResult(0);
     auto reduce = linalg::ReduceOp::create(
         rewriter, loc, ValueRange{op.getSrc()}, ValueRange{init},
         ArrayRef<int64_t>{static_cast<int64_t>(op.getAxis())},
@@ -434,8 +433,8 @@ struct IotaLowering : OpRewritePattern<tile::IotaOp> {
         SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
         [&](OpBuilder &b, Location l, ValueRange) {
           Value idx = linalg::IndexOp::create(b, l, 0);
-          Value v = arith::IndexCastOp::create(b, l, resTy.getElementType(),
-                                               idx);
+          Value v =
+              arith::IndexCastOp::create(b, l, resTy.getElementType(), idx);
           linalg::YieldOp::create(b, l, v);
         });
     rewriter.replaceOp(op, generic.getResults());
@@ -454,12 +453,10 @@ struct ConvertTileToLinalgPass
     walkAndApplyPatterns(getOperation(), std::move(patterns));
     // Only the kernel structure may remain.
     WalkResult result = getOperation()->walk([](Operation *op) {
-      if (op->getDialect() &&
-          isa<tile::TileDialect>(op->getDialect()) &&
-          !isa<tile::KernelOp, tile::ReturnOp, tile::YieldOp,
-               tile::ProgramIdOp, tile::NumProgramsOp>(op)) {
-        op->emitError("cannot lower '")
-            << op->getName() << "' to host code";
+      if (op->getDialect() && isa<tile::TileDialect>(op->getDialect()) &&
+          !isa<tile::KernelOp, tile::ReturnOp, tile::YieldOp, tile::ProgramIdOp,
+               tile::NumProgramsOp>(op)) {
+        op->emitError("cannot lower '") << op->getName() << "' to host code";
         return WalkResult::interrupt();
       }
       return WalkResult::advance();

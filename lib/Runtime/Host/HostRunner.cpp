@@ -87,6 +87,23 @@ static HostArgInfo describeArg(tile::KernelOp kernel, unsigned i) {
   return info;
 }
 
+/// Prints `loc` as `file:line:col` when it has a file location.
+static void printLocation(llvm::raw_ostream &os, Location loc) {
+  FileLineColLoc fileLoc;
+  loc->walk([&](Location l) {
+    if (auto f = dyn_cast<FileLineColLoc>(l)) {
+      fileLoc = f;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (fileLoc)
+    os << fileLoc.getFilename().getValue() << ":" << fileLoc.getLine() << ":"
+       << fileLoc.getColumn();
+  else
+    os << loc;
+}
+
 static void initNativeTarget() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -128,14 +145,17 @@ HostKernel::compile(ModuleOp module, llvm::StringRef kernelName,
     if (k.getSymName() != result->name)
       k.erase();
 
+  // Diagnostics of the lowering and of the translation to LLVM IR are
+  // collected into the returned error.
   MLIRContext *ctx = module.getContext();
   std::string diagText;
   llvm::raw_string_ostream diagOs(diagText);
+  ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
+    printLocation(diagOs, diag.getLocation());
+    diagOs << ": " << diag << "\n";
+    return success();
+  });
   {
-    ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
-      diagOs << diag.getLocation() << ": " << diag << "\n";
-      return success();
-    });
     PassManager pm(ctx);
     buildTileToHostPipeline(pm);
     if (failed(pm.run(*copy)))
@@ -151,9 +171,10 @@ HostKernel::compile(ModuleOp module, llvm::StringRef kernelName,
   if (!tmBuilder)
     return makeError("cannot target this CPU: " +
                      llvm::toString(tmBuilder.takeError()));
-  llvm::CodeGenOptLevel cgLevel = optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
-                                  : optLevel == 0 ? llvm::CodeGenOptLevel::None
-                                                  : llvm::CodeGenOptLevel::Default;
+  llvm::CodeGenOptLevel cgLevel =
+      optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
+      : optLevel == 0 ? llvm::CodeGenOptLevel::None
+                      : llvm::CodeGenOptLevel::Default;
   tmBuilder->setCodeGenOptLevel(cgLevel);
   auto tm = tmBuilder->createTargetMachine();
   if (!tm)
@@ -168,7 +189,8 @@ HostKernel::compile(ModuleOp module, llvm::StringRef kernelName,
   auto engine = ExecutionEngine::create(*copy, options, std::move(*tm));
   if (!engine)
     return makeError("JIT compilation of kernel '" + result->name +
-                     "' failed: " + llvm::toString(engine.takeError()));
+                     "' failed: " + llvm::toString(engine.takeError()) +
+                     (diagText.empty() ? "" : ":\n" + diagText));
   result->engine = std::move(*engine);
   // Materialize the code now, so that run() times only the kernel.
   auto entry = result->engine->lookupPacked("_mlir_ciface_" +
@@ -181,9 +203,8 @@ HostKernel::compile(ModuleOp module, llvm::StringRef kernelName,
 
 llvm::Error HostKernel::check(llvm::ArrayRef<HostArg> values) const {
   if (values.size() != args.size())
-    return makeError("kernel '" + name + "' takes " +
-                     llvm::Twine(args.size()) + " arguments, got " +
-                     llvm::Twine(values.size()));
+    return makeError("kernel '" + name + "' takes " + llvm::Twine(args.size()) +
+                     " arguments, got " + llvm::Twine(values.size()));
   // Symbolic size -> (size, argument that bound it).
   llvm::StringMap<std::pair<int64_t, std::string>> bound;
   for (auto [info, value] : llvm::zip(args, values)) {
@@ -196,11 +217,14 @@ llvm::Error HostKernel::check(llvm::ArrayRef<HostArg> values) const {
       return makeError("argument '" + info.name + "' must have rank " +
                        llvm::Twine(info.rank) + ", got " +
                        llvm::Twine(value.sizes.size()));
-    if (!value.data)
-      return makeError("argument '" + info.name + "' has no data");
-    for (unsigned d = 0; d < info.rank; ++d)
+    bool empty = false;
+    for (unsigned d = 0; d < info.rank; ++d) {
       if (value.sizes[d] < 0)
         return makeError("argument '" + info.name + "' has a negative size");
+      empty |= value.sizes[d] == 0;
+    }
+    if (!value.data && !empty)
+      return makeError("argument '" + info.name + "' has no data");
     if (info.rank > 0 && value.strides.back() != 1)
       return makeError("argument '" + info.name +
                        "' must have unit innermost stride");
@@ -215,11 +239,10 @@ llvm::Error HostKernel::check(llvm::ArrayRef<HostArg> values) const {
       int64_t size = value.sizes[d];
       if (dim.symbol.empty()) {
         if (size != dim.size)
-          return makeError("argument '" + info.name + "' dimension " +
-                           llvm::Twine(d) + " must be " +
-                           llvm::Twine(dim.size) +
-                           " (fixed at compile time), got " +
-                           llvm::Twine(size));
+          return makeError(
+              "argument '" + info.name + "' dimension " + llvm::Twine(d) +
+              " must be " + llvm::Twine(dim.size) +
+              " (fixed at compile time), got " + llvm::Twine(size));
         continue;
       }
       auto [it, inserted] =
@@ -300,6 +323,5 @@ llvm::Error HostKernel::run(llvm::ArrayRef<HostArg> values) {
       packed.push_back(&scalars[i]);
     }
   }
-  return engine->invokePacked("_mlir_ciface_" + getHostEntryName(name),
-                              packed);
+  return engine->invokePacked("_mlir_ciface_" + getHostEntryName(name), packed);
 }

@@ -574,7 +574,6 @@ LogicalResult KernelLowering::lowerElementwise(Operation *op) {
     return map.lookup(v);
   };
   SmallVector<SmallVector<Value>> results(op->getNumResults());
-  Type f32 = b.getF32Type();
   for (int64_t r = 0; r < n; ++r) {
     SmallVector<Value> ops;
     for (Value v : op->getOperands())
@@ -603,7 +602,6 @@ LogicalResult KernelLowering::lowerElementwise(Operation *op) {
         results[i].push_back(clone->getResult(i));
       continue;
     }
-    (void)f32;
     results[0].push_back(res);
   }
   for (unsigned i = 0; i < op->getNumResults(); ++i) {

@@ -102,7 +102,7 @@ def main():
     ap.add_argument("--check-max-n", type=int, default=2048,
                     help="check against fp64 only up to this N (the reference is O(N^2))")
     ap.add_argument("--flashtile-dir", default=None,
-                    help="folder of FlashTile cubins + sidecars (see bench/flashtile.py)")
+                    help="folder of FlashTile cubins + sidecars (see bench/flashtile_fwd.py)")
     ap.add_argument("--out-json", default=None)
     ap.add_argument("--out-md", default=None)
     args = ap.parse_args()
@@ -111,8 +111,8 @@ def main():
     impls = peers()
     if args.flashtile_dir:
         sys.path.insert(0, __file__.rsplit("/", 1)[0])
-        import flashtile  # bench/flashtile.py
-        impls = {"flashtile": flashtile.Forward(args.flashtile_dir), **impls}
+        import flashtile_fwd  # bench/flashtile_fwd.py
+        impls = {"flashtile": flashtile_fwd.Forward(args.flashtile_dir), **impls}
     dtypes = {"bf16": torch.bfloat16, "fp16": torch.float16}
     rows = []
     for dname in args.dtypes.split(","):

@@ -13,18 +13,33 @@
 // to it; the kernel passes when its error is at most twice the plain one
 // plus a small absolute slack (see Tolerance below).
 //
+// With --target sm_80|sm_90a the kernel is compiled to a cubin (or a cubin is
+// given through its JSON sidecar) and run on the GPU through the CUDA
+// runtime; --time N reports the median of N timed launches. Built with
+// FA_RUN_GPU_ONLY (target fa-run-gpu), fa-run needs neither MLIR nor LLVM at
+// run time and accepts only sidecars: that build runs on GPU machines that
+// lack LLVM/MLIR 22.
+//
 //===----------------------------------------------------------------------===//
 
+#include "fa/Runtime/CudaRuntime.h"
+#include "fa/Runtime/GpuKernel.h"
+
+#ifndef FA_RUN_GPU_ONLY
 #include "fa/Conversion/TileToHost/Passes.h"
 #include "fa/Dialect/Tile/IR/TileDialect.h"
 #include "fa/Frontend/Frontend.h"
 #include "fa/Runtime/HostRunner.h"
+#include "fa/Target/GPUCompiler.h"
 #include "fa/Transforms/Passes.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#endif
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/CommandLine.h"
@@ -36,8 +51,10 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -49,11 +66,25 @@ using namespace llvm;
 
 namespace {
 
-cl::opt<std::string> inputFile(cl::Positional,
-                               cl::desc("<kernel.tile|kernel.mlir>"),
-                               cl::Required);
-cl::opt<std::string> target("target", cl::desc("Where to run: host"),
+cl::opt<std::string>
+    inputFile(cl::Positional,
+              cl::desc("<kernel.tile|kernel.mlir|kernel sidecar .json>"),
+              cl::Required);
+cl::opt<std::string> target("target",
+                            cl::desc("Where to run: host, sm_80 or sm_90a"),
                             cl::Required);
+cl::opt<unsigned> numWarps("num-warps",
+                           cl::desc("Warps per program on the GPU (default 4)"),
+                           cl::init(4));
+cl::opt<unsigned> timeIters("time",
+                            cl::desc("GPU: time this many launches (after "
+                                     "warm-up) and report the median"),
+                            cl::init(0));
+cl::opt<int64_t> checkRows(
+    "check-rows",
+    cl::desc("Check this many query rows spread over the problem (default: "
+             "all rows when the fp64 reference is cheap, else 4096)"),
+    cl::init(-1));
 cl::opt<int64_t> batch("batch", cl::desc("Batch size B"), cl::Required);
 cl::opt<int64_t> heads("heads", cl::desc("Query heads H"), cl::Required);
 cl::opt<int64_t> kvHeads("kv-heads",
@@ -229,8 +260,8 @@ int64_t visibleKeys(const Problem &p, int64_t i) {
 /// Attention in fp64: o[B,H,N,D] and lse[B,H,N]. A row that sees no key gets
 /// o = 0 and lse = -inf.
 void referenceFP64(const Problem &p, const Tensor &q, const Tensor &k,
-                   const Tensor &v, std::vector<double> &o,
-                   std::vector<double> &lse) {
+                   const Tensor &v, const std::vector<char> &rows,
+                   std::vector<double> &o, std::vector<double> &lse) {
   o.assign(p.B * p.H * p.N * p.D, 0.0);
   lse.assign(p.B * p.H * p.N, -std::numeric_limits<double>::infinity());
   std::vector<double> s(p.NK), acc(p.D);
@@ -242,7 +273,7 @@ void referenceFP64(const Problem &p, const Tensor &q, const Tensor &k,
       for (int64_t i = 0; i < p.N; ++i) {
         const double *qi = &q.exact[((b * p.H + h) * p.N + i) * p.D];
         int64_t nv = visibleKeys(p, i);
-        if (nv == 0)
+        if (nv == 0 || !rows[(b * p.H + h) * p.N + i])
           continue;
         double m = -std::numeric_limits<double>::infinity();
         for (int64_t j = 0; j < nv; ++j) {
@@ -272,8 +303,8 @@ void referenceFP64(const Problem &p, const Tensor &q, const Tensor &k,
 /// probabilities and the output rounded to the input type, as a kernel with
 /// no extra precision would. Its error against fp64 calibrates the check.
 void referencePlain(const Problem &p, DType t, const Tensor &q, const Tensor &k,
-                    const Tensor &v, std::vector<double> &o,
-                    std::vector<double> &lse) {
+                    const Tensor &v, const std::vector<char> &rows,
+                    std::vector<double> &o, std::vector<double> &lse) {
   o.assign(p.B * p.H * p.N * p.D, 0.0);
   lse.assign(p.B * p.H * p.N, -std::numeric_limits<double>::infinity());
   std::vector<float> qf(q.size()), kf(k.size()), vf(v.size());
@@ -293,7 +324,7 @@ void referencePlain(const Problem &p, DType t, const Tensor &q, const Tensor &k,
       for (int64_t i = 0; i < p.N; ++i) {
         const float *qi = &qf[((b * p.H + h) * p.N + i) * p.D];
         int64_t nv = visibleKeys(p, i);
-        if (nv == 0)
+        if (nv == 0 || !rows[(b * p.H + h) * p.N + i])
           continue;
         float m = -std::numeric_limits<float>::infinity();
         for (int64_t j = 0; j < nv; ++j) {
@@ -319,10 +350,14 @@ void referencePlain(const Problem &p, DType t, const Tensor &q, const Tensor &k,
     }
 }
 
-/// Largest |a - b|; NaN when any value is NaN or only one side is infinite.
-double maxAbsError(const std::vector<double> &a, const std::vector<double> &b) {
+/// Largest |a - b| over the checked rows (`perRow` values a row); NaN when
+/// any value is NaN or only one side is infinite.
+double maxAbsError(const std::vector<double> &a, const std::vector<double> &b,
+                   const std::vector<char> &rows, size_t perRow) {
   double worst = 0;
   for (size_t i = 0; i < a.size(); ++i) {
+    if (!rows[i / perRow])
+      continue;
     if (std::isinf(a[i]) && std::isinf(b[i]) && (a[i] > 0) == (b[i] > 0))
       continue;
     double e = std::fabs(a[i] - b[i]);
@@ -341,6 +376,8 @@ double maxAbsError(const std::vector<double> &a, const std::vector<double> &b) {
 struct Defines {
   llvm::StringMap<std::string> values;
 };
+
+#ifndef FA_RUN_GPU_ONLY
 
 mlir::OwningOpRef<mlir::ModuleOp> loadKernel(mlir::MLIRContext &ctx,
                                              const Defines &defines) {
@@ -406,6 +443,253 @@ mlir::OwningOpRef<mlir::ModuleOp> loadKernel(mlir::MLIRContext &ctx,
   return module;
 }
 
+/// Compiles the kernel for the host, binds q, k, v, o, lse and scale by name
+/// and runs it. Returns the exit status (0 on success).
+int runOnHost(const Problem &p, const Defines &defines, DType dtype,
+              Tensor &q, Tensor &k, Tensor &v, Tensor &o,
+              std::vector<float> &lse, double &compileSecs, double &runSecs) {
+  mlir::DialectRegistry registry;
+  fa::registerTileToHostDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  auto t0 = std::chrono::steady_clock::now();
+  mlir::OwningOpRef<mlir::ModuleOp> module = loadKernel(ctx, defines);
+  if (!module)
+    return 1;
+  if (tileOpt) {
+    mlir::PassManager pm(&ctx);
+    fa::buildTileOptimizationPipeline(pm);
+    if (failed(pm.run(*module)))
+      return fail("the tile optimizations failed on '" + inputFile + "'");
+  }
+  auto kernel = fa::HostKernel::compile(*module, kernelName, jitOpt);
+  if (!kernel)
+    return fail(toString(kernel.takeError()));
+  auto t1 = std::chrono::steady_clock::now();
+
+  mlir::Type elemTy =
+      dtype == DType::BF16  ? mlir::Type(mlir::BFloat16Type::get(&ctx))
+      : dtype == DType::F16 ? mlir::Type(mlir::Float16Type::get(&ctx))
+                            : mlir::Type(mlir::Float32Type::get(&ctx));
+  std::vector<fa::HostArg> args;
+  llvm::StringSet<> bound;
+  for (const fa::HostArgInfo &info : (*kernel)->getArgs()) {
+    if (!bound.insert(info.name).second)
+      return fail("kernel '" + kernelName + "' has two arguments named '" +
+                  info.name + "'");
+    auto expectBuffer = [&](mlir::Type elem, unsigned rank) -> bool {
+      std::string want, have;
+      llvm::raw_string_ostream w(want), h(have);
+      w << elem;
+      h << info.elementType;
+      if (!info.isBuffer || info.rank != rank || info.elementType != elem) {
+        fail("kernel argument '" + info.name + "' must be a rank-" +
+             Twine(rank) + " global tensor of " + want + ", got " +
+             (info.isBuffer
+                  ? "a rank-" + Twine(info.rank) + " tensor of " + have
+                  : "a scalar " + have));
+        return false;
+      }
+      return true;
+    };
+    if (info.name == "q" || info.name == "k" || info.name == "v" ||
+        info.name == "o") {
+      if (!expectBuffer(elemTy, 4))
+        return 1;
+      Tensor &t = info.name == "q"   ? q
+                  : info.name == "k" ? k
+                  : info.name == "v" ? v
+                                     : o;
+      args.push_back(fa::HostArg::buffer(t.data(), t.shape));
+    } else if (info.name == "lse") {
+      if (!expectBuffer(mlir::Float32Type::get(&ctx), 3))
+        return 1;
+      args.push_back(fa::HostArg::buffer(lse.data(), {p.B, p.H, p.N}));
+    } else if (info.name == "scale") {
+      if (info.isBuffer || !info.elementType.isF32())
+        return fail("kernel argument 'scale' must be an f32 scalar");
+      args.push_back(fa::HostArg::scalarFloat(p.scale));
+    } else {
+      return fail("kernel argument '" + info.name +
+                  "' is not one fa-run can bind (q, k, v, o, lse, scale)");
+    }
+  }
+  for (StringRef name : {"q", "k", "v", "o", "lse", "scale"})
+    if (!bound.contains(name))
+      return fail("kernel '" + kernelName + "' has no argument '" + name +
+                  "' (it must take q, k, v, o, lse and scale)");
+  if (Error e = (*kernel)->check(args))
+    return fail(toString(std::move(e)));
+
+  auto t2 = std::chrono::steady_clock::now();
+  if (Error e = (*kernel)->run(args))
+    return fail("running the kernel failed: " + toString(std::move(e)));
+  auto t3 = std::chrono::steady_clock::now();
+  compileSecs = std::chrono::duration<double>(t1 - t0).count();
+  runSecs = std::chrono::duration<double>(t3 - t2).count();
+  return 0;
+}
+
+/// Compiles a `.tile`/`.mlir` kernel for the GPU target into a temporary
+/// folder; returns the sidecar's path, or "" after reporting the error.
+std::string compileForGpu(const Defines &defines, SmallString<128> &tmpDir) {
+  mlir::DialectRegistry registry;
+  fa::registerTileToHostDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  mlir::OwningOpRef<mlir::ModuleOp> module = loadKernel(ctx, defines);
+  if (!module)
+    return "";
+  if (tileOpt) {
+    mlir::PassManager pm(&ctx);
+    fa::buildTileOptimizationPipeline(pm);
+    if (failed(pm.run(*module))) {
+      fail("the tile optimizations failed on '" + inputFile + "'");
+      return "";
+    }
+  }
+  if (std::error_code ec =
+          sys::fs::createUniqueDirectory("fa-run", tmpDir)) {
+    fail("cannot create a temporary folder: " + ec.message());
+    return "";
+  }
+  SmallString<128> cubin(tmpDir);
+  sys::path::append(cubin, kernelName + ".cubin");
+  fa::GPUOptions options;
+  options.target = target;
+  options.numWarps = numWarps;
+  if (failed(fa::compileForGPU(*module, options, fa::GPUEmit::Cubin, cubin))) {
+    fail("compiling '" + inputFile + "' for " + target + " failed");
+    return "";
+  }
+  SmallString<128> sidecar(cubin);
+  sys::path::replace_extension(sidecar, "json");
+  return std::string(sidecar);
+}
+#endif // FA_RUN_GPU_ONLY
+
+/// Device memory freed on scope exit.
+struct DeviceBuffer {
+  uint64_t ptr = 0;
+  ~DeviceBuffer() {
+    if (ptr)
+      fa_rt_free(ptr);
+  }
+};
+
+/// Runs the kernel on the GPU: compiles it (or loads a sidecar), checks the
+/// sidecar's specialization against the command, uploads the inputs,
+/// launches, downloads o and lse, and with --time times it.
+int runOnGpu(const Problem &p, const Defines &defines, const char *typeName,
+             Tensor &q, Tensor &k, Tensor &v, Tensor &o,
+             std::vector<float> &lse, double &compileSecs, double &runSecs,
+             std::optional<double> &medianMs) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::string sidecar;
+  SmallString<128> tmpDir;
+  if (sys::path::extension(inputFile) == ".json") {
+    sidecar = inputFile;
+  } else {
+#ifdef FA_RUN_GPU_ONLY
+    return fail("this fa-run was built without MLIR: give a compiled "
+                "kernel's sidecar (.json), not '" + inputFile + "'");
+#else
+    sidecar = compileForGpu(defines, tmpDir);
+    if (sidecar.empty())
+      return 1;
+#endif
+  }
+  auto kernel = fa::GpuKernel::load(sidecar, kernelName);
+  if (!tmpDir.empty())
+    sys::fs::remove_directories(tmpDir);
+  if (!kernel)
+    return fail(toString(kernel.takeError()));
+  auto t1 = std::chrono::steady_clock::now();
+  compileSecs = std::chrono::duration<double>(t1 - t0).count();
+  if ((*kernel)->getTarget() != target)
+    return fail("'" + inputFile + "' was compiled for " +
+                (*kernel)->getTarget() + ", not --target " + target);
+  // A sidecar's specialization must be the requested one.
+  const json::Object &spec = (*kernel)->getSpecialization();
+  for (const auto &d : defines.values) {
+    const json::Value *have = spec.get(d.getKey());
+    if (!have)
+      continue;
+    std::string text;
+    if (auto b = have->getAsBoolean())
+      text = *b ? "true" : "false";
+    else if (auto i = have->getAsInteger())
+      text = std::to_string(*i);
+    else if (auto str = have->getAsString())
+      text = str->str();
+    if (text != d.getValue())
+      return fail("the kernel was compiled with " + d.getKey() + " = " +
+                  text + ", but the command asks for " + d.getValue());
+  }
+
+  // Device buffers; o and lse start as NaN (all bits set) so that anything
+  // the kernel does not write fails the check.
+  DeviceBuffer dq, dk, dv, dO, dl;
+  size_t eb = q.type == DType::F32 ? 4 : 2;
+  if (fa_rt_malloc(&dq.ptr, q.size() * eb) ||
+      fa_rt_malloc(&dk.ptr, k.size() * eb) ||
+      fa_rt_malloc(&dv.ptr, v.size() * eb) ||
+      fa_rt_malloc(&dO.ptr, o.size() * eb) ||
+      fa_rt_malloc(&dl.ptr, lse.size() * 4) ||
+      fa_rt_memcpy_htod(dq.ptr, q.data(), q.size() * eb) ||
+      fa_rt_memcpy_htod(dk.ptr, k.data(), k.size() * eb) ||
+      fa_rt_memcpy_htod(dv.ptr, v.data(), v.size() * eb) ||
+      fa_rt_memset(dO.ptr, 0xff, o.size() * eb) ||
+      fa_rt_memset(dl.ptr, 0xff, lse.size() * 4))
+    return fail(fa_rt_last_error());
+
+  std::vector<fa::GpuArg> args;
+  llvm::StringSet<> bound;
+  for (const fa::GpuParam &param : (*kernel)->getParams()) {
+    if (!bound.insert(param.name).second)
+      return fail("kernel '" + kernelName + "' has two arguments named '" +
+                  param.name + "'");
+    if (param.name == "q" || param.name == "o")
+      args.push_back(fa::GpuArg::tensor(param.name == "q" ? dq.ptr : dO.ptr,
+                                        q.shape));
+    else if (param.name == "k" || param.name == "v")
+      args.push_back(fa::GpuArg::tensor(param.name == "k" ? dk.ptr : dv.ptr,
+                                        k.shape));
+    else if (param.name == "lse")
+      args.push_back(fa::GpuArg::tensor(dl.ptr, {p.B, p.H, p.N}));
+    else if (param.name == "scale")
+      args.push_back(fa::GpuArg::scalarFloat(p.scale));
+    else
+      return fail("kernel argument '" + param.name +
+                  "' is not one fa-run can bind (q, k, v, o, lse, scale)");
+    if (param.name != "scale" && param.name != "lse" &&
+        param.dtype != typeName)
+      return fail("kernel argument '" + param.name + "' holds " +
+                  param.dtype + ", but --dtype is " + dtypeName);
+  }
+  for (StringRef name : {"q", "k", "v", "o", "lse", "scale"})
+    if (!bound.contains(name))
+      return fail("kernel '" + kernelName + "' has no argument '" + name +
+                  "' (it must take q, k, v, o, lse and scale)");
+  if (Error e = (*kernel)->validate(args))
+    return fail(toString(std::move(e)));
+
+  auto t2 = std::chrono::steady_clock::now();
+  if (Error e = (*kernel)->launch(args))
+    return fail("running the kernel failed: " + toString(std::move(e)));
+  auto t3 = std::chrono::steady_clock::now();
+  runSecs = std::chrono::duration<double>(t3 - t2).count();
+  if (fa_rt_memcpy_dtoh(o.data(), dO.ptr, o.size() * eb) ||
+      fa_rt_memcpy_dtoh(lse.data(), dl.ptr, lse.size() * 4))
+    return fail(fa_rt_last_error());
+  if (timeIters) {
+    auto ms = (*kernel)->time(args, /*warmup=*/5, timeIters);
+    if (!ms)
+      return fail(toString(ms.takeError()));
+    std::sort(ms->begin(), ms->end());
+    medianMs = (*ms)[ms->size() / 2];
+  }
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -416,9 +700,21 @@ int main(int argc, char **argv) {
       "against an fp64 reference\n");
 
   // Arguments.
-  if (target != "host")
-    return fail("--target " + target +
-                ": only 'host' is supported by this build");
+  bool onGpu = target == "sm_80" || target == "sm_90a";
+  if (target != "host" && !onGpu)
+    return fail("--target " + target + ": expected host, sm_80 or sm_90a");
+#ifdef FA_RUN_GPU_ONLY
+  if (!onGpu)
+    return fail("this fa-run was built without MLIR (fa-run-gpu): it runs "
+                "compiled kernels on the GPU only; use --target sm_80|sm_90a");
+#endif
+  if (onGpu != (sys::path::extension(inputFile) == ".json") && !onGpu)
+    return fail("'" + inputFile + "' is a compiled kernel's sidecar: run it "
+                "with --target sm_80 or sm_90a");
+  if (timeIters && !onGpu)
+    return fail("--time is for GPU targets");
+  if (numWarps < 1 || numWarps > 32)
+    return fail("--num-warps must be between 1 and 32");
   std::optional<DType> dtype = StringSwitch<std::optional<DType>>(dtypeName)
                                    .Case("bf16", DType::BF16)
                                    .Case("fp16", DType::F16)
@@ -476,26 +772,7 @@ int main(int argc, char **argv) {
   if (blockN.getNumOccurrences())
     defines.values["BLOCK_N"] = std::to_string(blockN);
 
-  // Compile.
-  mlir::DialectRegistry registry;
-  fa::registerTileToHostDialects(registry);
-  mlir::MLIRContext ctx(registry);
-  auto t0 = std::chrono::steady_clock::now();
-  mlir::OwningOpRef<mlir::ModuleOp> module = loadKernel(ctx, defines);
-  if (!module)
-    return 1;
-  if (tileOpt) {
-    mlir::PassManager pm(&ctx);
-    fa::buildTileOptimizationPipeline(pm);
-    if (failed(pm.run(*module)))
-      return fail("the tile optimizations failed on '" + inputFile + "'");
-  }
-  auto kernel = fa::HostKernel::compile(*module, kernelName, jitOpt);
-  if (!kernel)
-    return fail(toString(kernel.takeError()));
-  auto t1 = std::chrono::steady_clock::now();
-
-  // Inputs and arguments, bound by name.
+  // Inputs, in the kernel's element type.
   Tensor q(*dtype, {p.B, p.H, p.N, p.D}), k(*dtype, {p.B, p.HKV, p.NK, p.D}),
       v(*dtype, {p.B, p.HKV, p.NK, p.D}), o(*dtype, {p.B, p.H, p.N, p.D});
   std::vector<float> lse(p.B * p.H * p.N,
@@ -506,98 +783,73 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < t->size(); ++i)
       t->set(i, normal(rng));
 
-  mlir::Type elemTy =
-      *dtype == DType::BF16  ? mlir::Type(mlir::BFloat16Type::get(&ctx))
-      : *dtype == DType::F16 ? mlir::Type(mlir::Float16Type::get(&ctx))
-                             : mlir::Type(mlir::Float32Type::get(&ctx));
-  std::vector<fa::HostArg> args;
-  llvm::StringSet<> bound;
-  for (const fa::HostArgInfo &info : (*kernel)->getArgs()) {
-    if (!bound.insert(info.name).second)
-      return fail("kernel '" + kernelName + "' has two arguments named '" +
-                  info.name + "'");
-    auto expectBuffer = [&](mlir::Type elem, unsigned rank) -> bool {
-      std::string want, have;
-      llvm::raw_string_ostream w(want), h(have);
-      w << elem;
-      h << info.elementType;
-      if (!info.isBuffer || info.rank != rank || info.elementType != elem) {
-        fail("kernel argument '" + info.name + "' must be a rank-" +
-             Twine(rank) + " global tensor of " + want + ", got " +
-             (info.isBuffer
-                  ? "a rank-" + Twine(info.rank) + " tensor of " + have
-                  : "a scalar " + have));
-        return false;
-      }
-      return true;
-    };
-    if (info.name == "q" || info.name == "k" || info.name == "v" ||
-        info.name == "o") {
-      if (!expectBuffer(elemTy, 4))
-        return 1;
-      Tensor &t = info.name == "q"   ? q
-                  : info.name == "k" ? k
-                  : info.name == "v" ? v
-                                     : o;
-      args.push_back(fa::HostArg::buffer(t.data(), t.shape));
-    } else if (info.name == "lse") {
-      if (!expectBuffer(mlir::Float32Type::get(&ctx), 3))
-        return 1;
-      args.push_back(fa::HostArg::buffer(lse.data(), {p.B, p.H, p.N}));
-    } else if (info.name == "scale") {
-      if (info.isBuffer || !info.elementType.isF32())
-        return fail("kernel argument 'scale' must be an f32 scalar");
-      args.push_back(fa::HostArg::scalarFloat(p.scale));
-    } else {
-      return fail("kernel argument '" + info.name +
-                  "' is not one fa-run can bind (q, k, v, o, lse, scale)");
-    }
-  }
-  for (StringRef name : {"q", "k", "v", "o", "lse", "scale"})
-    if (!bound.contains(name))
-      return fail("kernel '" + kernelName + "' has no argument '" + name +
-                  "' (it must take q, k, v, o, lse and scale)");
-  if (Error e = (*kernel)->check(args))
-    return fail(toString(std::move(e)));
-
-  // Run.
-  auto t2 = std::chrono::steady_clock::now();
-  if (Error e = (*kernel)->run(args))
-    return fail("running the kernel failed: " + toString(std::move(e)));
-  auto t3 = std::chrono::steady_clock::now();
   auto secs = [](auto a, auto b) {
     return std::chrono::duration<double>(b - a).count();
   };
-  outs() << "fa-run: " << kernelName << " on host: B=" << p.B << " H=" << p.H
-         << " HKV=" << p.HKV << " N=" << p.N << " NK=" << p.NK << " D=" << p.D
-         << " causal=" << (p.causal ? "true" : "false")
+  double compileSecs = 0, runSecs = 0;
+  std::optional<double> medianMs;
+#ifdef FA_RUN_GPU_ONLY
+  int rc = runOnGpu(p, defines, typeName, q, k, v, o, lse, compileSecs,
+                    runSecs, medianMs);
+#else
+  int rc = onGpu ? runOnGpu(p, defines, typeName, q, k, v, o, lse,
+                            compileSecs, runSecs, medianMs)
+                 : runOnHost(p, defines, *dtype, q, k, v, o, lse, compileSecs,
+                             runSecs);
+#endif
+  if (rc)
+    return rc;
+  outs() << "fa-run: " << kernelName << " on " << target << ": B=" << p.B
+         << " H=" << p.H << " HKV=" << p.HKV << " N=" << p.N << " NK=" << p.NK
+         << " D=" << p.D << " causal=" << (p.causal ? "true" : "false")
          << " dtype=" << dtypeName << " seed=" << seed << "\n";
-  outs() << format("time: compile %.3f s, run %.3f s\n", secs(t0, t1),
-                   secs(t2, t3));
+  outs() << format("time: compile %.3f s, run %.3f s\n", compileSecs, runSecs);
+  if (medianMs) {
+    double flops = 4.0 * p.B * p.H * double(p.N) * double(p.NK) * p.D;
+    if (p.causal) // keys a row sees, on average, over all rows
+      flops *= double(std::min(p.N, p.NK)) / (2.0 * p.N);
+    outs() << format("kernel time: median of %u launches %.4f ms, %.1f "
+                     "TFLOP/s\n",
+                     unsigned(timeIters), *medianMs,
+                     flops / (*medianMs * 1e-3) / 1e12);
+  }
   if (!doCheck) {
     outs() << "no check (pass --check to compare with an fp64 reference)\n";
     return 0;
   }
 
-  // Check.
+  // Check: every row when the fp64 reference is cheap, else a sample of
+  // rows spread evenly over batch, heads and positions.
   auto t4 = std::chrono::steady_clock::now();
+  int64_t totalRows = p.B * p.H * p.N;
+  int64_t wantRows = checkRows;
+  if (wantRows < 0)
+    wantRows = double(totalRows) * p.NK * p.D <= 4e9 ? totalRows : 4096;
+  wantRows = std::min(std::max<int64_t>(wantRows, 1), totalRows);
+  std::vector<char> rows(totalRows, 0);
+  for (int64_t r = 0; r < wantRows; ++r)
+    rows[(r * totalRows) / wantRows] = 1;
   std::vector<double> refO, refL, plainO, plainL, gotO(o.size()),
       gotL(lse.size());
-  referenceFP64(p, q, k, v, refO, refL);
-  referencePlain(p, *dtype, q, k, v, plainO, plainL);
+  referenceFP64(p, q, k, v, rows, refO, refL);
+  referencePlain(p, *dtype, q, k, v, rows, plainO, plainL);
   for (size_t i = 0; i < o.size(); ++i)
     gotO[i] = o.get(i);
   for (size_t i = 0; i < lse.size(); ++i)
     gotL[i] = lse[i];
-  double errO = maxAbsError(gotO, refO), errL = maxAbsError(gotL, refL);
-  double plainErrO = maxAbsError(plainO, refO),
-         plainErrL = maxAbsError(plainL, refL);
+  double errO = maxAbsError(gotO, refO, rows, p.D),
+         errL = maxAbsError(gotL, refL, rows, 1);
+  double plainErrO = maxAbsError(plainO, refO, rows, p.D),
+         plainErrL = maxAbsError(plainL, refL, rows, 1);
   // Tolerance: twice the error of the plain same-precision attention, plus
   // one unit of roundoff of the input type as absolute slack (for cases
   // where the plain error happens to be 0, e.g. NK = 1).
   double eps = unitRoundoff(*dtype);
   double tolO = 2 * plainErrO + eps, tolL = 2 * plainErrL + eps;
   bool okO = errO <= tolO, okL = errL <= tolL; // false for NaN
+  if (wantRows < totalRows)
+    outs() << "checked " << wantRows << " of " << totalRows
+           << " query rows (--check-rows)\n";
   outs() << format("max abs error of o:   kernel %.3e  plain %s %.3e  "
                    "tolerance %.3e  %s\n",
                    errO, dtypeName.c_str(), plainErrO, tolO,

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Compiles kernels/flash_fwd.tile for the GPU benchmark and checks:
+# out/cubins/flash_fwd_d<D>_<T>_<causal|full>.{cubin,ptx,json}, one per
+# specialization, and prints each one's registers, spills and shared memory.
+# Usage: scripts/build_bench_kernels.sh [target] [head dims...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=${1:-sm_90a}
+shift || true
+dims=("${@:-64 128}")
+dims=(${dims[@]})
+mkdir -p out/cubins
+for d in "${dims[@]}"; do
+  for t in bf16 f16; do
+    for causal in false true; do
+      name=flash_fwd_d${d}_${t}_$([ $causal = true ] && echo causal || echo full)
+      start=$(date +%s.%N)
+      ./build/bin/fa-compile kernels/flash_fwd.tile --target "$target" \
+        -D HEAD_DIM=$d -D T=$t -D CAUSAL=$causal -D BLOCK_M=64 -D BLOCK_N=64 \
+        -o out/cubins/$name.cubin
+      secs=$(echo "$(date +%s.%N) - $start" | bc)
+      python3 - "out/cubins/$name.json" "$secs" <<'PY'
+import json, sys
+k = json.load(open(sys.argv[1]))["kernels"][0]
+p = k["ptxas"]
+print(f"{sys.argv[1]}: {p['registers']} registers, spills {p['spill_stores']}/{p['spill_loads']} B, "
+      f"stack {p['stack_bytes']} B, shared {k['shared_bytes']} B, compiled in {float(sys.argv[2]):.2f} s")
+PY
+    done
+  done
+done

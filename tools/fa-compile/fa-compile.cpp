@@ -62,7 +62,7 @@ cl::opt<unsigned> numWarps("num-warps", cl::desc("Warps per CTA on the GPU (defa
                            cl::init(4), cl::cat(category));
 cl::opt<unsigned> numStages("num-stages",
                             cl::desc("Software pipelining depth of loop loads on the "
-                                     "GPU; only 1 (no pipelining) is implemented"),
+                                     "GPU (cp.async ring of this many buffers; 1: none)"),
                             cl::init(1), cl::cat(category));
 cl::opt<std::string> kernelName("kernel", cl::desc("Compile only this kernel"),
                                 cl::value_desc("name"), cl::cat(category));
@@ -92,9 +92,9 @@ int main(int argc, char **argv) {
               "tilegpu, llvm, ptx or cubin\n";
     return 1;
   }
-  if (numStages != 1) {
+  if (numStages < 1 || numStages > 8) {
     errs() << "fa-compile: error: --num-stages=" << numStages
-           << ": software pipelining is not implemented yet; use 1\n";
+           << " must be between 1 (no pipelining) and 8\n";
     return 1;
   }
   if (emit == Emit::Cubin && outputFile == "-") {
@@ -164,6 +164,7 @@ int main(int argc, char **argv) {
   fa::GPUOptions gpu;
   gpu.target = target;
   gpu.numWarps = numWarps;
+  gpu.numStages = numStages;
   fa::GPUEmit stage = emit == Emit::TileGPU ? fa::GPUEmit::TileGPU
                       : emit == Emit::LLVM  ? fa::GPUEmit::LLVM
                       : emit == Emit::PTX   ? fa::GPUEmit::PTX

@@ -32,6 +32,9 @@ static cl::opt<std::string> target("target",
                                    cl::init("sm_90a"));
 static cl::opt<unsigned> numWarps("num-warps", cl::desc("warps per CTA"),
                                   cl::init(4));
+static cl::opt<unsigned> numStages("num-stages",
+                                   cl::desc("software pipelining depth of loop loads"),
+                                   cl::init(1));
 static cl::opt<fa::GPUEmit> emit(
     "emit", cl::desc("what to write"), cl::init(fa::GPUEmit::Cubin),
     cl::values(clEnumValN(fa::GPUEmit::TileGPU, "tilegpu", "tilegpu IR"),
@@ -73,5 +76,6 @@ int main(int argc, char **argv) {
   fa::GPUOptions options;
   options.target = target;
   options.numWarps = numWarps;
+  options.numStages = numStages;
   return mlir::failed(fa::compileForGPU(*module, options, emit, out)) ? 1 : 0;
 }

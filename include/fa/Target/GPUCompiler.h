@@ -13,6 +13,8 @@ namespace fa {
 struct GPUOptions {
   std::string target = "sm_90a"; ///< sm_80 or sm_90a
   unsigned numWarps = 4;
+  /// Software pipelining depth of loop loads (1: none).
+  unsigned numStages = 1;
 };
 
 /// tile -> tilegpu: layouts, conversions, shared memory.

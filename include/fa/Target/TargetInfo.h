@@ -66,6 +66,15 @@ public:
   virtual llvm::SmallVector<mlir::Value>
   loadMatrix(mlir::OpBuilder &b, mlir::Location loc, mlir::Value ptr,
              unsigned num, bool trans) const = 0;
+  /// Starts an asynchronous 16-byte copy global -> shared; `srcBytes`
+  /// (i32, 0 or 16) bytes are read, the rest is zero-filled.
+  virtual void asyncCopy16(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Value dst, mlir::Value src,
+                           mlir::Value srcBytes) const = 0;
+  virtual void asyncCommit(mlir::OpBuilder &b, mlir::Location loc) const = 0;
+  /// Waits until at most `pending` groups are in flight.
+  virtual void asyncWait(mlir::OpBuilder &b, mlir::Location loc,
+                         unsigned pending) const = 0;
   /// Address space of shared memory.
   virtual unsigned getSharedAddressSpace() const = 0;
   /// Marks `func` as a kernel entry with `threads` threads per CTA.

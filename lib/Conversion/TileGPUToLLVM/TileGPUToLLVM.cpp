@@ -208,6 +208,7 @@ private:
                                   RankedTensorType tileTy, Value stored,
                                   bool atomic, TypedAttr pad);
   LogicalResult lowerLocalAlloc(LocalAllocOp op);
+  LogicalResult lowerAsyncCopy(AsyncCopyOp op);
   LogicalResult lowerLocalLoad(LocalLoadOp op);
   bool canLoadMatrix(LocalLoadOp op);
   /// ldmatrix for the register tiles of `op`'s result at K step `kTile`
@@ -412,6 +413,43 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
     return lowerReduce(red);
   if (auto alloc = dyn_cast<LocalAllocOp>(op))
     return lowerLocalAlloc(alloc);
+  if (auto ring = dyn_cast<AllocRingOp>(op)) {
+    auto offset = ring.getOffset();
+    if (!offset)
+      return op->emitError("buffer has no offset; run "
+                           "tilegpu-allocate-shared-memory first");
+    regs[ring.getResult()] = {LLVM::GEPOp::create(
+        b, loc, ptrTy(3), b.getI8Type(), smem,
+        ArrayRef<LLVM::GEPArg>{int32_t(*offset)})};
+    return success();
+  }
+  if (auto slot = dyn_cast<RingSlotOp>(op)) {
+    auto ty = slot.getType();
+    int64_t bytes =
+        ty.getNumElements() * ty.getElementType().getIntOrFloatBitWidth() / 8;
+    Value idx = arith::IndexCastOp::create(b, loc, b.getI32Type(),
+                                           map.lookup(slot.getIndex()));
+    regs[slot.getResult()] = {LLVM::GEPOp::create(
+        b, loc, ptrTy(3), b.getI8Type(), regs[slot.getRing()][0],
+        ValueRange{mul(idx, c32(bytes))})};
+    return success();
+  }
+  if (auto view = dyn_cast<TransViewOp>(op)) {
+    regs[view.getResult()] = regs[view.getSrc()];
+    return success();
+  }
+  if (auto copy = dyn_cast<AsyncCopyOp>(op))
+    return lowerAsyncCopy(copy);
+  if (isa<AsyncCommitOp>(op)) {
+    target.asyncCommit(b, loc);
+    return success();
+  }
+  if (auto wait = dyn_cast<AsyncWaitOp>(op)) {
+    target.asyncWait(b, loc, wait.getPending());
+    // Copies by other threads become visible after the barrier.
+    target.barrier(b, loc);
+    return success();
+  }
   if (auto ld = dyn_cast<LocalLoadOp>(op))
     return lowerLocalLoad(ld);
   if (auto cst = dyn_cast<arith::ConstantOp>(op); cst && touchesTiles)
@@ -536,7 +574,6 @@ LogicalResult KernelLowering::lowerElementwise(Operation *op) {
     return map.lookup(v);
   };
   SmallVector<SmallVector<Value>> results(op->getNumResults());
-  Type f32 = b.getF32Type();
   for (int64_t r = 0; r < n; ++r) {
     SmallVector<Value> ops;
     for (Value v : op->getOperands())
@@ -565,7 +602,6 @@ LogicalResult KernelLowering::lowerElementwise(Operation *op) {
         results[i].push_back(clone->getResult(i));
       continue;
     }
-    (void)f32;
     results[0].push_back(res);
   }
   for (unsigned i = 0; i < op->getNumResults(); ++i) {
@@ -885,6 +921,82 @@ LogicalResult KernelLowering::lowerGlobalAccess(
   }
   if (!stored)
     regs[op->getResult(0)] = out;
+  return success();
+}
+
+LogicalResult KernelLowering::lowerAsyncCopy(AsyncCopyOp op) {
+  auto git = globals.find(op.getBase());
+  if (git == globals.end())
+    return op.emitError("global tensor must be a kernel argument on the GPU");
+  Global &g = git->second;
+  auto bufTy = op.getDst().getType();
+  auto enc = cast<SharedEncodingAttr>(bufTy.getEncoding());
+  Type elem = bufTy.getElementType();
+  unsigned bits = elem.getIntOrFloatBitWidth();
+  std::string error;
+  auto ll = toLinearLayout(op.getLayout(), bufTy.getShape(), error);
+  if (!ll)
+    return op.emitError() << error;
+  int64_t vec = 128 / bits;
+  if (bits % 8 || contiguousRegs(*ll, ll->rank() - 1, vec) != vec ||
+      enc.getOrder()[0] != ll->rank() - 1)
+    return op.emitError("async copies need 16-byte vectors along the "
+                        "innermost dimension");
+  unsigned rank = g.sizes.size();
+  Type i64 = b.getI64Type(), i32 = b.getI32Type();
+  SmallVector<int64_t> tileDims;
+  if (auto d = op.getDims())
+    tileDims.assign(d->begin(), d->end());
+  else
+    for (unsigned i = 0; i < rank; ++i)
+      tileDims.push_back(i);
+  SmallVector<Value> offs;
+  for (Value o : op.getOffsets())
+    offs.push_back(arith::IndexCastOp::create(b, loc, i64, map.lookup(o)));
+  Value blockBase = c64(0);
+  for (unsigned d = 0; d < rank; ++d)
+    blockBase = add(blockBase, mul(offs[d], g.strides[d]));
+  Type gptr = ptrTy(1);
+  Value basePtr = LLVM::GEPOp::create(b, loc, gptr, elem, g.ptr, blockBase);
+  SmallVector<bool> inTile(rank, false);
+  for (int64_t d : tileDims)
+    inTile[d] = true;
+  SmallVector<Value> preds;
+  for (unsigned d = 0; d < rank; ++d)
+    if (!inTile[d])
+      preds.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                            offs[d], g.sizes[d]));
+  Value squeezeOk = allTrue(preds);
+  SmallVector<Value> lim, stride32;
+  for (int64_t d : tileDims) {
+    Value rem = arith::SubIOp::create(b, loc, g.sizes[d], offs[d]);
+    rem = arith::MaxSIOp::create(b, loc, rem, c64(0));
+    rem = arith::MinSIOp::create(b, loc, rem, c64(INT32_MAX));
+    lim.push_back(arith::TruncIOp::create(b, loc, i32, rem));
+    stride32.push_back(arith::TruncIOp::create(b, loc, i32, g.strides[d]));
+  }
+  SmallVector<Value> coords = threadCoords(*ll);
+  Value dstBase = regs[op.getDst()][0];
+  for (int64_t r = 0; r < ll->numRegs(); r += vec) {
+    Offsets o = ll->regOffset(r);
+    SmallVector<Value> inb = {squeezeOk};
+    Value elemOff = c32(0);
+    for (unsigned t = 0; t < tileDims.size(); ++t) {
+      Value c = add(coords[t], c32(o[t]));
+      inb.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, c,
+                                          lim[t]));
+      elemOff = add(elemOff, mul(c, stride32[t]));
+    }
+    Value pred = allTrue(inb);
+    Value src = LLVM::GEPOp::create(b, loc, gptr, elem, basePtr,
+                                    ValueRange{arith::ExtSIOp::create(b, loc, i64, elemOff)});
+    src = LLVM::SelectOp::create(b, loc, pred, src, g.ptr);
+    Value srcBytes = arith::SelectOp::create(b, loc, pred, c32(16), c32(0));
+    Value dst = LLVM::GEPOp::create(b, loc, ptrTy(3), elem, dstBase,
+                                    ValueRange{sharedOffset(enc, bufTy.getShape(),
+                                                            coords, o)});
+    target.asyncCopy16(b, loc, dst, src, srcBytes);
+  }
   return success();
 }
 

@@ -66,6 +66,10 @@ void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
   // become shared-memory traffic.
   pm.addPass(createLoopInvariantCodeMotionPass());
   pm.addPass(tilegpu::createTileGPUDecomposeConversions());
+  tilegpu::TileGPUPipelineScheduleOptions schedule;
+  schedule.numStages = options.numStages;
+  pm.addPass(tilegpu::createTileGPUPipelineSchedule(schedule));
+  pm.addPass(tilegpu::createTileGPUPipelineExpand());
   pm.addPass(tilegpu::createTileGPUAllocateSharedMemory());
 }
 
@@ -93,10 +97,14 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
                              llvm::cl::init("sm_90a")};
   Option<unsigned> numWarps{*this, "num-warps",
                             llvm::cl::desc("warps per CTA"), llvm::cl::init(4)};
+  Option<unsigned> numStages{*this, "num-stages",
+                             llvm::cl::desc("software pipelining depth"),
+                             llvm::cl::init(1)};
   GPUOptions get() const {
     GPUOptions o;
     o.target = target;
     o.numWarps = numWarps;
+    o.numStages = numStages;
     return o;
   }
 };

@@ -148,6 +148,17 @@ public:
       out.push_back(LLVM::ExtractValueOp::create(b, loc, r, i));
     return out;
   }
+  void asyncCopy16(OpBuilder &b, Location loc, Value dst, Value src,
+                   Value srcBytes) const override {
+    NVVM::CpAsyncOp::create(b, loc, dst, src, 16,
+                            NVVM::LoadCacheModifierKind::CG, srcBytes);
+  }
+  void asyncCommit(OpBuilder &b, Location loc) const override {
+    NVVM::CpAsyncCommitGroupOp::create(b, loc);
+  }
+  void asyncWait(OpBuilder &b, Location loc, unsigned pending) const override {
+    NVVM::CpAsyncWaitGroupOp::create(b, loc, pending);
+  }
   unsigned getSharedAddressSpace() const override { return 3; }
   void markKernel(Operation *func, unsigned threads) const override {
     Builder b(func->getContext());

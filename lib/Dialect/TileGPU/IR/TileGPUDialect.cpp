@@ -277,3 +277,44 @@ LogicalResult LocalLoadOp::verify() {
     return emitOpError("result shape and element type must match the buffer");
   return success();
 }
+
+LogicalResult AllocRingOp::verify() {
+  auto ty = getType();
+  auto enc = cast<SharedEncodingAttr>(ty.getEncoding());
+  if (ty.getShape().size() < 2 ||
+      enc.getOrder().back() != 0)
+    return emitOpError("ring needs a leading slot dimension that is the "
+                       "slowest in the shared order");
+  return success();
+}
+
+LogicalResult RingSlotOp::verify() {
+  auto ring = getRing().getType();
+  auto slot = getType();
+  if (ring.getShape().drop_front() != slot.getShape() ||
+      ring.getElementType() != slot.getElementType())
+    return emitOpError("slot type must be the ring without its slot dimension");
+  auto re = cast<SharedEncodingAttr>(ring.getEncoding());
+  auto se = cast<SharedEncodingAttr>(slot.getEncoding());
+  if (re.getVec() != se.getVec() || re.getPerPhase() != se.getPerPhase() ||
+      re.getMaxPhase() != se.getMaxPhase())
+    return emitOpError("slot swizzle must be the ring's");
+  return success();
+}
+
+LogicalResult TransViewOp::verify() {
+  auto src = getSrc().getType();
+  auto dst = getType();
+  if (src.getShape().size() != 2 || dst.getShape().size() != 2 ||
+      src.getShape()[0] != dst.getShape()[1] ||
+      src.getShape()[1] != dst.getShape()[0] ||
+      src.getElementType() != dst.getElementType())
+    return emitOpError("result must be the 2-D buffer transposed");
+  auto se = cast<SharedEncodingAttr>(src.getEncoding());
+  auto de = cast<SharedEncodingAttr>(dst.getEncoding());
+  if (se.getVec() != de.getVec() || se.getPerPhase() != de.getPerPhase() ||
+      se.getMaxPhase() != de.getMaxPhase() ||
+      se.getOrder()[0] != 1 - de.getOrder()[0])
+    return emitOpError("result layout must be the source's transposed");
+  return success();
+}

@@ -20,7 +20,7 @@ namespace {
 constexpr int64_t kAlign = 128;
 
 struct Interval {
-  LocalAllocOp op;
+  Operation *op;
   int64_t start, end, size, offset = -1;
 };
 
@@ -50,13 +50,20 @@ struct AllocateSharedMemoryPass
     });
 
     SmallVector<Interval> buffers;
-    kernel.getBody().walk([&](LocalAllocOp alloc) {
-      auto ty = alloc.getType();
+    kernel.getBody().walk([&](Operation *alloc) {
+      if (!isa<LocalAllocOp, AllocRingOp>(alloc))
+        return;
+      auto ty = cast<SharedBufferType>(alloc->getResult(0).getType());
       int64_t bytes =
           ty.getNumElements() * ty.getElementType().getIntOrFloatBitWidth() / 8;
       int64_t end = first[alloc];
       Block *home = alloc->getBlock();
-      for (Operation *user : alloc->getUsers()) {
+      // Uses through ring slots and transposed views count as uses.
+      SmallVector<Operation *> users(alloc->getUsers());
+      for (unsigned i = 0; i < users.size(); ++i)
+        if (isa<RingSlotOp, TransViewOp>(users[i]))
+          llvm::append_range(users, users[i]->getUsers());
+      for (Operation *user : users) {
         Operation *anc = home->findAncestorOpInBlock(*user);
         end = std::max(end, anc ? last[anc] : last[user]);
       }
@@ -81,8 +88,8 @@ struct AllocateSharedMemoryPass
       }
       cur.offset = offset;
       total = std::max(total, offset + cur.size);
-      cur.op.setOffsetAttr(
-          IntegerAttr::get(IntegerType::get(&getContext(), 64), offset));
+      cur.op->setAttr("offset", IntegerAttr::get(
+                                    IntegerType::get(&getContext(), 64), offset));
     }
 
     if (auto targetName = kernel->getAttrOfType<StringAttr>("tilegpu.target")) {

@@ -47,4 +47,70 @@ def TileGPU_LocalLoadOp : TileGPU_Op<"local_load", [
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Asynchronous copies (software pipelining)
+//===----------------------------------------------------------------------===//
+
+def TileGPU_AllocRingOp : TileGPU_Op<"alloc_ring", [
+    MemoryEffects<[MemAlloc]>]> {
+  let summary = "a ring of shared-memory buffers, one per pipeline stage";
+  let description = [{
+    The leading dimension indexes the slot; `tilegpu.ring_slot` gives one
+    slot as a buffer. `offset` is set by `tilegpu-allocate-shared-memory`.
+  }];
+  let arguments = (ins OptionalAttr<I64Attr>:$offset);
+  let results = (outs TileGPU_SharedBuffer:$result);
+  let assemblyFormat = "attr-dict `:` qualified(type($result))";
+  let hasVerifier = 1;
+}
+
+def TileGPU_RingSlotOp : TileGPU_Op<"ring_slot", [Pure]> {
+  let summary = "slot `index` of a ring of buffers";
+  let arguments = (ins TileGPU_SharedBuffer:$ring, Index:$index);
+  let results = (outs TileGPU_SharedBuffer:$result);
+  let assemblyFormat = [{
+    $ring `[` $index `]` attr-dict `:` qualified(type($ring)) `->` qualified(type($result))
+  }];
+  let hasVerifier = 1;
+}
+
+def TileGPU_TransViewOp : TileGPU_Op<"trans_view", [Pure]> {
+  let summary = "the same 2-D shared buffer seen transposed";
+  let arguments = (ins TileGPU_SharedBuffer:$src);
+  let results = (outs TileGPU_SharedBuffer:$result);
+  let assemblyFormat = "$src attr-dict `:` qualified(type($src)) `->` qualified(type($result))";
+  let hasVerifier = 1;
+}
+
+def TileGPU_AsyncCopyOp : TileGPU_Op<"async_copy", [
+    MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "start copying a block of a global tensor into shared memory";
+  let description = [{
+    Addresses the global block like `tile.load` (`offsets`, `dims`); threads
+    share the work as `layout` says. Out-of-bounds elements are written as
+    zero. The copy completes at a later `tilegpu.async_wait` (cp.async on
+    NVIDIA).
+  }];
+  let arguments = (ins Arg<AnyStridedMemRef, "", [MemRead]>:$base,
+                       Variadic<Index>:$offsets,
+                       OptionalAttr<DenseI64ArrayAttr>:$dims,
+                       Arg<TileGPU_SharedBuffer, "", [MemWrite]>:$dst,
+                       AnyAttr:$layout);
+  let assemblyFormat = [{
+    $base `[` $offsets `]` (`dims` $dims^)? `into` $dst attr-dict
+    `:` type($base) `,` qualified(type($dst))
+  }];
+}
+
+def TileGPU_AsyncCommitOp : TileGPU_Op<"async_commit"> {
+  let summary = "close the group of asynchronous copies started so far";
+  let assemblyFormat = "attr-dict";
+}
+
+def TileGPU_AsyncWaitOp : TileGPU_Op<"async_wait"> {
+  let summary = "wait until at most `pending` copy groups are in flight, then sync the CTA";
+  let arguments = (ins I32Attr:$pending);
+  let assemblyFormat = "$pending attr-dict";
+}
+
 #endif // FA_TILEGPU_OPS

@@ -53,6 +53,36 @@ def TileGPUDecomposeConversions
   }];
 }
 
+def TileGPUPipelineSchedule
+    : Pass<"tilegpu-pipeline-schedule", "mlir::ModuleOp"> {
+  let summary = "choose the loop loads to prefetch `num-stages - 1` iterations ahead";
+  let description = [{
+    In each `scf.for` of a kernel, a `tile.load` that only feeds a
+    shared-memory buffer (directly or through a transpose), whose offsets are
+    the induction variable or loop-invariant, whose padding is zero and whose
+    rows are 16-byte vectors, is put in stage 0 (`tilegpu.pipeline_stage`),
+    and the loop gets `tilegpu.num_stages`. Everything else stays in the last
+    stage. With `num-stages` below 2 nothing is marked.
+  }];
+  let options = [
+    Option<"numStages", "num-stages", "unsigned", "1",
+           "pipeline depth (buffers per prefetched load)">,
+  ];
+}
+
+def TileGPUPipelineExpand
+    : Pass<"tilegpu-pipeline-expand", "mlir::ModuleOp"> {
+  let summary = "rewrite scheduled loops into cp.async multi-buffered pipelines";
+  let description = [{
+    For a loop with `tilegpu.num_stages = S`, each stage-0 load gets a ring
+    of S shared buffers. A prologue starts the copies of the first S - 1
+    iterations; each iteration waits for its own copy (at most S - 2 groups
+    left in flight, then a CTA barrier), starts the copy for iteration
+    i + S - 1 into the slot the previous iteration freed, and reads its slot
+    where the buffer was read before. After the loop all copies are drained.
+  }];
+}
+
 def TileGPUAllocateSharedMemory
     : Pass<"tilegpu-allocate-shared-memory", "mlir::ModuleOp"> {
   let summary = "assign shared-memory offsets to buffers";

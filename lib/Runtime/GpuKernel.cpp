@@ -164,12 +164,17 @@ Expected<std::unique_ptr<GpuKernel>> GpuKernel::load(StringRef sidecarPath,
     cubinPath = sys::path::parent_path(sidecarPath);
     sys::path::append(cubinPath, cubin);
   }
-  if (fa_rt_init(0))
-    return err(fa_rt_last_error());
-  if (fa_rt_load_file(cubinPath.c_str(), kernel->entry.c_str(),
-                      &kernel->handle))
-    return err(fa_rt_last_error());
+  kernel->cubinPath = std::string(cubinPath);
   return kernel;
+}
+
+Error GpuKernel::ensureLoaded() {
+  if (handle)
+    return Error::success();
+  if (fa_rt_init(0) ||
+      fa_rt_load_file(cubinPath.c_str(), entry.c_str(), &handle))
+    return err(fa_rt_last_error());
+  return Error::success();
 }
 
 Error GpuKernel::validate(ArrayRef<GpuArg> args) const {
@@ -341,6 +346,8 @@ Error GpuKernel::marshal(ArrayRef<GpuArg> args, std::vector<uint64_t> &storage,
 Error GpuKernel::launch(ArrayRef<GpuArg> args) {
   if (Error e = validate(args))
     return e;
+  if (Error e = ensureLoaded())
+    return e;
   auto g = grid(args);
   if (!g)
     return g.takeError();
@@ -360,6 +367,8 @@ Error GpuKernel::launch(ArrayRef<GpuArg> args) {
 Expected<std::vector<float>> GpuKernel::time(ArrayRef<GpuArg> args,
                                              int warmup, int iters) {
   if (Error e = validate(args))
+    return std::move(e);
+  if (Error e = ensureLoaded())
     return std::move(e);
   auto g = grid(args);
   if (!g)

@@ -625,6 +625,39 @@ int runOnGpu(const Problem &p, const Defines &defines, const char *typeName,
                   text + ", but the command asks for " + d.getValue());
   }
 
+  // Bind arguments by name and check them against the sidecar before the
+  // GPU is touched (pointers are filled in after allocation).
+  std::vector<fa::GpuArg> args;
+  llvm::StringSet<> bound;
+  for (const fa::GpuParam &param : (*kernel)->getParams()) {
+    if (!bound.insert(param.name).second)
+      return fail("kernel '" + kernelName + "' has two arguments named '" +
+                  param.name + "'");
+    if (param.name == "q" || param.name == "o")
+      args.push_back(fa::GpuArg::tensor(0, q.shape));
+    else if (param.name == "k" || param.name == "v")
+      args.push_back(fa::GpuArg::tensor(0, k.shape));
+    else if (param.name == "lse")
+      args.push_back(fa::GpuArg::tensor(0, {p.B, p.H, p.N}));
+    else if (param.name == "scale")
+      args.push_back(fa::GpuArg::scalarFloat(p.scale));
+    else
+      return fail("kernel argument '" + param.name +
+                  "' is not one fa-run can bind (q, k, v, o, lse, scale)");
+    StringRef want = param.name == "lse" ? "f32" : typeName;
+    if (param.name != "scale" && param.dtype != want)
+      return fail("kernel argument '" + param.name + "' holds " +
+                  param.dtype + ", but fa-run passes " + want);
+  }
+  for (StringRef name : {"q", "k", "v", "o", "lse", "scale"})
+    if (!bound.contains(name))
+      return fail("kernel '" + kernelName + "' has no argument '" + name +
+                  "' (it must take q, k, v, o, lse and scale)");
+  if (Error e = (*kernel)->validate(args))
+    return fail(toString(std::move(e)));
+  if (Error e = (*kernel)->ensureLoaded())
+    return fail(toString(std::move(e)));
+
   // Device buffers; o and lse start as NaN (all bits set) so that anything
   // the kernel does not write fails the check.
   DeviceBuffer dq, dk, dv, dO, dl;
@@ -640,37 +673,18 @@ int runOnGpu(const Problem &p, const Defines &defines, const char *typeName,
       fa_rt_memset(dO.ptr, 0xff, o.size() * eb) ||
       fa_rt_memset(dl.ptr, 0xff, lse.size() * 4))
     return fail(fa_rt_last_error());
-
-  std::vector<fa::GpuArg> args;
-  llvm::StringSet<> bound;
-  for (const fa::GpuParam &param : (*kernel)->getParams()) {
-    if (!bound.insert(param.name).second)
-      return fail("kernel '" + kernelName + "' has two arguments named '" +
-                  param.name + "'");
-    if (param.name == "q" || param.name == "o")
-      args.push_back(fa::GpuArg::tensor(param.name == "q" ? dq.ptr : dO.ptr,
-                                        q.shape));
-    else if (param.name == "k" || param.name == "v")
-      args.push_back(fa::GpuArg::tensor(param.name == "k" ? dk.ptr : dv.ptr,
-                                        k.shape));
+  for (auto [param, arg] : llvm::zip((*kernel)->getParams(), args)) {
+    if (param.name == "q")
+      arg.ptr = dq.ptr;
+    else if (param.name == "k")
+      arg.ptr = dk.ptr;
+    else if (param.name == "v")
+      arg.ptr = dv.ptr;
+    else if (param.name == "o")
+      arg.ptr = dO.ptr;
     else if (param.name == "lse")
-      args.push_back(fa::GpuArg::tensor(dl.ptr, {p.B, p.H, p.N}));
-    else if (param.name == "scale")
-      args.push_back(fa::GpuArg::scalarFloat(p.scale));
-    else
-      return fail("kernel argument '" + param.name +
-                  "' is not one fa-run can bind (q, k, v, o, lse, scale)");
-    if (param.name != "scale" && param.name != "lse" &&
-        param.dtype != typeName)
-      return fail("kernel argument '" + param.name + "' holds " +
-                  param.dtype + ", but --dtype is " + dtypeName);
+      arg.ptr = dl.ptr;
   }
-  for (StringRef name : {"q", "k", "v", "o", "lse", "scale"})
-    if (!bound.contains(name))
-      return fail("kernel '" + kernelName + "' has no argument '" + name +
-                  "' (it must take q, k, v, o, lse and scale)");
-  if (Error e = (*kernel)->validate(args))
-    return fail(toString(std::move(e)));
 
   auto t2 = std::chrono::steady_clock::now();
   if (Error e = (*kernel)->launch(args))

@@ -57,9 +57,9 @@ class GpuKernel {
 public:
   ~GpuKernel();
 
-  /// Loads `sidecarPath` and the cubin it names (relative to the sidecar),
-  /// selecting kernel `entry` (the only kernel when empty). Initializes the
-  /// CUDA runtime on device 0 when needed.
+  /// Reads `sidecarPath`, selecting kernel `entry` (the only kernel when
+  /// empty). Needs no GPU: the cubin it names (relative to the sidecar) is
+  /// loaded on device 0 at the first launch, or by ensureLoaded().
   static llvm::Expected<std::unique_ptr<GpuKernel>>
   load(llvm::StringRef sidecarPath, llvm::StringRef entry = "");
 
@@ -78,6 +78,8 @@ public:
   /// The launch grid for `args`.
   llvm::Expected<std::array<unsigned, 3>>
   grid(llvm::ArrayRef<GpuArg> args) const;
+  /// Initializes the CUDA runtime and loads the cubin (once).
+  llvm::Error ensureLoaded();
   /// Validates, then launches once on the default stream.
   llvm::Error launch(llvm::ArrayRef<GpuArg> args);
   /// Validates, then times `iters` launches after `warmup` (milliseconds).
@@ -92,7 +94,7 @@ private:
   llvm::Expected<int64_t> evalGrid(const llvm::json::Value &expr,
                                    llvm::ArrayRef<GpuArg> args) const;
 
-  std::string entry, target;
+  std::string entry, target, cubinPath;
   std::vector<GpuParam> params;
   llvm::json::Array abi;
   llvm::json::Array gridExprs;

@@ -76,6 +76,10 @@ cl::opt<std::string> target("target",
 cl::opt<unsigned> numWarps("num-warps",
                            cl::desc("Warps per program on the GPU (default 4)"),
                            cl::init(4));
+cl::opt<unsigned> numStages("num-stages",
+                            cl::desc("GPU: software pipelining depth of loop "
+                                     "loads (cp.async buffers; 1: none)"),
+                            cl::init(1));
 cl::opt<unsigned> timeIters("time",
                             cl::desc("GPU: time this many launches (after "
                                      "warm-up) and report the median"),
@@ -556,6 +560,7 @@ std::string compileForGpu(const Defines &defines, SmallString<128> &tmpDir) {
   fa::GPUOptions options;
   options.target = target;
   options.numWarps = numWarps;
+  options.numStages = numStages;
   if (failed(fa::compileForGPU(*module, options, fa::GPUEmit::Cubin, cubin))) {
     fail("compiling '" + inputFile + "' for " + target + " failed");
     return "";
@@ -729,6 +734,8 @@ int main(int argc, char **argv) {
     return fail("--time is for GPU targets");
   if (numWarps < 1 || numWarps > 32)
     return fail("--num-warps must be between 1 and 32");
+  if (numStages < 1 || numStages > 8)
+    return fail("--num-stages must be between 1 and 8");
   std::optional<DType> dtype = StringSwitch<std::optional<DType>>(dtypeName)
                                    .Case("bf16", DType::BF16)
                                    .Case("fp16", DType::F16)

@@ -72,6 +72,14 @@ def peers():
     result["cudnn"] = sdpa(SDPBackend.CUDNN_ATTENTION)
     try:
         from torch.nn.attention.flex_attention import create_block_mask, flex_attention
+        # One compilation per shape: lift dynamo's recompile limit, or after a
+        # few shapes flex_attention silently falls back to its eager path
+        # (which materializes the score matrix).
+        import torch._dynamo
+        for knob in ("recompile_limit", "cache_size_limit", "accumulated_recompile_limit",
+                     "accumulated_cache_size_limit"):
+            if hasattr(torch._dynamo.config, knob):
+                setattr(torch._dynamo.config, knob, 4096)
         compiled = torch.compile(flex_attention, dynamic=False)
         masks = {}
 

@@ -2,6 +2,7 @@
 # Compiles kernels/flash_fwd.tile for the GPU benchmark and checks:
 # out/cubins/flash_fwd_d<D>_<T>_<causal|full>.{cubin,ptx,json}, one per
 # specialization, and prints each one's registers, spills and shared memory.
+# Software pipelining depth: STAGES (default 2), or STAGES_<D> for head dim D.
 # Usage: scripts/build_bench_kernels.sh [target] [head dims...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,16 +15,18 @@ for d in "${dims[@]}"; do
   for t in bf16 f16; do
     for causal in false true; do
       name=flash_fwd_d${d}_${t}_$([ $causal = true ] && echo causal || echo full)
+      stages_var=STAGES_$d
+      stages=${!stages_var:-${STAGES:-2}}
       start=$(date +%s.%N)
       ./build/bin/fa-compile kernels/flash_fwd.tile --target "$target" \
         -D HEAD_DIM=$d -D T=$t -D CAUSAL=$causal -D BLOCK_M=64 -D BLOCK_N=64 \
-        -o out/cubins/$name.cubin
+        --num-stages "$stages" -o out/cubins/$name.cubin
       secs=$(echo "$(date +%s.%N) - $start" | bc)
       python3 - "out/cubins/$name.json" "$secs" <<'PY'
 import json, sys
 k = json.load(open(sys.argv[1]))["kernels"][0]
 p = k["ptxas"]
-print(f"{sys.argv[1]}: {p['registers']} registers, spills {p['spill_stores']}/{p['spill_loads']} B, "
+print(f"{sys.argv[1]}: {k['specialization']}, {p['registers']} registers, spills {p['spill_stores']}/{p['spill_loads']} B, "
       f"stack {p['stack_bytes']} B, shared {k['shared_bytes']} B, compiled in {float(sys.argv[2]):.2f} s")
 PY
     done

@@ -35,13 +35,13 @@ tile.kernel @no_offset(%x: !g) grid {
 
 #b = #tilegpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [1, 4], order = [1, 0]>
 !g = memref<?x?xf32, strided<[?, 1]>>
-tile.kernel @across_warps(%x: !g) grid {
+tile.kernel @across_warps_unallocated(%x: !g) grid {
   %c1 = arith.constant 1 : index
   tile.yield %c1, %c1, %c1 : index, index, index
 } {
   %c0 = arith.constant 0 : index
   %t = tile.load %x[%c0, %c0] : !g -> tensor<16x128xf32, #b>
-  // expected-error @+1 {{reduction across warps is not supported yet}}
+  // expected-error @+1 {{reduction across warps needs scratch memory; run tilegpu-allocate-shared-memory first}}
   %r = tile.reduce sum %t axis 1 : tensor<16x128xf32, #b> -> tensor<16xf32, #tilegpu.slice<dim = 1, parent = #b>>
   tile.return
 }

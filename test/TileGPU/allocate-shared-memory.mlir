@@ -81,3 +81,27 @@ tile.kernel @too_big(%x: !g) grid {
   %ts = tilegpu.local_alloc %t : tensor<256x256xf32, #b> -> !tilegpu.smem<256x256xf32, #s>
   tile.return
 }
+
+// -----
+
+#b = #tilegpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [1, 4], order = [1, 0]>
+#b2 = #tilegpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+!g = memref<?x?xf32, strided<[?, 1]>>
+
+// A reduction across the 4 warps gets scratch for 4 x 16 f32 partials for
+// the op alone; one inside a warp gets none.
+// CHECK-LABEL: tile.kernel @reduce_scratch
+// CHECK: attributes {tilegpu.shared_bytes = 256 : i32}
+// CHECK: reduce sum %{{.*}} axis 1 {tilegpu.scratch_offset = 0 : i64}
+// CHECK: reduce sum %{{.*}} axis 1 :
+tile.kernel @reduce_scratch(%x: !g) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %t = tile.load %x[%c0, %c0] : !g -> tensor<16x128xf32, #b>
+  %r = tile.reduce sum %t axis 1 : tensor<16x128xf32, #b> -> tensor<16xf32, #tilegpu.slice<dim = 1, parent = #b>>
+  %u = tile.load %x[%c0, %c0] : !g -> tensor<16x128xf32, #b2>
+  %s = tile.reduce sum %u axis 1 : tensor<16x128xf32, #b2> -> tensor<16xf32, #tilegpu.slice<dim = 1, parent = #b2>>
+  tile.return
+}

@@ -692,10 +692,10 @@ LogicalResult KernelLowering::lowerReduce(tile::ReduceOp op) {
     }
     return {};
   };
-  for (const Offsets &w : s->warp)
+  SmallVector<unsigned> axisWarpBits;
+  for (auto [i, w] : llvm::enumerate(s->warp))
     if (w[axis])
-      return op.emitError("reduction across warps is not supported yet; use "
-                          "a layout with the reduced dimension inside a warp");
+      axisWarpBits.push_back(i);
   bool crossLane = llvm::any_of(s->lane, [&](const Offsets &l) { return l[axis] != 0; });
   if (crossLane && elem.getIntOrFloatBitWidth() != 32)
     return op.emitError("cross-lane reductions need 32-bit elements");
@@ -717,6 +717,73 @@ LogicalResult KernelLowering::lowerReduce(tile::ReduceOp op) {
     for (unsigned i = 0; i < s->lane.size(); ++i)
       if (s->lane[i][axis])
         p = combine(p, target.shuffleXor(b, loc, p, 1u << i));
+  }
+  if (!axisWarpBits.empty()) {
+    // Across warps: every warp writes its partials to a scratch slot, then
+    // every thread combines the slots of the elements it holds.
+    auto offset = op->getAttrOfType<IntegerAttr>("tilegpu.scratch_offset");
+    if (!offset)
+      return op.emitError("reduction across warps needs scratch memory; run "
+                          "tilegpu-allocate-shared-memory first");
+    Value w = c32(0);
+    for (auto [j, i] : llvm::enumerate(axisWarpBits))
+      w = arith::OrIOp::create(b, loc, w,
+                               arith::ShLIOp::create(b, loc, bit(warp, i),
+                                                     c32(j)));
+    int64_t slots = int64_t(1) << axisWarpBits.size();
+    ArrayRef<int64_t> shape = op.getType().getShape();
+    int64_t elems = 1;
+    for (int64_t d : shape)
+      elems *= d;
+    Type slotTy = elem.getIntOrFloatBitWidth() < 32
+                      ? Type(IntegerType::get(ctx, 32))
+                      : elem;
+    bool widen = slotTy != elem;
+    Value base = LLVM::GEPOp::create(b, loc, ptrTy(3), b.getI8Type(), smem,
+                                     ArrayRef<LLVM::GEPArg>{int32_t(offset.getInt())});
+    SmallVector<Value> rc = threadCoords(*r);
+    auto linear = [&](int64_t q) {
+      Offsets o = r->regOffset(q);
+      Value lin = c32(0);
+      int64_t stride = 1;
+      for (int d = shape.size() - 1; d >= 0; --d) {
+        lin = add(lin, mul(add(rc[d], c32(o[d])), c32(stride)));
+        stride *= shape[d];
+      }
+      return lin;
+    };
+    auto toSlot = [&](Value v) -> Value {
+      if (!widen)
+        return v;
+      Value bits = LLVM::BitcastOp::create(
+          b, loc, IntegerType::get(ctx, elem.getIntOrFloatBitWidth()), v);
+      return LLVM::ZExtOp::create(b, loc, slotTy, bits);
+    };
+    auto fromSlot = [&](Value v) -> Value {
+      if (!widen)
+        return v;
+      Value bits = LLVM::TruncOp::create(
+          b, loc, IntegerType::get(ctx, elem.getIntOrFloatBitWidth()), v);
+      return LLVM::BitcastOp::create(b, loc, elem, bits);
+    };
+    target.barrier(b, loc); // earlier readers of this memory are done
+    for (int64_t q = 0; q < r->numRegs(); ++q) {
+      Value idx = add(mul(w, c32(elems)), linear(q));
+      Value ptr = LLVM::GEPOp::create(b, loc, ptrTy(3), slotTy, base, idx);
+      LLVM::StoreOp::create(b, loc, toSlot(partial[q]), ptr);
+    }
+    target.barrier(b, loc);
+    for (int64_t q = 0; q < r->numRegs(); ++q) {
+      Value lin = linear(q);
+      Value acc;
+      for (int64_t k = 0; k < slots; ++k) {
+        Value ptr = LLVM::GEPOp::create(b, loc, ptrTy(3), slotTy, base,
+                                        ValueRange{add(c32(k * elems), lin)});
+        Value v = fromSlot(LLVM::LoadOp::create(b, loc, slotTy, ptr));
+        acc = acc ? combine(acc, v) : v;
+      }
+      partial[q] = acc;
+    }
   }
   regs[op.getResult()] = partial;
   return success();

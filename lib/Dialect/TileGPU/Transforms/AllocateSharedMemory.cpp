@@ -3,6 +3,7 @@
 #include "fa/Dialect/TileGPU/Transforms/Passes.h"
 
 #include "fa/Dialect/Tile/IR/TileDialect.h"
+#include "fa/Dialect/TileGPU/IR/LinearLayout.h"
 #include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
 #include "fa/Target/TargetInfo.h"
 
@@ -23,6 +24,29 @@ struct Interval {
   Operation *op;
   int64_t start, end, size, offset = -1;
 };
+
+/// Scratch bytes a reduction across warps needs: one slot per warp along the
+/// reduced dimension for every result element; 0 when it stays in a warp.
+int64_t reductionScratchBytes(fa::tile::ReduceOp red) {
+  auto srcTy = red.getSrc().getType();
+  if (!isDistributedLayout(srcTy.getEncoding()))
+    return 0;
+  std::string error;
+  auto ll = toLinearLayout(srcTy.getEncoding(), srcTy.getShape(), error);
+  if (!ll)
+    return 0;
+  int64_t warps = 1;
+  for (const Offsets &w : ll->warp)
+    if (w[red.getAxis()])
+      warps *= 2;
+  if (warps == 1)
+    return 0;
+  int64_t elems = 1;
+  for (int64_t d : red.getType().getShape())
+    elems *= d;
+  int64_t bytes = std::max<int64_t>(4, srcTy.getElementTypeBitWidth() / 8);
+  return warps * elems * bytes;
+}
 
 struct AllocateSharedMemoryPass
     : fa::tilegpu::impl::TileGPUAllocateSharedMemoryBase<
@@ -70,6 +94,17 @@ struct AllocateSharedMemoryPass
       buffers.push_back({alloc, first[alloc], end, bytes});
     });
 
+    // Reductions whose reduced dimension spans warps exchange partial
+    // results through a scratch buffer that lives for the op only.
+    kernel.getBody().walk([&](fa::tile::ReduceOp red) {
+      int64_t bytes = reductionScratchBytes(red);
+      if (bytes > 0)
+        buffers.push_back({red, first[red], first[red], bytes});
+    });
+    llvm::stable_sort(buffers, [](const Interval &a, const Interval &b) {
+      return a.start < b.start;
+    });
+
     int64_t total = 0;
     for (size_t i = 0; i < buffers.size(); ++i) {
       Interval &cur = buffers[i];
@@ -88,8 +123,10 @@ struct AllocateSharedMemoryPass
       }
       cur.offset = offset;
       total = std::max(total, offset + cur.size);
-      cur.op->setAttr("offset", IntegerAttr::get(
-                                    IntegerType::get(&getContext(), 64), offset));
+      cur.op->setAttr(isa<fa::tile::ReduceOp>(cur.op) ? "tilegpu.scratch_offset"
+                                                     : "offset",
+                      IntegerAttr::get(IntegerType::get(&getContext(), 64),
+                                       offset));
     }
 
     if (auto targetName = kernel->getAttrOfType<StringAttr>("tilegpu.target")) {

@@ -10,10 +10,27 @@ for p in "${pkgs[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all packages present"
-  exit 0
+else
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${missing[@]}"
 fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-echo "setup: installing ${missing[*]}"
-$SUDO apt-get update
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${missing[@]}"
+
+# ptxas turns PTX into cubins. Debian has no CUDA 12+ toolkit, so without a
+# local toolkit fetch NVIDIA's ptxas wheel from PyPI into .deps/ (optional:
+# without it the cubin tests are skipped and PTX is still produced).
+cd "$(dirname "$0")/.."
+have_ptxas() {
+  [ -n "${CUDA_HOME:-}" ] && [ -x "$CUDA_HOME/bin/ptxas" ] && return 0
+  [ -x /usr/local/cuda/bin/ptxas ] && return 0
+  command -v ptxas >/dev/null 2>&1 && return 0
+  [ -x .deps/cuda/nvidia/cuda_nvcc/bin/ptxas ]
+}
+if ! have_ptxas; then
+  echo "setup: no ptxas found; installing nvidia-cuda-nvcc-cu12 (ptxas) into .deps/cuda"
+  python3 -m pip install -q --disable-pip-version-check --target .deps/cuda \
+    "nvidia-cuda-nvcc-cu12==12.9.86" ||
+    echo "setup: warning: could not install ptxas; cubin tests will be skipped"
+fi

@@ -54,10 +54,16 @@ import shutil
 def _find_ptxas():
     home = os.environ.get("CUDA_HOME")
     for cand in ([os.path.join(home, "bin", "ptxas")] if home else []) + [
-            "/usr/local/cuda/bin/ptxas", shutil.which("ptxas") or ""]:
+            "/usr/local/cuda/bin/ptxas", shutil.which("ptxas") or "",
+            # installed by scripts/setup.sh from PyPI when there is no toolkit
+            os.path.join(config.fa_src_root, ".deps", "cuda", "nvidia",
+                         "cuda_nvcc", "bin", "ptxas")]:
         if cand and os.access(cand, os.X_OK):
             return cand
     return None
-if _find_ptxas():
+_ptxas = _find_ptxas()
+if _ptxas:
     config.available_features.add("ptxas")
+    # The compiler honours FA_PTXAS before its own search.
+    config.environment["FA_PTXAS"] = _ptxas
 llvm_config.with_system_environment(["CUDA_HOME"])

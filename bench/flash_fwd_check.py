@@ -2,8 +2,9 @@
 """Runs FlashTile flash-forward cubins on the GPU and checks them against a
 float64 PyTorch reference (and reports PyTorch SDPA's own error for scale).
 
-Launches straight from the JSON sidecar that fa-gpu / fa-compile write next
-to each cubin: the ABI list gives the parameters, the grid rule the grid.
+Launches from the JSON sidecar that fa-gpu / fa-compile write next to each
+cubin, through FlashTile's runtime (python/flashtile, which checks the
+arguments against the sidecar first).
 
   python3 bench/flash_fwd_check.py out/gpu/flash_fwd_d64_bf16_sm_90a.cubin ...
   python3 bench/flash_fwd_check.py --small CUBIN    (one case, for compute-sanitizer)
@@ -15,63 +16,21 @@ import math
 import os
 import sys
 
-import cupy
-import numpy as np
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from flashtile import Kernel  # noqa: E402
 
 
 def load_kernel(cubin):
-    side = json.load(open(os.path.splitext(cubin)[0] + ".json"))
-    k = side["kernels"][0]
-    mod = cupy.RawModule(path=cubin)
-    fn = mod.get_function(k["entry"])
-    if k["shared_bytes"] > 48 * 1024:
-        fn.max_dynamic_shared_size_bytes = k["shared_bytes"]
-    return k, fn
-
-
-def eval_grid(expr, tensors):
-    if isinstance(expr, int):
-        return expr
-    if "size" in expr:
-        a, d = expr["size"]
-        return tensors[a].shape[d]
-    if "arg" in expr:
-        return int(tensors[expr["arg"]])
-    x, y = (eval_grid(e, tensors) for e in expr["args"])
-    return {"add": x + y, "sub": x - y, "mul": x * y, "div": x // y,
-            "cdiv": -(-x // y), "min": min(x, y), "max": max(x, y),
-            "rem": x % y}[expr["op"]]
+    """The sidecar's description and a launcher (python/flashtile, ctypes)."""
+    kernel = Kernel(os.path.splitext(cubin)[0] + ".json")
+    return kernel.meta, kernel
 
 
 def launch(k, fn, args):
     """args: one torch tensor or Python scalar per kernel parameter."""
-    vals = []
-    for p, a in zip(k["params"], args):
-        if p["kind"] == "tensor":
-            dims = p["dims"]
-            for d, want in enumerate(dims):
-                if isinstance(want, int) and a.shape[d] != want:
-                    raise SystemExit(f"{p['name']}: dim {d} is {a.shape[d]}, kernel compiled for {want}")
-            if a.stride(-1) != 1:
-                raise SystemExit(f"{p['name']}: innermost stride must be 1")
-            esz = a.element_size()
-            if a.data_ptr() % p["align_bytes"] or any(
-                    (s * esz) % p["align_bytes"] for s in a.stride()[:-1]):
-                raise SystemExit(f"{p['name']}: rows must be {p['align_bytes']}-byte aligned")
-    for e in k["abi"]:
-        a = args[e["param"]]
-        if e["kind"] == "ptr":
-            vals.append(np.uint64(a.data_ptr()))
-        elif e["kind"] == "size":
-            vals.append(np.int64(a.shape[e["dim"]]))
-        elif e["kind"] == "stride":
-            vals.append(np.int64(a.stride(e["dim"])))
-        else:
-            t = e["type"]
-            vals.append(np.float32(a) if t == "f32" else np.int32(a) if t == "i32" else np.int64(a))
-    grid = tuple(int(eval_grid(g, args)) for g in k["grid"])
-    fn(grid, tuple(k["threads"]), tuple(vals), shared_mem=k["shared_bytes"])
+    fn(*args)
 
 
 def reference(q, k, v, scale, causal):

@@ -22,13 +22,7 @@ for d in "${dims[@]}"; do
         -D HEAD_DIM=$d -D T=$t -D CAUSAL=$causal -D BLOCK_M=64 -D BLOCK_N=64 \
         --num-stages "$stages" -o out/cubins/$name.cubin
       secs=$(echo "$(date +%s.%N) - $start" | bc)
-      python3 - "out/cubins/$name.json" "$secs" <<'PY'
-import json, sys
-k = json.load(open(sys.argv[1]))["kernels"][0]
-p = k["ptxas"]
-print(f"{sys.argv[1]}: {k['specialization']}, {p['registers']} registers, spills {p['spill_stores']}/{p['spill_loads']} B, "
-      f"stack {p['stack_bytes']} B, shared {k['shared_bytes']} B, compiled in {float(sys.argv[2]):.2f} s")
-PY
+      python3 scripts/sidecar_report.py "out/cubins/$name.json" "$secs"
     done
   done
 done

@@ -14,13 +14,7 @@ for target in "${targets[@]}"; do
         test/TileGPU/Inputs/flash_fwd.mlir.in > out/gpu/$name.mlir
       ./build/bin/fa-gpu out/gpu/$name.mlir --target "$target" --emit=cubin \
         -o out/gpu/$name.cubin
-      python3 - "out/gpu/$name.json" <<'PY'
-import json, sys
-k = json.load(open(sys.argv[1]))["kernels"][0]
-p = k["ptxas"]
-print(f"{sys.argv[1]}: {p['registers']} registers, spills {p['spill_stores']}/{p['spill_loads']} bytes, "
-      f"stack {p['stack_bytes']}, shared {k['shared_bytes']} bytes")
-PY
+      python3 scripts/sidecar_report.py "out/gpu/$name.json"
     done
   done
 done

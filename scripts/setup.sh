@@ -30,7 +30,8 @@ have_ptxas() {
 }
 if ! have_ptxas; then
   echo "setup: no ptxas found; installing nvidia-cuda-nvcc-cu12 (ptxas) into .deps/cuda"
-  python3 -m pip install -q --disable-pip-version-check --target .deps/cuda \
+  PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check \
+    --target .deps/cuda \
     "nvidia-cuda-nvcc-cu12==12.9.86" ||
     echo "setup: warning: could not install ptxas; cubin tests will be skipped"
 fi

@@ -76,6 +76,7 @@ class Kernel:
         _check(lib.fa_rt_load_file(cubin.encode(), self.entry.encode(), ctypes.byref(self._handle)))
         self.threads = (ctypes.c_uint * 3)(*k["threads"])
         self.shared_bytes = int(k["shared_bytes"])
+        self._cache = {}
 
     def __del__(self):
         if getattr(self, "_handle", None) and _LIB is not None:
@@ -131,12 +132,10 @@ class Kernel:
         x, y = (self._grid(e, args) for e in expr["args"])
         return _GRID_OPS[expr["op"]](x, y)
 
-    def __call__(self, *args, stream=None):
-        import torch
+    def _prepare(self, args):
+        """Checks `args` and marshals them: (grid, kept ctypes values, pointer array)."""
         self.check(args)
         grid = [self._grid(g, args) for g in self.meta["grid"]]
-        if min(grid) <= 0:
-            return
         slots = []
         for e in self.meta["abi"]:
             a = args[e["param"]]
@@ -151,6 +150,23 @@ class Kernel:
                               "i64": ctypes.c_int64}[ty](a))
         ptrs = (ctypes.c_void_p * len(slots))(*[ctypes.cast(ctypes.byref(s), ctypes.c_void_p)
                                                 for s in slots])
+        return (ctypes.c_uint * 3)(*grid), min(grid) > 0, slots, ptrs
+
+    def __call__(self, *args, stream=None):
+        import torch
+        # Arguments seen before (same buffers, shapes, strides and scalars)
+        # reuse their checked, marshalled form: launches stay cheap in loops.
+        key = tuple((a.data_ptr(), a.dtype, tuple(a.shape), tuple(a.stride()))
+                    if hasattr(a, "data_ptr") else a for a in args)
+        prepared = self._cache.get(key)
+        if prepared is None:
+            prepared = self._prepare(args)
+            if len(self._cache) >= 64:
+                self._cache.clear()
+            self._cache[key] = prepared
+        grid, nonempty, _, ptrs = prepared
+        if not nonempty:
+            return
         s = stream if stream is not None else torch.cuda.current_stream().cuda_stream
-        _check(_LIB.fa_rt_launch(self._handle, (ctypes.c_uint * 3)(*grid), self.threads,
-                                 self.shared_bytes, ctypes.c_void_p(s), ptrs))
+        _check(_LIB.fa_rt_launch(self._handle, grid, self.threads, self.shared_bytes,
+                                 ctypes.c_void_p(s), ptrs))

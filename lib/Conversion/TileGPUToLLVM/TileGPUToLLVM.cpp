@@ -108,6 +108,17 @@ private:
   }
   Type ptrTy(unsigned as) { return LLVM::LLVMPointerType::get(ctx, as); }
 
+  /// Addressing shared by global loads, stores, atomics and async copies of
+  /// a block of `g` at `offsets`: the block's base pointer, whether the
+  /// offsets of squeezed (non-tile) dimensions are in bounds, and per tile
+  /// dimension the in-bounds extent and the stride (both i32).
+  struct BlockAddress {
+    Value basePtr, squeezeOk;
+    SmallVector<Value> lim, stride32;
+  };
+  BlockAddress addressBlock(const Global &g, Type elem, ValueRange offsets,
+                            ArrayRef<int64_t> tileDims);
+
   const LinearLayout *layoutOf(Operation *op, Type type) {
     auto t = dyn_cast<RankedTensorType>(type);
     if (!t || !isDistributedLayout(t.getEncoding())) {
@@ -861,6 +872,38 @@ LogicalResult KernelLowering::lowerDot(tile::DotOp op) {
   return success();
 }
 
+KernelLowering::BlockAddress
+KernelLowering::addressBlock(const Global &g, Type elem, ValueRange offsets,
+                             ArrayRef<int64_t> tileDims) {
+  unsigned rank = g.sizes.size();
+  Type i64 = b.getI64Type(), i32 = b.getI32Type();
+  SmallVector<Value> offs;
+  for (Value o : offsets)
+    offs.push_back(arith::IndexCastOp::create(b, loc, i64, map.lookup(o)));
+  Value blockBase = c64(0);
+  for (unsigned d = 0; d < rank; ++d)
+    blockBase = add(blockBase, mul(offs[d], g.strides[d]));
+  BlockAddress a;
+  a.basePtr = LLVM::GEPOp::create(b, loc, ptrTy(1), elem, g.ptr, blockBase);
+  SmallVector<bool> inTile(rank, false);
+  for (int64_t d : tileDims)
+    inTile[d] = true;
+  SmallVector<Value> preds;
+  for (unsigned d = 0; d < rank; ++d)
+    if (!inTile[d])
+      preds.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                            offs[d], g.sizes[d]));
+  a.squeezeOk = allTrue(preds);
+  for (int64_t d : tileDims) {
+    Value rem = arith::SubIOp::create(b, loc, g.sizes[d], offs[d]);
+    rem = arith::MaxSIOp::create(b, loc, rem, c64(0));
+    rem = arith::MinSIOp::create(b, loc, rem, c64(INT32_MAX));
+    a.lim.push_back(arith::TruncIOp::create(b, loc, i32, rem));
+    a.stride32.push_back(arith::TruncIOp::create(b, loc, i32, g.strides[d]));
+  }
+  return a;
+}
+
 LogicalResult KernelLowering::lowerGlobalAccess(
     Operation *op, Value base, OperandRange offsets, ArrayRef<int64_t> tileDims,
     RankedTensorType tileTy, Value stored, bool atomic, TypedAttr pad) {
@@ -882,34 +925,11 @@ LogicalResult KernelLowering::lowerGlobalAccess(
     return op->emitError("atomic_add supports f32, f16 and i32 on ")
            << target.getName();
   unsigned rank = g.sizes.size();
-  Type i64 = b.getI64Type(), i32 = b.getI32Type();
+  Type i64 = b.getI64Type();
 
-  SmallVector<Value> offs;
-  for (Value o : offsets)
-    offs.push_back(arith::IndexCastOp::create(b, loc, i64, map.lookup(o)));
-  Value blockBase = c64(0);
-  for (unsigned d = 0; d < rank; ++d)
-    blockBase = add(blockBase, mul(offs[d], g.strides[d]));
   Type gptr = ptrTy(1);
-  Value basePtr = LLVM::GEPOp::create(b, loc, gptr, elem, g.ptr, blockBase);
-
-  SmallVector<Value> preds;
-  SmallVector<bool> inTile(rank, false);
-  for (int64_t d : tileDims)
-    inTile[d] = true;
-  for (unsigned d = 0; d < rank; ++d)
-    if (!inTile[d])
-      preds.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                            offs[d], g.sizes[d]));
-  Value squeezeOk = allTrue(preds);
-  SmallVector<Value> lim, stride32;
-  for (int64_t d : tileDims) {
-    Value rem = arith::SubIOp::create(b, loc, g.sizes[d], offs[d]);
-    rem = arith::MaxSIOp::create(b, loc, rem, c64(0));
-    rem = arith::MinSIOp::create(b, loc, rem, c64(INT32_MAX));
-    lim.push_back(arith::TruncIOp::create(b, loc, i32, rem));
-    stride32.push_back(arith::TruncIOp::create(b, loc, i32, g.strides[d]));
-  }
+  auto [basePtr, squeezeOk, lim, stride32] =
+      addressBlock(g, elem, offsets, tileDims);
 
   // Vectorize along the innermost global dimension when every vector is
   // known to be in or out of bounds as a whole.
@@ -1010,38 +1030,16 @@ LogicalResult KernelLowering::lowerAsyncCopy(AsyncCopyOp op) {
     return op.emitError("async copies need 16-byte vectors along the "
                         "innermost dimension");
   unsigned rank = g.sizes.size();
-  Type i64 = b.getI64Type(), i32 = b.getI32Type();
+  Type i64 = b.getI64Type();
   SmallVector<int64_t> tileDims;
   if (auto d = op.getDims())
     tileDims.assign(d->begin(), d->end());
   else
     for (unsigned i = 0; i < rank; ++i)
       tileDims.push_back(i);
-  SmallVector<Value> offs;
-  for (Value o : op.getOffsets())
-    offs.push_back(arith::IndexCastOp::create(b, loc, i64, map.lookup(o)));
-  Value blockBase = c64(0);
-  for (unsigned d = 0; d < rank; ++d)
-    blockBase = add(blockBase, mul(offs[d], g.strides[d]));
   Type gptr = ptrTy(1);
-  Value basePtr = LLVM::GEPOp::create(b, loc, gptr, elem, g.ptr, blockBase);
-  SmallVector<bool> inTile(rank, false);
-  for (int64_t d : tileDims)
-    inTile[d] = true;
-  SmallVector<Value> preds;
-  for (unsigned d = 0; d < rank; ++d)
-    if (!inTile[d])
-      preds.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                            offs[d], g.sizes[d]));
-  Value squeezeOk = allTrue(preds);
-  SmallVector<Value> lim, stride32;
-  for (int64_t d : tileDims) {
-    Value rem = arith::SubIOp::create(b, loc, g.sizes[d], offs[d]);
-    rem = arith::MaxSIOp::create(b, loc, rem, c64(0));
-    rem = arith::MinSIOp::create(b, loc, rem, c64(INT32_MAX));
-    lim.push_back(arith::TruncIOp::create(b, loc, i32, rem));
-    stride32.push_back(arith::TruncIOp::create(b, loc, i32, g.strides[d]));
-  }
+  auto [basePtr, squeezeOk, lim, stride32] =
+      addressBlock(g, elem, op.getOffsets(), tileDims);
   SmallVector<Value> coords = threadCoords(*ll);
   Value dstBase = regs[op.getDst()][0];
   for (int64_t r = 0; r < ll->numRegs(); r += vec) {

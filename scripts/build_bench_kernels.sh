@@ -3,6 +3,9 @@
 # out/cubins/flash_fwd_d<D>_<T>_<causal|full>.{cubin,ptx,json}, one per
 # specialization, and prints each one's registers, spills and shared memory.
 # Software pipelining depth: STAGES (default 2), or STAGES_<D> for head dim D.
+# Tile shape: BLOCK_M, BLOCK_N (default 64, 64) and NUM_WARPS (default 4);
+# output folder: OUT_DIR (default out/cubins); extra fa-compile flags:
+# FA_COMPILE_FLAGS.
 # Usage: scripts/build_bench_kernels.sh [target] [head dims...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +13,8 @@ target=${1:-sm_90a}
 shift || true
 dims=("${@:-64 128}")
 dims=(${dims[@]})
-mkdir -p out/cubins
+out=${OUT_DIR:-out/cubins}
+mkdir -p "$out"
 for d in "${dims[@]}"; do
   for t in bf16 f16; do
     for causal in false true; do
@@ -19,10 +23,11 @@ for d in "${dims[@]}"; do
       stages=${!stages_var:-${STAGES:-2}}
       start=$(date +%s.%N)
       ./build/bin/fa-compile kernels/flash_fwd.tile --target "$target" \
-        -D HEAD_DIM=$d -D T=$t -D CAUSAL=$causal -D BLOCK_M=64 -D BLOCK_N=64 \
-        --num-stages "$stages" -o out/cubins/$name.cubin
+        -D HEAD_DIM=$d -D T=$t -D CAUSAL=$causal -D BLOCK_M=${BLOCK_M:-64} -D BLOCK_N=${BLOCK_N:-64} \
+        --num-warps "${NUM_WARPS:-4}" --num-stages "$stages" ${FA_COMPILE_FLAGS:-} \
+        -o "$out/$name.cubin"
       secs=$(echo "$(date +%s.%N) - $start" | bc)
-      python3 scripts/sidecar_report.py "out/cubins/$name.json" "$secs"
+      python3 scripts/sidecar_report.py "$out/$name.json" "$secs"
     done
   done
 done

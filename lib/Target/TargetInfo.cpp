@@ -2,8 +2,16 @@
 
 #include "fa/Target/TargetInfo.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
 namespace fa {
 TargetInfo::~TargetInfo() = default;
+
+mlir::Value TargetInfo::stepPointer(mlir::OpBuilder &b, mlir::Location loc,
+                                    mlir::Value ptr, mlir::Value bytes) const {
+  return mlir::LLVM::GEPOp::create(b, loc, ptr.getType(), b.getI8Type(), ptr,
+                                   bytes);
+}
 
 std::unique_ptr<TargetInfo> createNVIDIATargetInfo(llvm::StringRef name);
 

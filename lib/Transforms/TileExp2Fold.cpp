@@ -4,7 +4,9 @@
 // log2(e). This pass rewrites exp on f32 tiles into exp2 and folds log2(e)
 // into a multiplier the program already has: the softmax scale. For an
 // online-softmax loop it moves the running row maximum into the scaled base-2
-// domain, so that each score costs one multiply-add before exp2.
+// domain, so that each score costs one multiply and one subtraction before
+// exp2 (no fused multiply-add: the scaled scores also feed the row maximum,
+// so fusing would keep the unscaled tile alive next to the scaled one).
 //
 // Every rewrite replaces a value v by v' = v * log2(e) computed from values
 // that are themselves scaled, which is exact up to float rounding because
@@ -141,23 +143,6 @@ Value replayChain(OpBuilder &b, ArrayRef<Operation *> chain, Value root) {
   return root;
 }
 
-/// `flags` plus `contract`: lets the back end fuse the score multiply and
-/// the max subtraction into one FMA (a rounding change only).
-arith::FastMathFlagsAttr withContract(MLIRContext *ctx,
-                                      arith::FastMathFlagsAttr flags) {
-  arith::FastMathFlags f =
-      flags ? flags.getValue() : arith::FastMathFlags::none;
-  return arith::FastMathFlagsAttr::get(ctx, f | arith::FastMathFlags::contract);
-}
-
-/// Marks `v = a - b` as contractible with the multiply producing `a`.
-Value allowContraction(Value v) {
-  if (auto sub = v.getDefiningOp<arith::SubFOp>())
-    sub.setFastmathAttr(
-        withContract(sub.getContext(), sub.getFastmathAttr()));
-  return v;
-}
-
 math::Exp2Op createExp2Like(OpBuilder &b, math::ExpOp exp, Value arg) {
   return math::Exp2Op::create(b, exp.getLoc(), arg, exp.getFastmathAttr());
 }
@@ -228,7 +213,7 @@ public:
       result = arith::MulFOp::create(
           b, loc, scaled->first,
           buildScaledSplat(b, loc, scaled->second, kLog2E, type),
-          withContract(b.getContext(), mul.getFastmathAttr()));
+          mul.getFastmathAttr());
     } else {
       IRMapping map;
       for (Value operand : def->getOperands())
@@ -373,7 +358,7 @@ bool rewriteSoftmaxLoop(scf::ForOp loop, unsigned index,
   yield->setOperand(index, domain.build(mNew));
   for (math::ExpOp exp : exps) {
     b.setInsertionPoint(exp);
-    Value arg = allowContraction(domain.build(exp.getOperand()));
+    Value arg = domain.build(exp.getOperand());
     exp.replaceAllUsesWith(createExp2Like(b, exp, arg).getResult());
     maybeDead.insert(exp);
   }
@@ -428,7 +413,7 @@ void rewriteExp(math::ExpOp exp, Log2Domain &domain,
   } else if (domain.covers(arg)) {
     // exp(x * k) -> exp2(x * (k*log2e)), exp(s - rowmax(s)) with s = x * k
     // -> exp2(s' - rowmax(s')), ...
-    newArg = allowContraction(domain.build(arg));
+    newArg = domain.build(arg);
     maybeDead.insert(arg.getDefiningOp());
   } else if (sub && matchScaled(sub.getLhs())) {
     // exp(x * k - m) -> exp2(fma(x, k*log2e, m * -log2e)).

@@ -15,7 +15,7 @@
 // CHECK-NEXT: nvvm.barrier0
 // CHECK: nvvm.cp.async.shared.global
 // CHECK: nvvm.cp.async.commit.group
-// CHECK: nvvm.ldmatrix
+// CHECK: ldmatrix.sync.aligned
 // CHECK: nvvm.mma.sync
 // CHECK: nvvm.cp.async.wait.group 0
 tile.kernel @stream(%a: !g {tile.dims = ["M", 32]}, %b: !g {tile.dims = ["K", 64]}, %o: !r) grid {

@@ -19,16 +19,16 @@
 // CHECK: %[[QK:.*]] = tile.dot
 // CHECK-NOT: %[[SCALE]]
 // CHECK: %[[CS:.*]] = tile.splat %[[C]] : f32 -> tensor<64x32xf32>
-// CHECK: %[[S:.*]] = arith.mulf %[[QK]], %[[CS]] fastmath<contract> : tensor<64x32xf32>
+// CHECK: %[[S:.*]] = arith.mulf %[[QK]], %[[CS]] : tensor<64x32xf32>
 // CHECK: %[[MASK:.*]] = arith.andi
 // CHECK: %[[SM:.*]] = arith.select %[[MASK]], %[[S]], %{{.*}} : tensor<64x32xi1>, tensor<64x32xf32>
 // CHECK: %[[RM:.*]] = tile.reduce max %[[SM]] axis 1
 // CHECK: %[[MNEW:.*]] = arith.maximumf %[[M]], %[[RM]] : tensor<64xf32>
 // CHECK: %[[E:.*]] = tile.expand_dims %[[MNEW]] axis 1
 // CHECK: %[[B:.*]] = tile.broadcast %[[E]] : tensor<64x1xf32> -> tensor<64x32xf32>
-// CHECK: %[[D:.*]] = arith.subf %[[SM]], %[[B]] fastmath<contract> : tensor<64x32xf32>
+// CHECK: %[[D:.*]] = arith.subf %[[SM]], %[[B]] : tensor<64x32xf32>
 // CHECK: %[[P:.*]] = math.exp2 %[[D]] : tensor<64x32xf32>
-// CHECK: %[[DA:.*]] = arith.subf %[[M]], %[[MNEW]] fastmath<contract> : tensor<64xf32>
+// CHECK: %[[DA:.*]] = arith.subf %[[M]], %[[MNEW]] : tensor<64xf32>
 // CHECK: %[[ALPHA:.*]] = math.exp2 %[[DA]] : tensor<64xf32>
 // CHECK: arith.mulf %[[L]], %[[ALPHA]]
 // CHECK: tile.reduce sum %[[P]] axis 1
@@ -151,7 +151,7 @@ tile.kernel @flash_fwd(%q: !g {tile.name = "q"}, %k: !g {tile.name = "k"}, %v: !
 // CHECK: scf.for {{.*}} iter_args(%[[M:.*]] = %{{.*}}, %[[L:.*]] = %{{.*}})
 // CHECK: %[[QK:.*]] = tile.dot
 // CHECK: %[[C:.*]] = arith.constant dense<0.180336878> : tensor<16x8xf32>
-// CHECK: %[[S:.*]] = arith.mulf %[[QK]], %[[C]] fastmath<contract> : tensor<16x8xf32>
+// CHECK: %[[S:.*]] = arith.mulf %[[QK]], %[[C]] : tensor<16x8xf32>
 // CHECK: %[[RM:.*]] = tile.reduce max %[[S]] axis 1
 // CHECK: %[[MN:.*]] = arith.maxnumf %[[RM]], %[[M]]
 // CHECK: %[[B:.*]] = tile.broadcast
@@ -278,7 +278,7 @@ tile.kernel @scale_before_sub(%x: memref<?x?xf32, strided<[?, 1]>>, %y: memref<?
 // CHECK: %[[XL:.*]] = arith.mulf %[[X]], %[[L]] : tensor<16xf32>
 // CHECK: %[[E1:.*]] = math.exp2 %[[XL]] fastmath<afn> : tensor<16xf32>
 // CHECK: %[[KS:.*]] = splat %[[KL]] : f32 -> tensor<16xf32>
-// CHECK: %[[XK:.*]] = arith.mulf %[[X]], %[[KS]] fastmath<contract> : tensor<16xf32>
+// CHECK: %[[XK:.*]] = arith.mulf %[[X]], %[[KS]] : tensor<16xf32>
 // CHECK: %[[E2:.*]] = math.exp2 %[[XK]] : tensor<16xf32>
 // CHECK: math.exp %{{.*}} : tensor<16xf16>
 // CHECK: math.exp %{{.*}} : f32

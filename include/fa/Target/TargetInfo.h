@@ -62,16 +62,23 @@ public:
            mlir::ValueRange a, mlir::ValueRange bOps,
            mlir::ValueRange c) const = 0;
   /// Loads `num` (1, 2 or 4) 8x8 matrices of 16-bit elements from shared
-  /// memory, each lane giving one row address; returns `num` i32 values.
+  /// memory, each lane giving one row address (`ptr` plus `offsetBytes`, a
+  /// constant); returns `num` i32 values.
   virtual llvm::SmallVector<mlir::Value>
   loadMatrix(mlir::OpBuilder &b, mlir::Location loc, mlir::Value ptr,
-             unsigned num, bool trans) const = 0;
+             int64_t offsetBytes, unsigned num, bool trans) const = 0;
   /// Starts an asynchronous 16-byte copy global -> shared; `srcBytes`
   /// (i32, 0 or 16) bytes are read, the rest is zero-filled.
   virtual void asyncCopy16(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value dst, mlir::Value src,
                            mlir::Value srcBytes) const = 0;
   virtual void asyncCommit(mlir::OpBuilder &b, mlir::Location loc) const = 0;
+  /// `ptr` (a global pointer) advanced by `bytes` (i64), as an operation the
+  /// LLVM optimizer cannot reassociate. A run of copies then addresses off
+  /// one running pointer instead of one hoisted 64-bit offset (or induction
+  /// variable) per copy, which costs registers.
+  virtual mlir::Value stepPointer(mlir::OpBuilder &b, mlir::Location loc,
+                                  mlir::Value ptr, mlir::Value bytes) const;
   /// Waits until at most `pending` groups are in flight.
   virtual void asyncWait(mlir::OpBuilder &b, mlir::Location loc,
                          unsigned pending) const = 0;

@@ -6,7 +6,7 @@ include "mlir/Pass/PassBase.td"
 
 def TileExp2Fold : Pass<"tile-exp2-fold"> {
   let summary = "rewrite exp on f32 tiles to exp2, folding log2(e) and the "
-                "softmax scale into one multiply-add";
+                "softmax scale into the score multiply";
   let description = [{
     Every `math.exp` on an f32 tile becomes `math.exp2` of its argument times
     log2(e); a scalar multiplier already present (`exp(x * scale)`) absorbs
@@ -22,8 +22,7 @@ def TileExp2Fold : Pass<"tile-exp2-fold"> {
     broadcasts) is moved to the base-2 domain: the score tile is computed as
     `x * splat(scale * log2e)`, the running maximum is carried scaled by
     log2(e), and `exp(s - m)` / `exp(m_old - m_new)` become `exp2` of the
-    differences, one multiply-add per score element (marked
-    `fastmath<contract>`). The loop's initial value is scaled on entry and its
+    differences: one multiply and one subtraction per score element. The loop's initial value is scaled on entry and its
     result scaled back (times ln 2) for its users (for example
     `lse = m + log(l)`), so every value outside the rewritten chain keeps its
     natural-log meaning. The rewrite is exact up to float rounding.

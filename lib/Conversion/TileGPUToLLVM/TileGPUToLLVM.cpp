@@ -202,6 +202,11 @@ private:
   /// part t, constant part c).
   Value sharedOffset(SharedEncodingAttr enc, ArrayRef<int64_t> shape,
                      ArrayRef<Value> t, ArrayRef<int64_t> c);
+  /// The same offset as a runtime part and a constant part.
+  std::pair<Value, int64_t> sharedOffsetParts(SharedEncodingAttr enc,
+                                              ArrayRef<int64_t> shape,
+                                              ArrayRef<Value> t,
+                                              ArrayRef<int64_t> c);
   Value packPair(Value lo, Value hi);
   std::pair<Value, Value> unpackPair(Value packed, Type elem);
 
@@ -236,6 +241,14 @@ private:
 Value KernelLowering::sharedOffset(SharedEncodingAttr enc,
                                    ArrayRef<int64_t> shape, ArrayRef<Value> t,
                                    ArrayRef<int64_t> c) {
+  auto [runtime, constant] = sharedOffsetParts(enc, shape, t, c);
+  return add(runtime, c32(constant));
+}
+
+std::pair<Value, int64_t>
+KernelLowering::sharedOffsetParts(SharedEncodingAttr enc,
+                                  ArrayRef<int64_t> shape, ArrayRef<Value> t,
+                                  ArrayRef<int64_t> c) {
   // Thread part t and constant part c of each coordinate have disjoint bits
   // (layout bases are distinct powers of two), so row, column, chunk and
   // phase split into a runtime and a constant part too. The swizzle XOR of
@@ -253,7 +266,7 @@ Value KernelLowering::sharedOffset(SharedEncodingAttr enc,
   }
   int64_t len = shape[f];
   if (enc.getMaxPhase() <= 1)
-    return add(add(mul(tRow, c32(len)), t[f]), c32(cRow * len + c[f]));
+    return {add(mul(tRow, c32(len)), t[f]), cRow * len + c[f]};
   int64_t vec = enc.getVec(), per = enc.getPerPhase(), maxPhase = enc.getMaxPhase();
   Value tChunk = arith::DivUIOp::create(b, loc, t[f], c32(vec));
   Value tPhase = arith::RemUIOp::create(
@@ -264,7 +277,7 @@ Value KernelLowering::sharedOffset(SharedEncodingAttr enc,
   Value tIn = arith::RemUIOp::create(b, loc, t[f], c32(vec));
   Value runtime = add(add(mul(tRow, c32(len)), mul(sw, c32(vec))), tIn);
   int64_t constant = cRow * len + (cSw - cSw % maxPhase) * vec + c[f] % vec;
-  return add(runtime, c32(constant));
+  return {runtime, constant};
 }
 
 Value KernelLowering::packPair(Value lo, Value hi) {
@@ -1042,25 +1055,47 @@ LogicalResult KernelLowering::lowerAsyncCopy(AsyncCopyOp op) {
       addressBlock(g, elem, op.getOffsets(), tileDims);
   SmallVector<Value> coords = threadCoords(*ll);
   Value dstBase = regs[op.getDst()][0];
+  // Each thread addresses its copies off one running pointer: its first
+  // element plus constant multiples of the (runtime) strides. Bounds become
+  // `room_t > o[t]` with room_t = lim_t - coord_t, a compare against an
+  // immediate per copy.
+  Value threadOff = c32(0);
+  SmallVector<Value> room;
+  for (unsigned t = 0; t < tileDims.size(); ++t) {
+    threadOff = add(threadOff, mul(coords[t], stride32[t]));
+    room.push_back(arith::SubIOp::create(b, loc, lim[t], coords[t]));
+  }
+  Value ptr = LLVM::GEPOp::create(
+      b, loc, gptr, elem, basePtr,
+      ValueRange{arith::ExtSIOp::create(b, loc, i64, threadOff)});
+  Offsets prev(tileDims.size(), 0);
   for (int64_t r = 0; r < ll->numRegs(); r += vec) {
     Offsets o = ll->regOffset(r);
     SmallVector<Value> inb = {squeezeOk};
-    Value elemOff = c32(0);
+    Value delta = c32(0);
+    bool moved = false;
     for (unsigned t = 0; t < tileDims.size(); ++t) {
-      Value c = add(coords[t], c32(o[t]));
-      inb.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, c,
-                                          lim[t]));
-      elemOff = add(elemOff, mul(c, stride32[t]));
+      inb.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                          room[t], c32(o[t])));
+      if (o[t] != prev[t]) {
+        delta = add(delta, mul(c32(o[t] - prev[t]), stride32[t]));
+        moved = true;
+      }
     }
+    if (moved) {
+      Value bytes = arith::MulIOp::create(
+          b, loc, arith::ExtSIOp::create(b, loc, i64, delta),
+          arith::ConstantIntOp::create(b, loc, i64, bits / 8));
+      ptr = target.stepPointer(b, loc, ptr, bytes);
+    }
+    prev = o;
     Value pred = allTrue(inb);
-    Value src = LLVM::GEPOp::create(b, loc, gptr, elem, basePtr,
-                                    ValueRange{arith::ExtSIOp::create(b, loc, i64, elemOff)});
-    src = LLVM::SelectOp::create(b, loc, pred, src, g.ptr);
+    // With 0 source bytes nothing is read: the address may lie outside.
     Value srcBytes = arith::SelectOp::create(b, loc, pred, c32(16), c32(0));
     Value dst = LLVM::GEPOp::create(b, loc, ptrTy(3), elem, dstBase,
                                     ValueRange{sharedOffset(enc, bufTy.getShape(),
                                                             coords, o)});
-    target.asyncCopy16(b, loc, dst, src, srcBytes);
+    target.asyncCopy16(b, loc, dst, ptr, srcBytes);
   }
   return success();
 }
@@ -1174,9 +1209,13 @@ LogicalResult KernelLowering::loadMatrixTiles(LocalLoadOp op,
         continue;
       if (idx == 1 && step && (o[other] / step) % 2)
         continue; // covered by the x4 load of the previous N tile
-      Value off = sharedOffset(enc, shape, laneCoords, o);
+      // The constant part goes into the instruction's immediate offset, so
+      // a thread keeps one address register per swizzle phase, not one per
+      // load (LLVM would hoist each base + constant out of the loop).
+      auto [off, constant] = sharedOffsetParts(enc, shape, laneCoords, o);
       Value ptr = LLVM::GEPOp::create(b, loc, ptrTy(3), elem, base, off);
-      SmallVector<Value> m = target.loadMatrix(b, loc, ptr, num, trans);
+      SmallVector<Value> m = target.loadMatrix(
+          b, loc, ptr, constant * elem.getIntOrFloatBitWidth() / 8, num, trans);
       for (unsigned j = 0; j < num; ++j) {
         auto [lo, hi] = unpackPair(m[j], elem);
         int64_t dmn = idx == 0 ? (j % 2) * 8 : (j / 2) * step;

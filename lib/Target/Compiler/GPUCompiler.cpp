@@ -65,6 +65,9 @@ void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
   // Conversions of loop-invariant tiles (Q) leave the loop before they
   // become shared-memory traffic.
   pm.addPass(createLoopInvariantCodeMotionPass());
+  // Conversions hoisted out of sibling loops (the masked and unmasked loops
+  // of tile-causal-split) become one shared-memory copy, not one per loop.
+  pm.addPass(createCSEPass());
   pm.addPass(tilegpu::createTileGPUDecomposeConversions());
   tilegpu::TileGPUPipelineScheduleOptions schedule;
   schedule.numStages = options.numStages;

@@ -91,8 +91,13 @@ public:
     return t == i32 ? r : LLVM::BitcastOp::create(b, loc, t, r);
   }
   Value exp2(OpBuilder &b, Location loc, Value x) const override {
-    // llvm.exp2.f32 selects ex2.approx.f32 in the NVPTX backend.
-    return LLVM::Exp2Op::create(b, loc, x.getType(), x);
+    // The flush-to-zero form is one MUFU.EX2; plain ex2.approx.f32 costs a
+    // compare and two multiplies around it to keep denormal results. A
+    // softmax weight below 2^-126 is zero for every purpose here.
+    auto call = LLVM::CallIntrinsicOp::create(
+        b, loc, b.getF32Type(), b.getStringAttr("llvm.nvvm.ex2.approx.ftz.f"),
+        ValueRange{x});
+    return call.getResult(0);
   }
   Value log2(OpBuilder &b, Location loc, Value x) const override {
     auto call = LLVM::CallIntrinsicOp::create(
@@ -129,18 +134,33 @@ public:
     return out;
   }
   SmallVector<Value> loadMatrix(OpBuilder &b, Location loc, Value ptr,
-                                unsigned num, bool trans) const override {
+                                int64_t offsetBytes, unsigned num,
+                                bool trans) const override {
+    // Inline PTX, so that the constant offset stays an immediate of the
+    // instruction: with the intrinsic, LLVM hoists every ptr + constant out
+    // of the loop into its own register. It has side effects so that LLVM
+    // keeps it in place between the barriers that guard shared memory.
     MLIRContext *ctx = b.getContext();
     Type i32 = b.getI32Type();
     Type resTy = i32;
     if (num > 1)
       resTy = LLVM::LLVMStructType::getLiteral(
           ctx, SmallVector<Type>(num, i32));
-    auto layout = trans ? NVVM::MMALayout::col : NVVM::MMALayout::row;
-    Value r = NVVM::LdMatrixOp::create(
-        b, loc, resTy, ptr, num, layout,
-        NVVM::LdStMatrixShapeAttr::get(ctx, 8, 8),
-        NVVM::LdStMatrixEltType::B16);
+    std::string outs, cons;
+    for (unsigned i = 0; i < num; ++i) {
+      outs += (i ? ", $" : "$") + std::to_string(i);
+      cons += "=r,";
+    }
+    std::string asmText = "ldmatrix.sync.aligned.m8n8.x" + std::to_string(num) +
+                          (trans ? ".trans" : "") + ".shared.b16 {" + outs +
+                          "}, [$" + std::to_string(num) + "+" +
+                          std::to_string(offsetBytes) + "];";
+    Value addr = LLVM::PtrToIntOp::create(b, loc, b.getI64Type(), ptr);
+    auto op = LLVM::InlineAsmOp::create(
+        b, loc, resTy, ValueRange{addr}, asmText, cons + "l",
+        /*has_side_effects=*/true, /*is_align_stack=*/false,
+        LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
+    Value r = op.getResult(0);
     if (num == 1)
       return {r};
     SmallVector<Value> out;
@@ -152,6 +172,18 @@ public:
                    Value srcBytes) const override {
     NVVM::CpAsyncOp::create(b, loc, dst, src, 16,
                             NVVM::LoadCacheModifierKind::CG, srcBytes);
+  }
+  Value stepPointer(OpBuilder &b, Location loc, Value ptr,
+                    Value bytes) const override {
+    // An inline add is opaque to LLVM: LICM and LSR cannot split it into
+    // per-copy invariants. ptxas still sees a plain 64-bit add.
+    Type i64 = b.getI64Type();
+    Value p = LLVM::PtrToIntOp::create(b, loc, i64, ptr);
+    auto add = LLVM::InlineAsmOp::create(
+        b, loc, i64, ValueRange{p, bytes}, "add.s64 $0, $1, $2;", "=l,l,l",
+        /*has_side_effects=*/false, /*is_align_stack=*/false,
+        LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
+    return LLVM::IntToPtrOp::create(b, loc, ptr.getType(), add.getResult(0));
   }
   void asyncCommit(OpBuilder &b, Location loc) const override {
     NVVM::CpAsyncCommitGroupOp::create(b, loc);

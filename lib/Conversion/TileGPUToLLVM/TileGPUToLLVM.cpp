@@ -723,8 +723,9 @@ LogicalResult KernelLowering::lowerReduce(tile::ReduceOp op) {
   bool crossLane = llvm::any_of(s->lane, [&](const Offsets &l) { return l[axis] != 0; });
   if (crossLane && elem.getIntOrFloatBitWidth() != 32)
     return op.emitError("cross-lane reductions need 32-bit elements");
-  // In-thread partial results, one per result register.
-  SmallVector<Value> partial(r->numRegs());
+  // In-thread partial results, one per result register, combined as a
+  // balanced tree: log2(n) dependent steps instead of n - 1.
+  SmallVector<SmallVector<Value>> terms(r->numRegs());
   const SmallVector<Value> &in = regs[op.getSrc()];
   for (int64_t i = 0; i < s->numRegs(); ++i) {
     Offsets o = s->regOffset(i);
@@ -733,11 +734,23 @@ LogicalResult KernelLowering::lowerReduce(tile::ReduceOp op) {
     if (!j)
       return op.emitError("reduction result layout is not the slice of its "
                           "operand's layout");
-    partial[*j] = partial[*j] ? combine(partial[*j], in[i]) : in[i];
+    terms[*j].push_back(in[i]);
+  }
+  SmallVector<Value> partial(r->numRegs());
+  for (auto [p, t] : llvm::zip(partial, terms)) {
+    if (t.empty())
+      return op.emitError("reduction result register without source");
+    while (t.size() > 1) {
+      SmallVector<Value> next;
+      for (size_t k = 0; k + 1 < t.size(); k += 2)
+        next.push_back(combine(t[k], t[k + 1]));
+      if (t.size() % 2)
+        next.push_back(t.back());
+      t = std::move(next);
+    }
+    p = t.front();
   }
   for (Value &p : partial) {
-    if (!p)
-      return op.emitError("reduction result register without source");
     for (unsigned i = 0; i < s->lane.size(); ++i)
       if (s->lane[i][axis])
         p = combine(p, target.shuffleXor(b, loc, p, 1u << i));

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # GPU correctness sweep (on the GPU machine): runs every compiled flash forward
-# in out/cubins (scripts/build_bench_kernels.sh) with fa-run-gpu over the
+# in $CUBIN_DIR (default out/cubins; scripts/build_bench_kernels.sh) with fa-run-gpu over the
 # host matrix's shapes plus N = 4096 and 16384, each checked against fp64.
 # Prints one line per case and exits 1 if any case fails.
 # Usage: scripts/gpu_check.sh [target] [parallel jobs]
@@ -13,7 +13,7 @@ run=./build/bin/fa-run-gpu
 shapes=("1 2 2 1 1" "2 3 3 17 17" "1 2 2 128 128" "1 2 2 333 1000" "1 2 2 1000 333"
         "2 8 2 333 333" "1 4 4 4096 4096" "1 2 2 16384 16384")
 cases=()
-for sc in out/cubins/flash_fwd_d*.json; do
+for sc in "${CUBIN_DIR:-out/cubins}"/flash_fwd_d*.json; do
   d=$(basename "$sc" | sed -E 's/flash_fwd_d([0-9]+)_.*/\1/')
   t=$(basename "$sc" | sed -E 's/.*_(bf16|f16)_.*/\1/'); [ "$t" = f16 ] && t=fp16
   c=$(basename "$sc" .json | sed -E 's/.*_(causal|full)$/\1/')

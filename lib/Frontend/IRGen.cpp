@@ -324,7 +324,7 @@ Value IRGen::genAccess(CallExpr &e, Builtin bi) {
       if (a.name == "padding")
         padding = scalarAttr(slice.elem, *a.value->cval);
     return tile::LoadOp::create(b, l, tileType, base, offsets, dimsAttr,
-                                padding);
+                                padding, DenseBoolArrayAttr());
   }
   SType target = SType::tile(slice.elem, slice.shape);
   Value v = genAs(*e.args[1].value, slice.elem, target);

@@ -21,6 +21,9 @@ void fa::buildTileOptimizationPipeline(mlir::OpPassManager &pm) {
   pm.addPass(createTileCausalSplit());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
+  // After the split and cleanup: the unmasked loop's bound is then a plain
+  // min/max expression of the key length.
+  pm.addPass(createTileBoundsElim());
 }
 
 void fa::registerTransformsPasses() {
@@ -28,6 +31,6 @@ void fa::registerTransformsPasses() {
   mlir::PassPipelineRegistration<>(
       "tile-optimize",
       "target-independent tile optimizations (canonicalize, cse, "
-      "tile-exp2-fold, tile-causal-split)",
+      "tile-exp2-fold, tile-causal-split, tile-bounds-elim)",
       [](mlir::OpPassManager &pm) { buildTileOptimizationPipeline(pm); });
 }

@@ -61,4 +61,27 @@ def TileCausalSplit : Pass<"tile-causal-split"> {
                            "mlir::scf::SCFDialect"];
 }
 
+def TileBoundsElim : Pass<"tile-bounds-elim"> {
+  let summary = "mark tile.load dimensions that loop bounds keep inside the "
+                "global tensor";
+  let description = [{
+    A `tile.load` whose offset along a global dimension is the induction
+    variable of an enclosing `scf.for` with a constant lower bound >= 0 stays
+    in bounds along that dimension when the loop's upper bound is at most
+    `size - T + 1`, T being the tile's extent there: every iteration then has
+    `iv + T <= size`. The pass proves this from the upper bound's arithmetic
+    (`arith.minsi`, `arith.maxsi` with a constant no larger than the lower
+    bound, additions and subtractions of constants, `arith.index_cast`) and
+    sets the load's `in_bounds` flag for that tile dimension; a code
+    generator may then drop the bounds check. The size is `memref.dim` of the
+    loaded tensor, or of another kernel argument whose `tile.dims` gives that
+    dimension the same name (the launch contract makes them equal). A constant
+    offset `c >= 0` into a dimension of static size `n` (from the type, or an
+    integer in `tile.dims`) is in bounds when `c + T <= n`. The
+    unmasked key-block loop of `tile-causal-split`, which runs while
+    `n0 + BLOCK_N <= NK`, is the case this is for.
+  }];
+  let dependentDialects = ["fa::tile::TileDialect"];
+}
+
 #endif // FA_TRANSFORMS_PASSES

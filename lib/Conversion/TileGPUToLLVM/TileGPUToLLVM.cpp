@@ -214,6 +214,7 @@ private:
   LogicalResult lowerBlock(Block &block);
   LogicalResult lowerOp(Operation *op);
   LogicalResult lowerFor(scf::ForOp op);
+  LogicalResult lowerIf(scf::IfOp op);
   LogicalResult lowerElementwise(Operation *op);
   LogicalResult lowerConstant(arith::ConstantOp op);
   LogicalResult lowerReduce(tile::ReduceOp op);
@@ -400,6 +401,8 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
 
   if (auto forOp = dyn_cast<scf::ForOp>(op))
     return lowerFor(forOp);
+  if (auto ifOp = dyn_cast<scf::IfOp>(op); ifOp && ifOp->getNumResults() == 0)
+    return lowerIf(ifOp);
   if (auto pid = dyn_cast<tile::ProgramIdOp>(op)) {
     map.map(pid.getResult(), target.programId(b, loc, pid.getAxis()));
     return success();
@@ -691,6 +694,23 @@ LogicalResult KernelLowering::lowerFor(scf::ForOp op) {
     scf::YieldOp::create(b, loc, flat);
   }
   distribute(newFor.getResults(), op.getResults());
+  return success();
+}
+
+/// A uniform branch without results (copies guarded by a loop bound).
+LogicalResult KernelLowering::lowerIf(scf::IfOp op) {
+  bool withElse = !op.getElseRegion().empty();
+  auto newIf = scf::IfOp::create(b, loc, map.lookup(op.getCondition()),
+                                 withElse);
+  auto lowerRegion = [&](Region &from, Block *to) -> LogicalResult {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(to->getTerminator());
+    return lowerBlock(from.front());
+  };
+  if (failed(lowerRegion(op.getThenRegion(), newIf.thenBlock())))
+    return failure();
+  if (withElse && failed(lowerRegion(op.getElseRegion(), newIf.elseBlock())))
+    return failure();
   return success();
 }
 
@@ -1072,6 +1092,11 @@ LogicalResult KernelLowering::lowerAsyncCopy(AsyncCopyOp op) {
   // element plus constant multiples of the (runtime) strides. Bounds become
   // `room_t > o[t]` with room_t = lim_t - coord_t, a compare against an
   // immediate per copy.
+  // Tile dimensions proven in bounds (tile-bounds-elim) need no check.
+  SmallVector<bool> checked(tileDims.size(), true);
+  if (auto inBounds = op.getInBounds())
+    for (auto [t, known] : llvm::enumerate(*inBounds))
+      checked[t] = !known;
   Value threadOff = c32(0);
   SmallVector<Value> room;
   for (unsigned t = 0; t < tileDims.size(); ++t) {
@@ -1088,8 +1113,9 @@ LogicalResult KernelLowering::lowerAsyncCopy(AsyncCopyOp op) {
     Value delta = c32(0);
     bool moved = false;
     for (unsigned t = 0; t < tileDims.size(); ++t) {
-      inb.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
-                                          room[t], c32(o[t])));
+      if (checked[t])
+        inb.push_back(arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::sgt, room[t], c32(o[t])));
       if (o[t] != prev[t]) {
         delta = add(delta, mul(c32(o[t] - prev[t]), stride32[t]));
         moved = true;

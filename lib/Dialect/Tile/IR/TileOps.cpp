@@ -236,6 +236,12 @@ LogicalResult LoadOp::verify() {
     if (!isa<FloatAttr, IntegerAttr>(pad))
       return emitOpError("padding must be a float or integer attribute");
   }
+  if (auto inBounds = getInBounds())
+    if (static_cast<int64_t>(inBounds->size()) !=
+        getResult().getType().getRank())
+      return emitOpError() << "expects one in_bounds flag per tile dimension ("
+                           << getResult().getType().getRank() << "), got "
+                           << inBounds->size();
   return success();
 }
 

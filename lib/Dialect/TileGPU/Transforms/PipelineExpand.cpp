@@ -114,7 +114,20 @@ struct PipelineExpandPass
     }
 
     // Starts the copies of iteration `iv` into slot `slot`.
+    // Loads proven in bounds (`in_bounds`) are so only for iterations of the
+    // loop: their copies are skipped past its end instead of relying on
+    // bounds checks.
+    bool guarded = llvm::any_of(prefetches, [](Prefetch &p) {
+      return p.load.getInBounds().has_value();
+    });
     auto issue = [&](Value iv, Value slot) {
+      OpBuilder::InsertionGuard guard(b);
+      if (guarded) {
+        Value inLoop = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::slt, iv, loop.getUpperBound());
+        auto ifOp = scf::IfOp::create(b, loc, inLoop, /*withElse=*/false);
+        b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      }
       for (Prefetch &p : prefetches) {
         SmallVector<Value> offsets;
         for (Value o : p.load.getOffsets())
@@ -122,8 +135,12 @@ struct PipelineExpandPass
         Value dst = RingSlotOp::create(b, loc, p.slotTy, p.ring, slot);
         AsyncCopyOp::create(b, loc, p.load.getBase(), offsets,
                             p.load.getDimsAttr(), dst,
-                            p.load.getType().getEncoding());
+                            p.load.getType().getEncoding(),
+                            p.load.getInBoundsAttr());
       }
+    };
+    auto issueAndCommit = [&](Value iv, Value slot) {
+      issue(iv, slot);
       AsyncCommitOp::create(b, loc);
     };
 
@@ -132,7 +149,7 @@ struct PipelineExpandPass
     for (int64_t s = 0; s + 1 < stages; ++s) {
       Value iv = arith::AddIOp::create(
           b, loc, lb, arith::MulIOp::create(b, loc, step, cIdx(s)));
-      issue(iv, cIdx(s));
+      issueAndCommit(iv, cIdx(s));
     }
 
     // Body: wait for this iteration's copy, refill the slot freed by the
@@ -148,7 +165,7 @@ struct PipelineExpandPass
     Value nextSlot = arith::RemSIOp::create(
         b, loc, arith::AddIOp::create(b, loc, rel, cIdx(stages - 1)),
         cIdx(stages));
-    issue(nextIv, nextSlot);
+    issueAndCommit(nextIv, nextSlot);
     for (Prefetch &p : prefetches) {
       b.setInsertionPoint(p.alloc);
       Value cur = RingSlotOp::create(b, loc, p.slotTy, p.ring, slot);

@@ -139,7 +139,9 @@ def Tile_LoadOp : Tile_Op<"load", [MemoryEffects<[MemRead]>]> {
   let summary = "load a block of a global tensor into a tile";
   let description = !strconcat(BlockAccessDoc, [{
     Out-of-bounds elements read as `padding` (zero when absent), the rule
-    TMA follows on Hopper.
+    TMA follows on Hopper. `in_bounds` (one flag per tile dimension, set by
+    `tile-bounds-elim`) records tile dimensions proven to stay inside the
+    global tensor; code generators may drop their bounds checks.
 
     ```mlir
     %q = tile.load %arg0[%b, %h, %m0, %c0] dims [2, 3]
@@ -150,10 +152,12 @@ def Tile_LoadOp : Tile_Op<"load", [MemoryEffects<[MemRead]>]> {
   let arguments = (ins Arg<Tile_Global, "", [MemRead]>:$base,
                        Variadic<Index>:$offsets,
                        OptionalAttr<DenseI64ArrayAttr>:$dims,
-                       OptionalAttr<TypedAttrInterface>:$padding);
+                       OptionalAttr<TypedAttrInterface>:$padding,
+                       OptionalAttr<DenseBoolArrayAttr>:$in_bounds);
   let results = (outs Tile_Tile:$result);
   let assemblyFormat = [{
-    $base `[` $offsets `]` (`dims` $dims^)? (`padding` $padding^)? attr-dict
+    $base `[` $offsets `]` (`dims` $dims^)? (`padding` $padding^)?
+    (`in_bounds` $in_bounds^)? attr-dict
     `:` type($base) `->` type($result)
   }];
   let hasVerifier = 1;

@@ -95,9 +95,11 @@ def TileGPU_AsyncCopyOp : TileGPU_Op<"async_copy", [
                        Variadic<Index>:$offsets,
                        OptionalAttr<DenseI64ArrayAttr>:$dims,
                        Arg<TileGPU_SharedBuffer, "", [MemWrite]>:$dst,
-                       AnyAttr:$layout);
+                       AnyAttr:$layout,
+                       OptionalAttr<DenseBoolArrayAttr>:$in_bounds);
   let assemblyFormat = [{
-    $base `[` $offsets `]` (`dims` $dims^)? `into` $dst attr-dict
+    $base `[` $offsets `]` (`dims` $dims^)? (`in_bounds` $in_bounds^)?
+    `into` $dst attr-dict
     `:` type($base) `,` qualified(type($dst))
   }];
 }

@@ -23,8 +23,8 @@ if info=$(./build/bin/fa-device-info 2>/dev/null); then
   [ "$cc" -ge 90 ] && target=sm_90a
   # fa-run compiles the .tile source for the GPU (needs ptxas: CUDA_HOME,
   # /usr/local/cuda or PATH), runs it and checks it against fp64.
-  run ./build/bin/fa-run $K --target $target --block-m 64 --block-n 64 --num-stages 2 --batch 2 --heads 16 --seqlen 4096 --headdim 128 --dtype bf16 --check --time 20
-  run ./build/bin/fa-run $K --target $target --block-m 64 --block-n 64 --num-stages 2 --batch 1 --heads 8 --kv-heads 2 --seqlen 1000 --seqlen-k 333 --headdim 64 --dtype fp16 --causal --check
+  run ./build/bin/fa-run $K --target $target --block-m 128 --block-n 64 --num-stages 2 --batch 2 --heads 16 --seqlen 4096 --headdim 128 --dtype bf16 --check --time 20
+  run ./build/bin/fa-run $K --target $target --block-m 128 --block-n 64 --num-stages 2 --batch 1 --heads 8 --kv-heads 2 --seqlen 1000 --seqlen-k 333 --headdim 64 --dtype fp16 --causal --check
 else
   echo "main.sh: no GPU found; running on the host (CPU)"
   run ./build/bin/fa-run $K --target host --batch 1 --heads 4 --seqlen 1000 --headdim 128 --dtype bf16 --check

@@ -63,10 +63,11 @@ void collectUpperBounds(Value v, int64_t lb, int64_t shift,
     return;
   }
   if (auto max = dyn_cast_or_null<arith::MaxSIOp>(def)) {
-    // max(a, c) with c <= lb: if a < c the loop is empty; else it is a.
+    // max(a, c) + shift with c + shift <= lb: if a < c the loop is empty;
+    // otherwise the bound is a + shift.
     for (auto [a, c] : {std::pair(max.getLhs(), max.getRhs()),
                         std::pair(max.getRhs(), max.getLhs())})
-      if (auto k = constantOf(c); k && *k + shift <= lb + shift && *k <= lb) {
+      if (auto k = constantOf(c); k && *k + shift <= lb) {
         collectUpperBounds(a, lb, shift, out, depth + 1);
         return;
       }

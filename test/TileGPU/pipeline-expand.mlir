@@ -55,3 +55,35 @@ tile.kernel @expand(%x: !g {tile.dims = ["N", 64]}) grid {
   } {tilegpu.num_stages = 3 : i32}
   tile.return
 }
+
+// Loads proven in bounds only inside the loop (in_bounds, from
+// tile-bounds-elim) are not copied past its end: each issue, in the
+// prologue and in the body, is guarded by iv < ub, and the copy keeps the
+// flags. The commit stays unconditional so group counting is unchanged.
+// CHECK-LABEL: tile.kernel @guarded
+// CHECK: %[[P0:.*]] = arith.cmpi slt, %{{.*}}, %[[UB:.*]] : index
+// CHECK-NEXT: scf.if %[[P0]] {
+// CHECK: tilegpu.async_copy %{{.*}}[%{{.*}}, %{{.*}}] in_bounds [true, true] into
+// CHECK-NEXT: {{^ *}}}
+// CHECK-NEXT: tilegpu.async_commit
+// CHECK: scf.for
+// CHECK: tilegpu.async_wait 0
+// CHECK: %[[NEXT:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+// CHECK: %[[P1:.*]] = arith.cmpi slt, %[[NEXT]], %[[UB]] : index
+// CHECK-NEXT: scf.if %[[P1]] {
+// CHECK: tilegpu.async_copy %{{.*}}[%[[NEXT]], %{{.*}}] in_bounds [true, true] into
+// CHECK-NEXT: {{^ *}}}
+// CHECK-NEXT: tilegpu.async_commit
+tile.kernel @guarded(%x: !g {tile.dims = ["N", 64]}, %ub: index) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %c64 = arith.constant 64 : index
+  scf.for %i = %c0 to %ub step %c64 {
+    %v = tile.load %x[%i, %c0] in_bounds [true, true] {tilegpu.pipeline_stage = 0 : i32} : !g -> tensor<64x64xbf16, #b>
+    %vs = tilegpu.local_alloc %v : tensor<64x64xbf16, #b> -> !tilegpu.smem<64x64xbf16, #s>
+    %vb = tilegpu.local_load %vs : !tilegpu.smem<64x64xbf16, #s> -> tensor<64x64xbf16, #bb>
+  } {tilegpu.num_stages = 2 : i32}
+  tile.return
+}

@@ -17,6 +17,7 @@
 #include "fa/Transforms/Passes.h"
 
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -157,6 +158,10 @@ int main(int argc, char **argv) {
     return 0;
   }
   // GPU: target-independent tile optimizations, then the GPU pipeline.
+  // Diagnostics from here on (errors, and warnings such as register spills)
+  // point into the source with its line shown.
+  mlir::SourceMgrDiagnosticHandler handler(srcMgr, &context);
+  context.printOpOnDiagnostic(false);
   mlir::PassManager pm(&context);
   fa::buildTileOptimizationPipeline(pm);
   if (mlir::failed(pm.run(*module)))

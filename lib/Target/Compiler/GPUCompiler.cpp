@@ -542,9 +542,26 @@ LogicalResult fa::compileForGPU(ModuleOp module, const GPUOptions &options,
   json::Object *entries = report->getObject("entries");
   for (json::Value &k : *kernels) {
     json::Object &obj = *k.getAsObject();
-    if (entries)
-      if (json::Object *e = entries->getObject(*obj.getString("entry")))
-        obj["ptxas"] = json::Object(*e);
+    StringRef name = *obj.getString("entry");
+    json::Object *e = entries ? entries->getObject(name) : nullptr;
+    if (!e)
+      continue;
+    // Spills compile and run correctly but cost memory traffic in the loop;
+    // say so where the user chose the configuration.
+    int64_t stores = e->getInteger("spill_stores").value_or(0);
+    int64_t loads = e->getInteger("spill_loads").value_or(0);
+    if (stores || loads) {
+      Location at = module.getLoc();
+      if (auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+        at = fn.getLoc();
+      mlir::emitWarning(at) << "kernel '" << name << "' spills registers ("
+                            << stores << " bytes stored, " << loads
+                            << " bytes loaded per thread, ptxas, "
+                            << options.target
+                            << "); more warps (--num-warps) or smaller tiles "
+                               "may avoid it";
+    }
+    obj["ptxas"] = json::Object(*e);
   }
   sidecar["kernels"] = std::move(*kernels);
   sidecar["ptxas_warnings"] = json::Array(*report->getArray("warnings"));

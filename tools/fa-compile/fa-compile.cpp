@@ -63,8 +63,9 @@ cl::opt<unsigned> numWarps("num-warps", cl::desc("Warps per CTA on the GPU (defa
                            cl::init(4), cl::cat(category));
 cl::opt<unsigned> numStages("num-stages",
                             cl::desc("Software pipelining depth of loop loads on the "
-                                     "GPU (cp.async ring of this many buffers; 1: none)"),
-                            cl::init(1), cl::cat(category));
+                                     "GPU (cp.async ring of this many buffers; 1: "
+                                     "none; default 2)"),
+                            cl::init(2), cl::cat(category));
 cl::opt<std::string> kernelName("kernel", cl::desc("Compile only this kernel"),
                                 cl::value_desc("name"), cl::cat(category));
 } // namespace

@@ -33,8 +33,9 @@ static cl::opt<std::string> target("target",
 static cl::opt<unsigned> numWarps("num-warps", cl::desc("warps per CTA"),
                                   cl::init(4));
 static cl::opt<unsigned> numStages("num-stages",
-                                   cl::desc("software pipelining depth of loop loads"),
-                                   cl::init(1));
+                                   cl::desc("software pipelining depth of loop "
+                                            "loads (default 2; 1: none)"),
+                                   cl::init(2));
 static cl::opt<fa::GPUEmit> emit(
     "emit", cl::desc("what to write"), cl::init(fa::GPUEmit::Cubin),
     cl::values(clEnumValN(fa::GPUEmit::TileGPU, "tilegpu", "tilegpu IR"),

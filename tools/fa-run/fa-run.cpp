@@ -78,8 +78,9 @@ cl::opt<unsigned> numWarps("num-warps",
                            cl::init(4));
 cl::opt<unsigned> numStages("num-stages",
                             cl::desc("GPU: software pipelining depth of loop "
-                                     "loads (cp.async buffers; 1: none)"),
-                            cl::init(1));
+                                     "loads (cp.async buffers; 1: none; "
+                                     "default 2)"),
+                            cl::init(2));
 cl::opt<unsigned> timeIters("time",
                             cl::desc("GPU: time this many launches (after "
                                      "warm-up) and report the median"),

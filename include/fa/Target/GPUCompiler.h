@@ -14,7 +14,7 @@ struct GPUOptions {
   std::string target = "sm_90a"; ///< sm_80 or sm_90a
   unsigned numWarps = 4;
   /// Software pipelining depth of loop loads (1: none).
-  unsigned numStages = 1;
+  unsigned numStages = 2;
 };
 
 /// tile -> tilegpu: layouts, conversions, shared memory.

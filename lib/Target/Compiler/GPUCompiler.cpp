@@ -102,7 +102,7 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
                             llvm::cl::desc("warps per CTA"), llvm::cl::init(4)};
   Option<unsigned> numStages{*this, "num-stages",
                              llvm::cl::desc("software pipelining depth"),
-                             llvm::cl::init(1)};
+                             llvm::cl::init(2)};
   GPUOptions get() const {
     GPUOptions o;
     o.target = target;

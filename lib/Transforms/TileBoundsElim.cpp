@@ -144,8 +144,7 @@ std::optional<int64_t> staticSize(Value memref, int64_t d) {
   return std::nullopt;
 }
 
-struct TileBoundsElimPass
-    : fa::impl::TileBoundsElimBase<TileBoundsElimPass> {
+struct TileBoundsElimPass : fa::impl::TileBoundsElimBase<TileBoundsElimPass> {
   void runOnOperation() override {
     // Constant offsets into dimensions of static size (the head dimension).
     getOperation()->walk([&](tile::LoadOp load) {

@@ -90,22 +90,26 @@ void collectUpperBounds(Value v, int64_t lb, int64_t shift,
   out.push_back({v, shift});
 }
 
-/// The symbolic name a kernel argument gives to dimension `d`, if any.
-StringAttr dimName(Value memref, int64_t d) {
+/// Entry `d` of the `tile.dims` of the kernel argument `memref`, if any: a
+/// symbolic size name (string) or a compile-time size (integer).
+Attribute tileDimsEntry(Value memref, int64_t d) {
   auto arg = dyn_cast<BlockArgument>(memref);
   if (!arg)
     return {};
   auto kernel = dyn_cast<tile::KernelOp>(arg.getOwner()->getParentOp());
-  if (!kernel)
-    return {};
-  std::optional<ArrayAttr> all = kernel.getArgAttrs();
+  std::optional<ArrayAttr> all = kernel ? kernel.getArgAttrs() : std::nullopt;
   if (!all || arg.getArgNumber() >= all->size())
     return {};
   auto dict = dyn_cast<DictionaryAttr>((*all)[arg.getArgNumber()]);
   auto dims = dict ? dict.getAs<ArrayAttr>("tile.dims") : ArrayAttr();
   if (!dims || d >= static_cast<int64_t>(dims.size()))
     return {};
-  return dyn_cast<StringAttr>(dims[d]);
+  return dims[d];
+}
+
+/// The symbolic name a kernel argument gives to dimension `d`, if any.
+StringAttr dimName(Value memref, int64_t d) {
+  return dyn_cast_or_null<StringAttr>(tileDimsEntry(memref, d));
 }
 
 /// Whether `v` equals the size of dimension `d` of `memref`.
@@ -128,41 +132,37 @@ std::optional<int64_t> staticSize(Value memref, int64_t d) {
   auto type = cast<MemRefType>(memref.getType());
   if (!type.isDynamicDim(d))
     return type.getDimSize(d);
-  auto arg = dyn_cast<BlockArgument>(memref);
-  if (!arg)
-    return std::nullopt;
-  auto kernel = dyn_cast<tile::KernelOp>(arg.getOwner()->getParentOp());
-  std::optional<ArrayAttr> all = kernel ? kernel.getArgAttrs() : std::nullopt;
-  if (!all || arg.getArgNumber() >= all->size())
-    return std::nullopt;
-  auto dict = dyn_cast<DictionaryAttr>((*all)[arg.getArgNumber()]);
-  auto dims = dict ? dict.getAs<ArrayAttr>("tile.dims") : ArrayAttr();
-  if (!dims || d >= static_cast<int64_t>(dims.size()))
-    return std::nullopt;
-  if (auto n = dyn_cast<IntegerAttr>(dims[d]))
+  if (auto n = dyn_cast_or_null<IntegerAttr>(tileDimsEntry(memref, d)))
     return n.getInt();
   return std::nullopt;
+}
+
+/// Sets the `in_bounds` flag of every tile dimension t (global dimension d)
+/// of `load` for which `proven(t, d)` holds; flags already set stay.
+void markInBounds(tile::LoadOp load,
+                  function_ref<bool(int64_t t, int64_t d)> proven) {
+  SmallVector<int64_t> tileDims = load.getTileDims();
+  SmallVector<bool> inBounds(tileDims.size(), false);
+  if (auto old = load.getInBounds())
+    inBounds.assign(old->begin(), old->end());
+  bool changed = false;
+  for (auto [t, d] : llvm::enumerate(tileDims))
+    if (!inBounds[t] && proven(t, d))
+      inBounds[t] = changed = true;
+  if (changed)
+    load.setInBounds(inBounds);
 }
 
 struct TileBoundsElimPass : fa::impl::TileBoundsElimBase<TileBoundsElimPass> {
   void runOnOperation() override {
     // Constant offsets into dimensions of static size (the head dimension).
     getOperation()->walk([&](tile::LoadOp load) {
-      SmallVector<int64_t> tileDims = load.getTileDims();
       ArrayRef<int64_t> shape = load.getResult().getType().getShape();
-      SmallVector<bool> inBounds(tileDims.size(), false);
-      if (auto old = load.getInBounds())
-        inBounds.assign(old->begin(), old->end());
-      bool changed = false;
-      for (auto [t, d] : llvm::enumerate(tileDims)) {
+      markInBounds(load, [&](int64_t t, int64_t d) {
         std::optional<int64_t> off = constantOf(load.getOffsets()[d]);
         std::optional<int64_t> size = staticSize(load.getBase(), d);
-        if (!inBounds[t] && off && size && *off >= 0 &&
-            *off + shape[t] <= *size)
-          inBounds[t] = changed = true;
-      }
-      if (changed)
-        load.setInBounds(inBounds);
+        return off && size && *off >= 0 && *off + shape[t] <= *size;
+      });
     });
     getOperation()->walk([&](scf::ForOp loop) {
       std::optional<int64_t> lb = constantOf(loop.getLowerBound());
@@ -172,24 +172,15 @@ struct TileBoundsElimPass : fa::impl::TileBoundsElimBase<TileBoundsElimPass> {
       collectUpperBounds(loop.getUpperBound(), *lb, 0, bounds);
       Value iv = loop.getInductionVar();
       loop.getBody()->walk([&](tile::LoadOp load) {
-        SmallVector<int64_t> tileDims = load.getTileDims();
         ArrayRef<int64_t> shape = load.getResult().getType().getShape();
-        SmallVector<bool> inBounds(tileDims.size(), false);
-        if (auto old = load.getInBounds())
-          inBounds.assign(old->begin(), old->end());
-        bool changed = false;
-        for (auto [t, d] : llvm::enumerate(tileDims)) {
-          if (inBounds[t] || stripCasts(load.getOffsets()[d]) != iv)
-            continue;
-          for (const UpperBound &ub : bounds)
-            if (ub.offset <= 1 - shape[t] &&
-                isSizeOf(ub.leaf, load.getBase(), d)) {
-              inBounds[t] = changed = true;
-              break;
-            }
-        }
-        if (changed)
-          load.setInBounds(inBounds);
+        markInBounds(load, [&](int64_t t, int64_t d) {
+          if (stripCasts(load.getOffsets()[d]) != iv)
+            return false;
+          return llvm::any_of(bounds, [&](const UpperBound &ub) {
+            return ub.offset <= 1 - shape[t] &&
+                   isSizeOf(ub.leaf, load.getBase(), d);
+          });
+        });
       });
     });
   }

@@ -3,7 +3,7 @@
 # Idempotent; works as root without sudo.
 set -euo pipefail
 pkgs=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools lld-22 clang-22
-      libclang-rt-22-dev ninja-build cmake g++ python3)
+      libclang-rt-22-dev clang-format-22 ninja-build cmake g++ python3)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test: the lit suite, then
-# the front-end fuzzer for FUZZ_SECONDS (default 60).
+# Installs what is missing, checks C++ formatting (.clang-format), builds, and
+# runs every test: the lit suite, then the front-end fuzzer for FUZZ_SECONDS (default 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 bash scripts/setup.sh
+bash scripts/check_format.sh
 bash scripts/build.sh
 ninja -C build check-fa
 # Fuzz the front end for a bounded time (issue: no crash, leak or hang).

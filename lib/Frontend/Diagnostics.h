@@ -53,7 +53,8 @@ public:
 
 private:
   llvm::StringRef bufferName() {
-    return srcMgr.getMemoryBuffer(srcMgr.getMainFileID())->getBufferIdentifier();
+    return srcMgr.getMemoryBuffer(srcMgr.getMainFileID())
+        ->getBufferIdentifier();
   }
 
   llvm::SourceMgr &srcMgr;

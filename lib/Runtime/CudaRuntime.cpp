@@ -51,9 +51,9 @@ struct Driver {
   CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
   CUresult (*cuFuncGetAttribute)(int *, int, CUfunction);
   CUresult (*cuFuncSetAttribute)(CUfunction, int, int);
-  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned,
-                             unsigned, unsigned, unsigned, unsigned, CUstream,
-                             void **, void **);
+  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
+                             unsigned, unsigned, unsigned, CUstream, void **,
+                             void **);
   CUresult (*cuEventCreate)(CUevent *, unsigned);
   CUresult (*cuEventRecord)(CUevent, CUstream);
   CUresult (*cuEventSynchronize)(CUevent);
@@ -95,8 +95,7 @@ int check(CUresult res, const char *what) {
   return fail(msg);
 }
 
-template <typename Fn>
-bool resolve(void *lib, Fn &fn, const char *name) {
+template <typename Fn> bool resolve(void *lib, Fn &fn, const char *name) {
   fn = reinterpret_cast<Fn>(dlsym(lib, name));
   if (!fn)
     loadFailure = std::string("libcuda.so.1 lacks ") + name;
@@ -113,33 +112,33 @@ void loadDriver() {
     return;
   }
   Driver d{};
-  bool ok = resolve(lib, d.cuInit, "cuInit") &&
-            resolve(lib, d.cuGetErrorName, "cuGetErrorName") &&
-            resolve(lib, d.cuGetErrorString, "cuGetErrorString") &&
-            resolve(lib, d.cuDeviceGet, "cuDeviceGet") &&
-            resolve(lib, d.cuDeviceGetCount, "cuDeviceGetCount") &&
-            resolve(lib, d.cuDeviceGetAttribute, "cuDeviceGetAttribute") &&
-            resolve(lib, d.cuDevicePrimaryCtxRetain,
-                    "cuDevicePrimaryCtxRetain") &&
-            resolve(lib, d.cuCtxSetCurrent, "cuCtxSetCurrent") &&
-            resolve(lib, d.cuCtxSynchronize, "cuCtxSynchronize") &&
-            resolve(lib, d.cuModuleLoadData, "cuModuleLoadData") &&
-            resolve(lib, d.cuModuleUnload, "cuModuleUnload") &&
-            resolve(lib, d.cuModuleGetFunction, "cuModuleGetFunction") &&
-            resolve(lib, d.cuFuncGetAttribute, "cuFuncGetAttribute") &&
-            resolve(lib, d.cuFuncSetAttribute, "cuFuncSetAttribute") &&
-            resolve(lib, d.cuLaunchKernel, "cuLaunchKernel") &&
-            resolve(lib, d.cuEventCreate, "cuEventCreate") &&
-            resolve(lib, d.cuEventRecord, "cuEventRecord") &&
-            resolve(lib, d.cuEventSynchronize, "cuEventSynchronize") &&
-            resolve(lib, d.cuEventElapsedTime, "cuEventElapsedTime") &&
-            resolve(lib, d.cuEventDestroy, "cuEventDestroy_v2") &&
-            resolve(lib, d.cuMemAlloc, "cuMemAlloc_v2") &&
-            resolve(lib, d.cuMemFree, "cuMemFree_v2") &&
-            resolve(lib, d.cuMemcpyHtoD, "cuMemcpyHtoD_v2") &&
-            resolve(lib, d.cuMemcpyDtoH, "cuMemcpyDtoH_v2") &&
-            resolve(lib, d.cuMemsetD8, "cuMemsetD8_v2") &&
-            resolve(lib, d.cuMemGetInfo, "cuMemGetInfo_v2");
+  bool ok =
+      resolve(lib, d.cuInit, "cuInit") &&
+      resolve(lib, d.cuGetErrorName, "cuGetErrorName") &&
+      resolve(lib, d.cuGetErrorString, "cuGetErrorString") &&
+      resolve(lib, d.cuDeviceGet, "cuDeviceGet") &&
+      resolve(lib, d.cuDeviceGetCount, "cuDeviceGetCount") &&
+      resolve(lib, d.cuDeviceGetAttribute, "cuDeviceGetAttribute") &&
+      resolve(lib, d.cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain") &&
+      resolve(lib, d.cuCtxSetCurrent, "cuCtxSetCurrent") &&
+      resolve(lib, d.cuCtxSynchronize, "cuCtxSynchronize") &&
+      resolve(lib, d.cuModuleLoadData, "cuModuleLoadData") &&
+      resolve(lib, d.cuModuleUnload, "cuModuleUnload") &&
+      resolve(lib, d.cuModuleGetFunction, "cuModuleGetFunction") &&
+      resolve(lib, d.cuFuncGetAttribute, "cuFuncGetAttribute") &&
+      resolve(lib, d.cuFuncSetAttribute, "cuFuncSetAttribute") &&
+      resolve(lib, d.cuLaunchKernel, "cuLaunchKernel") &&
+      resolve(lib, d.cuEventCreate, "cuEventCreate") &&
+      resolve(lib, d.cuEventRecord, "cuEventRecord") &&
+      resolve(lib, d.cuEventSynchronize, "cuEventSynchronize") &&
+      resolve(lib, d.cuEventElapsedTime, "cuEventElapsedTime") &&
+      resolve(lib, d.cuEventDestroy, "cuEventDestroy_v2") &&
+      resolve(lib, d.cuMemAlloc, "cuMemAlloc_v2") &&
+      resolve(lib, d.cuMemFree, "cuMemFree_v2") &&
+      resolve(lib, d.cuMemcpyHtoD, "cuMemcpyHtoD_v2") &&
+      resolve(lib, d.cuMemcpyDtoH, "cuMemcpyDtoH_v2") &&
+      resolve(lib, d.cuMemsetD8, "cuMemsetD8_v2") &&
+      resolve(lib, d.cuMemGetInfo, "cuMemGetInfo_v2");
   if (!ok)
     return;
   driver = d;
@@ -223,9 +222,9 @@ int fa_rt_load_data(const void *image, size_t size, const char *entry,
     delete kernel;
     return 1;
   }
-  if (check(driver.cuModuleGetFunction(&kernel->function, kernel->module,
-                                       entry),
-            (std::string("cuModuleGetFunction('") + entry + "')").c_str())) {
+  if (check(
+          driver.cuModuleGetFunction(&kernel->function, kernel->module, entry),
+          (std::string("cuModuleGetFunction('") + entry + "')").c_str())) {
     driver.cuModuleUnload(kernel->module);
     delete kernel;
     return 1;
@@ -280,7 +279,8 @@ int fa_rt_launch(fa_rt_kernel *kernel, const unsigned grid[3],
   if (!kernel)
     return fail("launch of a null kernel");
   // Dynamic shared memory above 48 KiB must be opted into per function.
-  if (dynSmem > 48 * 1024 && static_cast<int>(dynSmem) > kernel->maxDynSmemSet) {
+  if (dynSmem > 48 * 1024 &&
+      static_cast<int>(dynSmem) > kernel->maxDynSmemSet) {
     if (check(driver.cuFuncSetAttribute(kernel->function,
                                         kFuncAttrMaxDynamicSharedSizeBytes,
                                         static_cast<int>(dynSmem)),

@@ -99,8 +99,7 @@ Expected<std::unique_ptr<GpuKernel>> GpuKernel::load(StringRef sidecarPath,
     }
   }
   if (!k)
-    return err("sidecar '" + sidecarPath + "' has no kernel '" + wanted +
-               "'");
+    return err("sidecar '" + sidecarPath + "' has no kernel '" + wanted + "'");
 
   std::unique_ptr<GpuKernel> kernel(new GpuKernel());
   auto malformed = [&](const Twine &what) {
@@ -112,7 +111,8 @@ Expected<std::unique_ptr<GpuKernel>> GpuKernel::load(StringRef sidecarPath,
     return malformed("kernel without an entry");
   if (const json::Array *t = k->getArray("threads")) {
     for (unsigned i = 0; i < 3 && i < t->size(); ++i)
-      kernel->threads[i] = static_cast<unsigned>((*t)[i].getAsInteger().value_or(1));
+      kernel->threads[i] =
+          static_cast<unsigned>((*t)[i].getAsInteger().value_or(1));
   } else {
     return malformed("no 'threads'");
   }
@@ -133,7 +133,8 @@ Expected<std::unique_ptr<GpuKernel>> GpuKernel::load(StringRef sidecarPath,
     p.name = po->getString("name").value_or("").str();
     p.isTensor = po->getString("kind") == "tensor";
     p.dtype = po->getString("dtype").value_or("").str();
-    p.alignBytes = static_cast<unsigned>(po->getInteger("align_bytes").value_or(1));
+    p.alignBytes =
+        static_cast<unsigned>(po->getInteger("align_bytes").value_or(1));
     if (p.isTensor) {
       const json::Array *dims = po->getArray("dims");
       p.rank = static_cast<unsigned>(po->getInteger("rank").value_or(0));
@@ -277,8 +278,7 @@ Expected<int64_t> GpuKernel::evalGrid(const json::Value &expr,
   return err("unknown grid operation '" + *op + "' in the sidecar");
 }
 
-Expected<std::array<unsigned, 3>>
-GpuKernel::grid(ArrayRef<GpuArg> args) const {
+Expected<std::array<unsigned, 3>> GpuKernel::grid(ArrayRef<GpuArg> args) const {
   std::array<unsigned, 3> g;
   static const int64_t limits[3] = {2147483647, 65535, 65535};
   for (unsigned i = 0; i < 3; ++i) {
@@ -286,8 +286,8 @@ GpuKernel::grid(ArrayRef<GpuArg> args) const {
     if (!v)
       return v.takeError();
     if (*v < 0 || *v > limits[i])
-      return err(formatv("grid size {0} along axis {1} is outside [0, {2}]",
-                         *v, i, limits[i]));
+      return err(formatv("grid size {0} along axis {1} is outside [0, {2}]", *v,
+                         i, limits[i]));
     g[i] = static_cast<unsigned>(*v);
   }
   return g;
@@ -364,8 +364,8 @@ Error GpuKernel::launch(ArrayRef<GpuArg> args) {
   return Error::success();
 }
 
-Expected<std::vector<float>> GpuKernel::time(ArrayRef<GpuArg> args,
-                                             int warmup, int iters) {
+Expected<std::vector<float>> GpuKernel::time(ArrayRef<GpuArg> args, int warmup,
+                                             int iters) {
   if (Error e = validate(args))
     return std::move(e);
   if (Error e = ensureLoaded())

@@ -19,7 +19,8 @@ std::unique_ptr<TargetInfo> createTargetInfo(llvm::StringRef name,
                                              std::string &error) {
   if (auto nv = createNVIDIATargetInfo(name))
     return nv;
-  error = ("unknown GPU target '" + name + "' (expected sm_80 or sm_90a)").str();
+  error =
+      ("unknown GPU target '" + name + "' (expected sm_80 or sm_90a)").str();
   return nullptr;
 }
 } // namespace fa

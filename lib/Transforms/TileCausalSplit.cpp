@@ -80,8 +80,8 @@ struct Affine {
     ivCoeff += o.ivCoeff;
     cst += o.cst;
     for (const std::pair<Value, int64_t> &leaf : o.leaves) {
-      auto it = llvm::find_if(
-          leaves, [&](auto &l) { return l.first == leaf.first; });
+      auto it =
+          llvm::find_if(leaves, [&](auto &l) { return l.first == leaf.first; });
       if (it != leaves.end())
         it->second += leaf.second;
       else
@@ -374,8 +374,7 @@ Value floorDiv(OpBuilder &b, Location loc, Value x, int64_t a) {
   Value q = arith::DivSIOp::create(b, loc, x, div);
   Value r = arith::RemSIOp::create(b, loc, x, div);
   Value zero = indexConst(b, loc, 0);
-  Value neg =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero);
+  Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero);
   Value qm1 = arith::SubIOp::create(b, loc, q, indexConst(b, loc, 1));
   return arith::SelectOp::create(b, loc, neg, qm1, q);
 }
@@ -464,8 +463,7 @@ bool splitLoop(scf::ForOp loop) {
   Value span = arith::SubIOp::create(b, loc, split, lb);
   span = arith::MaxSIOp::create(b, loc, span, indexConst(b, loc, 0));
   Value stepsUp = arith::AddIOp::create(
-      b, loc, span,
-      arith::SubIOp::create(b, loc, step, indexConst(b, loc, 1)));
+      b, loc, span, arith::SubIOp::create(b, loc, step, indexConst(b, loc, 1)));
   Value blocks = arith::DivSIOp::create(b, loc, stepsUp, step);
   Value start2 = arith::AddIOp::create(
       b, loc, lb, arith::MulIOp::create(b, loc, blocks, step));

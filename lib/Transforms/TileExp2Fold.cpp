@@ -101,7 +101,8 @@ Value buildConstSplat(OpBuilder &b, Location loc, double value,
                       RankedTensorType type) {
   return arith::ConstantOp::create(
       b, loc,
-      DenseElementsAttr::get(type, b.getF32FloatAttr(static_cast<float>(value))));
+      DenseElementsAttr::get(type,
+                             b.getF32FloatAttr(static_cast<float>(value))));
 }
 
 /// Splits `mulf(x, splat)` (either operand order) into x and the scalar.
@@ -446,8 +447,7 @@ void eraseDead(llvm::SetVector<Operation *> &ops) {
   }
 }
 
-struct TileExp2FoldPass
-    : public fa::impl::TileExp2FoldBase<TileExp2FoldPass> {
+struct TileExp2FoldPass : public fa::impl::TileExp2FoldBase<TileExp2FoldPass> {
   void runOnOperation() override {
     llvm::SetVector<Operation *> maybeDead;
 

@@ -40,32 +40,36 @@ cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .tile file>"),
 cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
                                 cl::value_desc("file"), cl::init("-"),
                                 cl::cat(category));
-cl::opt<Emit> emit("emit", cl::desc("What to produce"), cl::init(Emit::Tile),
-                   cl::values(clEnumValN(Emit::AST, "ast", "the syntax tree"),
-                              clEnumValN(Emit::Tile, "tile",
-                                         "`tile` dialect IR (verified)"),
-                              clEnumValN(Emit::TileGPU, "tilegpu",
-                                         "`tilegpu` IR with layouts (needs --target)"),
-                              clEnumValN(Emit::LLVM, "llvm",
-                                         "LLVM dialect with NVVM ops (needs --target)"),
-                              clEnumValN(Emit::PTX, "ptx", "PTX (needs --target)"),
-                              clEnumValN(Emit::Cubin, "cubin",
-                                         "cubin, its PTX and JSON sidecar (needs "
-                                         "--target; the default with it)")),
-                   cl::cat(category));
-cl::list<std::string> defines("D", cl::Prefix,
-                              cl::desc("Set a compile-time parameter, -D NAME=VALUE"),
-                              cl::value_desc("NAME=VALUE"), cl::cat(category));
-cl::opt<std::string> target("target",
-                           cl::desc("GPU target: sm_80 or sm_90a (compiles for the GPU)"),
-                           cl::value_desc("chip"), cl::cat(category));
-cl::opt<unsigned> numWarps("num-warps", cl::desc("Warps per CTA on the GPU (default 4)"),
+cl::opt<Emit> emit(
+    "emit", cl::desc("What to produce"), cl::init(Emit::Tile),
+    cl::values(clEnumValN(Emit::AST, "ast", "the syntax tree"),
+               clEnumValN(Emit::Tile, "tile", "`tile` dialect IR (verified)"),
+               clEnumValN(Emit::TileGPU, "tilegpu",
+                          "`tilegpu` IR with layouts (needs --target)"),
+               clEnumValN(Emit::LLVM, "llvm",
+                          "LLVM dialect with NVVM ops (needs --target)"),
+               clEnumValN(Emit::PTX, "ptx", "PTX (needs --target)"),
+               clEnumValN(Emit::Cubin, "cubin",
+                          "cubin, its PTX and JSON sidecar (needs "
+                          "--target; the default with it)")),
+    cl::cat(category));
+cl::list<std::string>
+    defines("D", cl::Prefix,
+            cl::desc("Set a compile-time parameter, -D NAME=VALUE"),
+            cl::value_desc("NAME=VALUE"), cl::cat(category));
+cl::opt<std::string>
+    target("target",
+           cl::desc("GPU target: sm_80 or sm_90a (compiles for the GPU)"),
+           cl::value_desc("chip"), cl::cat(category));
+cl::opt<unsigned> numWarps("num-warps",
+                           cl::desc("Warps per CTA on the GPU (default 4)"),
                            cl::init(4), cl::cat(category));
-cl::opt<unsigned> numStages("num-stages",
-                            cl::desc("Software pipelining depth of loop loads on the "
-                                     "GPU (cp.async ring of this many buffers; 1: "
-                                     "none; default 2)"),
-                            cl::init(2), cl::cat(category));
+cl::opt<unsigned>
+    numStages("num-stages",
+              cl::desc("Software pipelining depth of loop loads on the "
+                       "GPU (cp.async ring of this many buffers; 1: "
+                       "none; default 2)"),
+              cl::init(2), cl::cat(category));
 cl::opt<std::string> kernelName("kernel", cl::desc("Compile only this kernel"),
                                 cl::value_desc("name"), cl::cat(category));
 } // namespace
@@ -90,8 +94,9 @@ int main(int argc, char **argv) {
   gpuEmit = emit == Emit::TileGPU || emit == Emit::LLVM || emit == Emit::PTX ||
             emit == Emit::Cubin;
   if (!target.empty() && !gpuEmit) {
-    errs() << "fa-compile: error: --target compiles for the GPU; --emit must be "
-              "tilegpu, llvm, ptx or cubin\n";
+    errs()
+        << "fa-compile: error: --target compiles for the GPU; --emit must be "
+           "tilegpu, llvm, ptx or cubin\n";
     return 1;
   }
   if (numStages < 1 || numStages > 8) {

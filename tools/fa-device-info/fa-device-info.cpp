@@ -19,7 +19,8 @@ int main(int argc, char **argv) {
       char *end = nullptr;
       device = static_cast<int>(std::strtol(argv[++i], &end, 10));
       if (*end != '\0') {
-        std::fprintf(stderr, "fa-device-info: error: bad device '%s'\n", argv[i]);
+        std::fprintf(stderr, "fa-device-info: error: bad device '%s'\n",
+                     argv[i]);
         return 1;
       }
     } else {

@@ -39,10 +39,9 @@
 #include "mlir/Pass/PassManager.h"
 #endif
 #include "llvm/ADT/StringSet.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
@@ -54,9 +53,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <optional>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -450,9 +449,9 @@ mlir::OwningOpRef<mlir::ModuleOp> loadKernel(mlir::MLIRContext &ctx,
 
 /// Compiles the kernel for the host, binds q, k, v, o, lse and scale by name
 /// and runs it. Returns the exit status (0 on success).
-int runOnHost(const Problem &p, const Defines &defines, DType dtype,
-              Tensor &q, Tensor &k, Tensor &v, Tensor &o,
-              std::vector<float> &lse, double &compileSecs, double &runSecs) {
+int runOnHost(const Problem &p, const Defines &defines, DType dtype, Tensor &q,
+              Tensor &k, Tensor &v, Tensor &o, std::vector<float> &lse,
+              double &compileSecs, double &runSecs) {
   mlir::DialectRegistry registry;
   fa::registerTileToHostDialects(registry);
   mlir::MLIRContext ctx(registry);
@@ -551,8 +550,7 @@ std::string compileForGpu(const Defines &defines, SmallString<128> &tmpDir) {
       return "";
     }
   }
-  if (std::error_code ec =
-          sys::fs::createUniqueDirectory("fa-run", tmpDir)) {
+  if (std::error_code ec = sys::fs::createUniqueDirectory("fa-run", tmpDir)) {
     fail("cannot create a temporary folder: " + ec.message());
     return "";
   }
@@ -596,7 +594,8 @@ int runOnGpu(const Problem &p, const Defines &defines, const char *typeName,
   } else {
 #ifdef FA_RUN_GPU_ONLY
     return fail("this fa-run was built without MLIR: give a compiled "
-                "kernel's sidecar (.json), not '" + inputFile + "'");
+                "kernel's sidecar (.json), not '" +
+                inputFile + "'");
 #else
     sidecar = compileForGpu(defines, tmpDir);
     if (sidecar.empty())
@@ -627,8 +626,8 @@ int runOnGpu(const Problem &p, const Defines &defines, const char *typeName,
     else if (auto str = have->getAsString())
       text = str->str();
     if (text != d.getValue())
-      return fail("the kernel was compiled with " + d.getKey() + " = " +
-                  text + ", but the command asks for " + d.getValue());
+      return fail("the kernel was compiled with " + d.getKey() + " = " + text +
+                  ", but the command asks for " + d.getValue());
   }
 
   // Bind arguments by name and check them against the sidecar before the
@@ -652,8 +651,8 @@ int runOnGpu(const Problem &p, const Defines &defines, const char *typeName,
                   "' is not one fa-run can bind (q, k, v, o, lse, scale)");
     StringRef want = param.name == "lse" ? "f32" : typeName;
     if (param.name != "scale" && param.dtype != want)
-      return fail("kernel argument '" + param.name + "' holds " +
-                  param.dtype + ", but fa-run passes " + want);
+      return fail("kernel argument '" + param.name + "' holds " + param.dtype +
+                  ", but fa-run passes " + want);
   }
   for (StringRef name : {"q", "k", "v", "o", "lse", "scale"})
     if (!bound.contains(name))
@@ -729,7 +728,8 @@ int main(int argc, char **argv) {
                 "compiled kernels on the GPU only; use --target sm_80|sm_90a");
 #endif
   if (onGpu != (sys::path::extension(inputFile) == ".json") && !onGpu)
-    return fail("'" + inputFile + "' is a compiled kernel's sidecar: run it "
+    return fail("'" + inputFile +
+                "' is a compiled kernel's sidecar: run it "
                 "with --target sm_80 or sm_90a");
   if (timeIters && !onGpu)
     return fail("--time is for GPU targets");
@@ -811,11 +811,11 @@ int main(int argc, char **argv) {
   double compileSecs = 0, runSecs = 0;
   std::optional<double> medianMs;
 #ifdef FA_RUN_GPU_ONLY
-  int rc = runOnGpu(p, defines, typeName, q, k, v, o, lse, compileSecs,
-                    runSecs, medianMs);
+  int rc = runOnGpu(p, defines, typeName, q, k, v, o, lse, compileSecs, runSecs,
+                    medianMs);
 #else
-  int rc = onGpu ? runOnGpu(p, defines, typeName, q, k, v, o, lse,
-                            compileSecs, runSecs, medianMs)
+  int rc = onGpu ? runOnGpu(p, defines, typeName, q, k, v, o, lse, compileSecs,
+                            runSecs, medianMs)
                  : runOnHost(p, defines, *dtype, q, k, v, o, lse, compileSecs,
                              runSecs);
 #endif

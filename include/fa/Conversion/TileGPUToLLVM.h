@@ -1,4 +1,5 @@
-//===- TileGPUToLLVM.h - kernel ABI shared by lowering and sidecar -*- C++ -*-===//
+//===- TileGPUToLLVM.h - kernel ABI shared by lowering and sidecar -*- C++
+//-*-===//
 #ifndef FA_CONVERSION_TILEGPUTOLLVM_H
 #define FA_CONVERSION_TILEGPUTOLLVM_H
 
@@ -10,9 +11,9 @@ namespace fa {
 /// One parameter of a lowered kernel, in launch order.
 struct KernelABIParam {
   enum Kind { Pointer, Size, Stride, Scalar };
-  unsigned arg;   ///< index of the `tile.kernel` argument it comes from
+  unsigned arg; ///< index of the `tile.kernel` argument it comes from
   Kind kind;
-  unsigned dim;   ///< tensor dimension for sizes and strides
+  unsigned dim;    ///< tensor dimension for sizes and strides
   mlir::Type type; ///< scalar type (i64 for sizes and strides)
 };
 

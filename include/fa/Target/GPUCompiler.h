@@ -1,4 +1,5 @@
-//===- GPUCompiler.h - tile IR to PTX and cubin ------------------*- C++ -*-===//
+//===- GPUCompiler.h - tile IR to PTX and cubin ------------------*- C++
+//-*-===//
 #ifndef FA_TARGET_GPUCOMPILER_H
 #define FA_TARGET_GPUCOMPILER_H
 
@@ -35,15 +36,15 @@ mlir::FailureOr<llvm::json::Array> describeKernels(mlir::ModuleOp tilegpu,
 
 /// LLVM dialect module -> PTX text, in-process through the NVPTX backend.
 mlir::LogicalResult translateToPTX(mlir::ModuleOp llvmModule,
-                                   const GPUOptions &options,
-                                   std::string &ptx);
+                                   const GPUOptions &options, std::string &ptx);
 
 /// Runs `ptxas -v` on `ptxPath`, writing `cubinPath`; returns the parsed
 /// report (per entry: registers, spills, stack, shared, warnings). A
 /// missing ptxas is an error that says how to install it.
-mlir::FailureOr<llvm::json::Object>
-runPtxas(llvm::StringRef ptxPath, llvm::StringRef cubinPath,
-         const GPUOptions &options, std::string &error);
+mlir::FailureOr<llvm::json::Object> runPtxas(llvm::StringRef ptxPath,
+                                             llvm::StringRef cubinPath,
+                                             const GPUOptions &options,
+                                             std::string &error);
 
 enum class GPUEmit { TileGPU, LLVM, PTX, Cubin };
 

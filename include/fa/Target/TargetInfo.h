@@ -1,4 +1,5 @@
-//===- TargetInfo.h - the seam between generic and vendor GPU code -*- C++ -*-===//
+//===- TargetInfo.h - the seam between generic and vendor GPU code -*- C++
+//-*-===//
 //
 // Generic passes and the generic `tilegpu` lowering ask a TargetInfo what the
 // chip can do and how to emit the few operations that differ by vendor
@@ -33,14 +34,14 @@ public:
   /// Whether a warp-level MMA exists for operands `a`, `b` and accumulator
   /// `acc`; otherwise emits an error at `op` naming what is missing.
   virtual mlir::LogicalResult checkDot(mlir::Operation *op, mlir::Type a,
-                                       mlir::Type b,
-                                       mlir::Type acc) const = 0;
+                                       mlir::Type b, mlir::Type acc) const = 0;
   /// Whether element-wise `op` (arith/math on tile elements) can be lowered;
   /// otherwise emits an error at `op`.
   virtual mlir::LogicalResult checkElementwise(mlir::Operation *op) const = 0;
 
   //===--- code generation hooks (LLVM dialect values) -------------------===//
-  virtual mlir::Value threadId(mlir::OpBuilder &b, mlir::Location loc) const = 0;
+  virtual mlir::Value threadId(mlir::OpBuilder &b,
+                               mlir::Location loc) const = 0;
   virtual mlir::Value programId(mlir::OpBuilder &b, mlir::Location loc,
                                 unsigned axis) const = 0;
   virtual mlir::Value numPrograms(mlir::OpBuilder &b, mlir::Location loc,

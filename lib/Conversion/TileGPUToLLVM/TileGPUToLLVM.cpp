@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "fa/Conversion/Passes.h"
 #include "fa/Conversion/TileGPUToLLVM.h"
+#include "fa/Conversion/Passes.h"
 
 #include "fa/Dialect/Tile/IR/TileDialect.h"
 #include "fa/Dialect/TileGPU/IR/LinearLayout.h"
@@ -268,7 +268,8 @@ KernelLowering::sharedOffsetParts(SharedEncodingAttr enc,
   int64_t len = shape[f];
   if (enc.getMaxPhase() <= 1)
     return {add(mul(tRow, c32(len)), t[f]), cRow * len + c[f]};
-  int64_t vec = enc.getVec(), per = enc.getPerPhase(), maxPhase = enc.getMaxPhase();
+  int64_t vec = enc.getVec(), per = enc.getPerPhase(),
+          maxPhase = enc.getMaxPhase();
   Value tChunk = arith::DivUIOp::create(b, loc, t[f], c32(vec));
   Value tPhase = arith::RemUIOp::create(
       b, loc, arith::DivUIOp::create(b, loc, tRow, c32(per)), c32(maxPhase));
@@ -340,8 +341,8 @@ LogicalResult KernelLowering::run() {
     // launcher checks them against the actual tensors.
     auto arg = cast<BlockArgument>(orig);
     auto mt = cast<MemRefType>(orig.getType());
-    auto dims = getKernelArgAttr<ArrayAttr>(kernel, arg.getArgNumber(),
-                                            "tile.dims");
+    auto dims =
+        getKernelArgAttr<ArrayAttr>(kernel, arg.getArgNumber(), "tile.dims");
     for (unsigned d = 0; d < g.sizes.size(); ++d) {
       if (!mt.isDynamicDim(d))
         g.sizes[d] = c64(mt.getDimSize(d));
@@ -354,8 +355,8 @@ LogicalResult KernelLowering::run() {
   Value tid = target.threadId(b, loc);
   lane = arith::RemUIOp::create(b, loc, tid, c32(target.getWarpSize()));
   warp = arith::DivUIOp::create(b, loc, tid, c32(target.getWarpSize()));
-  smem = LLVM::AddressOfOp::create(b, loc, ptrTy(target.getSharedAddressSpace()),
-                                   kSharedSymbol);
+  smem = LLVM::AddressOfOp::create(
+      b, loc, ptrTy(target.getSharedAddressSpace()), kSharedSymbol);
 
   if (failed(lowerBlock(body)))
     return failure();
@@ -374,8 +375,9 @@ LogicalResult KernelLowering::lowerBlock(Block &block) {
   return success();
 }
 
-LogicalResult KernelLowering::remap(Operation *op, Value src, Value result,
-                                    function_ref<Offsets(const Offsets &)> toSrc) {
+LogicalResult
+KernelLowering::remap(Operation *op, Value src, Value result,
+                      function_ref<Offsets(const Offsets &)> toSrc) {
   const LinearLayout *s = layoutOf(op, src.getType());
   const LinearLayout *r = layoutOf(op, result.getType());
   if (!s || !r)
@@ -424,8 +426,8 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
   }
   if (auto load = dyn_cast<tile::LoadOp>(op))
     return lowerGlobalAccess(op, load.getBase(), load.getOffsets(),
-                             load.getTileDims(), load.getType(), Value(),
-                             false, load.getPaddingOrZero());
+                             load.getTileDims(), load.getType(), Value(), false,
+                             load.getPaddingOrZero());
   if (auto store = dyn_cast<tile::StoreOp>(op))
     return lowerGlobalAccess(op, store.getBase(), store.getOffsets(),
                              store.getTileDims(), store.getValue().getType(),
@@ -445,9 +447,9 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
     if (!offset)
       return op->emitError("buffer has no offset; run "
                            "tilegpu-allocate-shared-memory first");
-    regs[ring.getResult()] = {LLVM::GEPOp::create(
-        b, loc, ptrTy(3), b.getI8Type(), smem,
-        ArrayRef<LLVM::GEPArg>{int32_t(*offset)})};
+    regs[ring.getResult()] = {
+        LLVM::GEPOp::create(b, loc, ptrTy(3), b.getI8Type(), smem,
+                            ArrayRef<LLVM::GEPArg>{int32_t(*offset)})};
     return success();
   }
   if (auto slot = dyn_cast<RingSlotOp>(op)) {
@@ -485,8 +487,8 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
     const LinearLayout *ll = layoutOf(op, splat.getType());
     if (!ll)
       return failure();
-    regs[splat.getResult()] = SmallVector<Value>(
-        ll->numRegs(), map.lookup(splat.getValue()));
+    regs[splat.getResult()] =
+        SmallVector<Value>(ll->numRegs(), map.lookup(splat.getValue()));
     return success();
   }
   if (auto iota = dyn_cast<tile::IotaOp>(op)) {
@@ -565,8 +567,8 @@ LogicalResult KernelLowering::lowerOp(Operation *op) {
     b.clone(*op, map);
     return success();
   }
-  return op->emitError() << "'" << op->getName()
-                         << "' cannot be lowered for " << target.getName();
+  return op->emitError() << "'" << op->getName() << "' cannot be lowered for "
+                         << target.getName();
 }
 
 LogicalResult KernelLowering::lowerConstant(arith::ConstantOp op) {
@@ -609,12 +611,14 @@ LogicalResult KernelLowering::lowerElementwise(Operation *op) {
     if (isa<math::Exp2Op>(op)) {
       res = target.exp2(b, loc, ops[0]);
     } else if (isa<math::ExpOp>(op)) {
-      Value l2e = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.4426950408889634f));
+      Value l2e = arith::ConstantOp::create(
+          b, loc, b.getF32FloatAttr(1.4426950408889634f));
       res = target.exp2(b, loc, arith::MulFOp::create(b, loc, ops[0], l2e));
     } else if (isa<math::Log2Op>(op)) {
       res = target.log2(b, loc, ops[0]);
     } else if (isa<math::LogOp>(op)) {
-      Value ln2 = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.6931471805599453f));
+      Value ln2 = arith::ConstantOp::create(
+          b, loc, b.getF32FloatAttr(0.6931471805599453f));
       res = arith::MulFOp::create(b, loc, target.log2(b, loc, ops[0]), ln2);
     } else {
       SmallVector<Type> types;
@@ -700,8 +704,8 @@ LogicalResult KernelLowering::lowerFor(scf::ForOp op) {
 /// A uniform branch without results (copies guarded by a loop bound).
 LogicalResult KernelLowering::lowerIf(scf::IfOp op) {
   bool withElse = !op.getElseRegion().empty();
-  auto newIf = scf::IfOp::create(b, loc, map.lookup(op.getCondition()),
-                                 withElse);
+  auto newIf =
+      scf::IfOp::create(b, loc, map.lookup(op.getCondition()), withElse);
   auto lowerRegion = [&](Region &from, Block *to) -> LogicalResult {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(to->getTerminator());
@@ -740,7 +744,8 @@ LogicalResult KernelLowering::lowerReduce(tile::ReduceOp op) {
   for (auto [i, w] : llvm::enumerate(s->warp))
     if (w[axis])
       axisWarpBits.push_back(i);
-  bool crossLane = llvm::any_of(s->lane, [&](const Offsets &l) { return l[axis] != 0; });
+  bool crossLane =
+      llvm::any_of(s->lane, [&](const Offsets &l) { return l[axis] != 0; });
   if (crossLane && elem.getIntOrFloatBitWidth() != 32)
     return op.emitError("cross-lane reductions need 32-bit elements");
   // In-thread partial results, one per result register, combined as a
@@ -784,9 +789,8 @@ LogicalResult KernelLowering::lowerReduce(tile::ReduceOp op) {
                           "tilegpu-allocate-shared-memory first");
     Value w = c32(0);
     for (auto [j, i] : llvm::enumerate(axisWarpBits))
-      w = arith::OrIOp::create(b, loc, w,
-                               arith::ShLIOp::create(b, loc, bit(warp, i),
-                                                     c32(j)));
+      w = arith::OrIOp::create(
+          b, loc, w, arith::ShLIOp::create(b, loc, bit(warp, i), c32(j)));
     int64_t slots = int64_t(1) << axisWarpBits.size();
     ArrayRef<int64_t> shape = op.getType().getShape();
     int64_t elems = 1;
@@ -796,8 +800,9 @@ LogicalResult KernelLowering::lowerReduce(tile::ReduceOp op) {
                       ? Type(IntegerType::get(ctx, 32))
                       : elem;
     bool widen = slotTy != elem;
-    Value base = LLVM::GEPOp::create(b, loc, ptrTy(3), b.getI8Type(), smem,
-                                     ArrayRef<LLVM::GEPArg>{int32_t(offset.getInt())});
+    Value base =
+        LLVM::GEPOp::create(b, loc, ptrTy(3), b.getI8Type(), smem,
+                            ArrayRef<LLVM::GEPArg>{int32_t(offset.getInt())});
     SmallVector<Value> rc = threadCoords(*r);
     auto linear = [&](int64_t q) {
       Offsets o = r->regOffset(q);
@@ -888,13 +893,14 @@ LogicalResult KernelLowering::lowerDot(tile::DotOp op) {
   for (int64_t k0 = 0; k0 < k; k0 += 16) {
     for (Value operand : {op.getA(), op.getB()})
       if (deferred.contains(operand) &&
-          failed(loadMatrixTiles(operand.getDefiningOp<LocalLoadOp>(),
-                                 k0 / 16, regs[operand])))
+          failed(loadMatrixTiles(operand.getDefiningOp<LocalLoadOp>(), k0 / 16,
+                                 regs[operand])))
         return failure();
     for (auto &[o, ci] : tiles) {
       int64_t m0 = o[0], n0 = o[1];
       SmallVector<Value> a, bb;
-      for (auto [di, dk] : {std::pair<int64_t, int64_t>{0, 0}, {8, 0}, {0, 8}, {8, 8}}) {
+      for (auto [di, dk] :
+           {std::pair<int64_t, int64_t>{0, 0}, {8, 0}, {0, 8}, {8, 8}}) {
         Value lo = regAt(la, A, m0 + di, k0 + dk);
         Value hi = regAt(la, A, m0 + di, k0 + dk + 1);
         if (!lo || !hi)
@@ -963,7 +969,7 @@ LogicalResult KernelLowering::lowerGlobalAccess(
   Type elem = tileTy.getElementType();
   unsigned bits = elem.getIntOrFloatBitWidth();
   if (bits % 8 || (isa<FloatType>(elem) && !elem.isF16() && !elem.isBF16() &&
-                    !elem.isF32() && !elem.isF64()))
+                   !elem.isF32() && !elem.isF64()))
     return op->emitError("tiles of ")
            << elem << " cannot be accessed in global memory on "
            << target.getName();
@@ -984,14 +990,15 @@ LogicalResult KernelLowering::lowerGlobalAccess(
   for (auto [t, d] : llvm::enumerate(tileDims))
     if (d == int64_t(rank) - 1)
       innerTileDim = t;
-  if (innerTileDim >= 0 && !atomic && matchPattern(offsets[rank - 1], m_Zero())) {
+  if (innerTileDim >= 0 && !atomic &&
+      matchPattern(offsets[rank - 1], m_Zero())) {
     std::optional<int64_t> staticInner;
     auto mt = cast<MemRefType>(base.getType());
     if (!mt.isDynamicDim(rank - 1))
       staticInner = mt.getDimSize(rank - 1);
     if (auto arg = dyn_cast<BlockArgument>(base))
       if (auto dims = getKernelArgAttr<ArrayAttr>(kernel, arg.getArgNumber(),
-                                                         "tile.dims"))
+                                                  "tile.dims"))
         if (auto n = dyn_cast<IntegerAttr>(dims[rank - 1]))
           staticInner = n.getInt();
     if (staticInner) {
@@ -1007,15 +1014,16 @@ LogicalResult KernelLowering::lowerGlobalAccess(
   Type vecTy = vec > 1 ? Type(VectorType::get({vec}, elem)) : elem;
   unsigned align = vec * bits / 8;
   SmallVector<Value> out(ll->numRegs());
-  Value padValue = pad ? (Value)arith::ConstantOp::create(b, loc, pad) : Value();
+  Value padValue =
+      pad ? (Value)arith::ConstantOp::create(b, loc, pad) : Value();
   for (int64_t r = 0; r < ll->numRegs(); r += vec) {
     Offsets o = ll->regOffset(r);
     SmallVector<Value> inb = {squeezeOk};
     Value elemOff = c32(0);
     for (unsigned t = 0; t < tileDims.size(); ++t) {
       Value c = add(coords[t], c32(o[t]));
-      inb.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, c,
-                                          lim[t]));
+      inb.push_back(
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, c, lim[t]));
       elemOff = add(elemOff, mul(c, stride32[t]));
     }
     Value pred = allTrue(inb);
@@ -1025,8 +1033,9 @@ LogicalResult KernelLowering::lowerGlobalAccess(
       Value safe = LLVM::SelectOp::create(b, loc, pred, ptr, g.ptr);
       Value v = LLVM::LoadOp::create(b, loc, vecTy, safe, align);
       for (int64_t i = 0; i < vec; ++i) {
-        Value e = vec > 1 ? (Value)LLVM::ExtractElementOp::create(b, loc, v, c32(i))
-                          : v;
+        Value e = vec > 1
+                      ? (Value)LLVM::ExtractElementOp::create(b, loc, v, c32(i))
+                      : v;
         out[r + i] = arith::SelectOp::create(b, loc, pred, e, padValue);
       }
       continue;
@@ -1114,8 +1123,8 @@ LogicalResult KernelLowering::lowerAsyncCopy(AsyncCopyOp op) {
     bool moved = false;
     for (unsigned t = 0; t < tileDims.size(); ++t) {
       if (checked[t])
-        inb.push_back(arith::CmpIOp::create(
-            b, loc, arith::CmpIPredicate::sgt, room[t], c32(o[t])));
+        inb.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                            room[t], c32(o[t])));
       if (o[t] != prev[t]) {
         delta = add(delta, mul(c32(o[t] - prev[t]), stride32[t]));
         moved = true;
@@ -1131,9 +1140,9 @@ LogicalResult KernelLowering::lowerAsyncCopy(AsyncCopyOp op) {
     Value pred = allTrue(inb);
     // With 0 source bytes nothing is read: the address may lie outside.
     Value srcBytes = arith::SelectOp::create(b, loc, pred, c32(16), c32(0));
-    Value dst = LLVM::GEPOp::create(b, loc, ptrTy(3), elem, dstBase,
-                                    ValueRange{sharedOffset(enc, bufTy.getShape(),
-                                                            coords, o)});
+    Value dst = LLVM::GEPOp::create(
+        b, loc, ptrTy(3), elem, dstBase,
+        ValueRange{sharedOffset(enc, bufTy.getShape(), coords, o)});
     target.asyncCopy16(b, loc, dst, ptr, srcBytes);
   }
   return success();
@@ -1317,8 +1326,9 @@ LogicalResult KernelLowering::lowerLocalLoad(LocalLoadOp op) {
     Value ptr = LLVM::GEPOp::create(b, loc, ptrTy(3), elem, base, off);
     Value v = LLVM::LoadOp::create(b, loc, vecTy, ptr, vec * bits / 8);
     for (int64_t i = 0; i < vec; ++i)
-      out[r + i] = vec > 1 ? (Value)LLVM::ExtractElementOp::create(b, loc, v, c32(i))
-                           : v;
+      out[r + i] =
+          vec > 1 ? (Value)LLVM::ExtractElementOp::create(b, loc, v, c32(i))
+                  : v;
   }
   regs[op.getResult()] = out;
   return success();

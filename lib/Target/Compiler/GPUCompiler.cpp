@@ -98,8 +98,8 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
   Option<std::string> target{*this, "target",
                              llvm::cl::desc("GPU target (sm_80, sm_90a)"),
                              llvm::cl::init("sm_90a")};
-  Option<unsigned> numWarps{*this, "num-warps",
-                            llvm::cl::desc("warps per CTA"), llvm::cl::init(4)};
+  Option<unsigned> numWarps{*this, "num-warps", llvm::cl::desc("warps per CTA"),
+                            llvm::cl::init(4)};
   Option<unsigned> numStages{*this, "num-stages",
                              llvm::cl::desc("software pipelining depth"),
                              llvm::cl::init(2)};
@@ -157,11 +157,11 @@ static FailureOr<json::Value> gridExpr(Value v, tile::KernelOp kernel,
     if (arg && d) {
       std::string name = "arg" + std::to_string(arg.getArgNumber());
       if (auto n = getKernelArgAttr<StringAttr>(kernel, arg.getArgNumber(),
-                                                       "tile.name"))
+                                                "tile.name"))
         name = n.str();
       text = "size(" + name + ", " + std::to_string(*d) + ")";
-      return json::Value(json::Object{
-          {"size", json::Array{int64_t(arg.getArgNumber()), *d}}});
+      return json::Value(
+          json::Object{{"size", json::Array{int64_t(arg.getArgNumber()), *d}}});
     }
   }
   if (isa<arith::IndexCastOp, arith::IndexCastUIOp, arith::ExtSIOp,
@@ -286,7 +286,7 @@ FailureOr<json::Array> fa::describeKernels(ModuleOp module,
         break;
       }
       a["type"] = isa<IntegerType, FloatType>(p.type) ? typeName(p.type)
-                                                       : std::string("ptr");
+                                                      : std::string("ptr");
       abi.push_back(std::move(a));
     }
     k["abi"] = std::move(abi);
@@ -417,14 +417,14 @@ FailureOr<json::Object> fa::runPtxas(StringRef ptxPath, StringRef cubinPath,
   std::optional<StringRef> redirects[] = {std::nullopt, StringRef(logPath),
                                           StringRef(logPath)};
   std::string execError;
-  int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects, 0,
-                                     0, &execError);
+  int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects, 0, 0,
+                                     &execError);
   auto log = llvm::MemoryBuffer::getFile(logPath);
   std::string text = log ? (*log)->getBuffer().str() : std::string();
   llvm::sys::fs::remove(logPath);
   if (rc != 0) {
-    error = "ptxas failed (" + ptxas + " " + arch + "): " +
-            (execError.empty() ? text : execError);
+    error = "ptxas failed (" + ptxas + " " + arch +
+            "): " + (execError.empty() ? text : execError);
     return failure();
   }
   // Parse the -v report.
@@ -443,8 +443,10 @@ FailureOr<json::Object> fa::runPtxas(StringRef ptxPath, StringRef cubinPath,
   StringRef(text).split(lines, '\n');
   auto entry = [&]() -> json::Object & {
     if (!entries.getObject(current))
-      entries[current] = json::Object{{"registers", 0}, {"spill_stores", 0},
-                                      {"spill_loads", 0}, {"stack_bytes", 0},
+      entries[current] = json::Object{{"registers", 0},
+                                      {"spill_stores", 0},
+                                      {"spill_loads", 0},
+                                      {"stack_bytes", 0},
                                       {"static_shared_bytes", 0}};
     return *entries.getObject(current);
   };
@@ -554,12 +556,12 @@ LogicalResult fa::compileForGPU(ModuleOp module, const GPUOptions &options,
       Location at = module.getLoc();
       if (auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
         at = fn.getLoc();
-      mlir::emitWarning(at) << "kernel '" << name << "' spills registers ("
-                            << stores << " bytes stored, " << loads
-                            << " bytes loaded per thread, ptxas, "
-                            << options.target
-                            << "); more warps (--num-warps) or smaller tiles "
-                               "may avoid it";
+      mlir::emitWarning(at)
+          << "kernel '" << name << "' spills registers (" << stores
+          << " bytes stored, " << loads << " bytes loaded per thread, ptxas, "
+          << options.target
+          << "); more warps (--num-warps) or smaller tiles "
+             "may avoid it";
     }
     obj["ptxas"] = json::Object(*e);
   }

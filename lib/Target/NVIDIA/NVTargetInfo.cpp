@@ -35,8 +35,8 @@ public:
 
   LogicalResult checkElementwise(Operation *op) const override {
     // math ops with a fast hardware form; everything in arith lowers.
-    if (isa<math::Exp2Op, math::ExpOp, math::Log2Op, math::LogOp,
-            math::AbsFOp, math::SqrtOp, math::RsqrtOp, math::FmaOp>(op) ||
+    if (isa<math::Exp2Op, math::ExpOp, math::Log2Op, math::LogOp, math::AbsFOp,
+            math::SqrtOp, math::RsqrtOp, math::FmaOp>(op) ||
         op->getDialect()->getNamespace() == "arith") {
       for (Type t : op->getResultTypes()) {
         Type e = getElementTypeOrSelf(t);
@@ -47,13 +47,13 @@ public:
                                  << " is supported for f32 only, not " << e;
         if (isa<FloatType>(e) && !e.isF32() && !e.isF16() && !e.isBF16() &&
             !e.isF64())
-          return op->emitError() << "element type " << e
-                                 << " is not supported on " << name;
+          return op->emitError()
+                 << "element type " << e << " is not supported on " << name;
       }
       return success();
     }
-    return op->emitError() << "'" << op->getName()
-                           << "' has no lowering for " << name;
+    return op->emitError() << "'" << op->getName() << "' has no lowering for "
+                           << name;
   }
 
   Value threadId(OpBuilder &b, Location loc) const override {
@@ -84,8 +84,10 @@ public:
     Type t = v.getType();
     Value x = t == i32 ? v : LLVM::BitcastOp::create(b, loc, i32, v);
     Value all = LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(-1));
-    Value off = LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(mask));
-    Value clamp = LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0x1f));
+    Value off =
+        LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(mask));
+    Value clamp =
+        LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0x1f));
     Value r = NVVM::ShflOp::create(b, loc, i32, all, x, off, clamp,
                                    NVVM::ShflKind::bfly, UnitAttr());
     return t == i32 ? r : LLVM::BitcastOp::create(b, loc, t, r);
@@ -124,8 +126,7 @@ public:
     }
     auto op = NVVM::MmaOp::create(
         b, loc, resTy, av, bv, c, ArrayRef<int64_t>{16, 8, 16}, std::nullopt,
-        std::nullopt,
-        std::array<NVVM::MMATypes, 2>{ptx, ptx},
+        std::nullopt, std::array<NVVM::MMATypes, 2>{ptx, ptx},
         std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
                                        NVVM::MMALayout::col});
     SmallVector<Value> out;
@@ -144,8 +145,8 @@ public:
     Type i32 = b.getI32Type();
     Type resTy = i32;
     if (num > 1)
-      resTy = LLVM::LLVMStructType::getLiteral(
-          ctx, SmallVector<Type>(num, i32));
+      resTy =
+          LLVM::LLVMStructType::getLiteral(ctx, SmallVector<Type>(num, i32));
     std::string outs, cons;
     for (unsigned i = 0; i < num; ++i) {
       outs += (i ? ", $" : "$") + std::to_string(i);

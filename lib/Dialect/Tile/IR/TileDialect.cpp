@@ -9,8 +9,8 @@
 using namespace mlir;
 using namespace fa::tile;
 
-#include "fa/Dialect/Tile/IR/TileOpsDialect.cpp.inc"
 #include "fa/Dialect/Tile/IR/TileEnums.cpp.inc"
+#include "fa/Dialect/Tile/IR/TileOpsDialect.cpp.inc"
 
 void TileDialect::initialize() {
   addOperations<

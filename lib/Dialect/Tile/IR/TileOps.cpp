@@ -77,9 +77,9 @@ ParseResult KernelOp::parse(OpAsmParser &parser, OperationState &result) {
   Builder &builder = parser.getBuilder();
   result.addAttribute(getFunctionTypeAttrName(result.name),
                       TypeAttr::get(builder.getFunctionType(argTypes, {})));
-  call_interface_impl::addArgAndResultAttrs(
-      builder, result, args, resultAttrs, getArgAttrsAttrName(result.name),
-      getResAttrsAttrName(result.name));
+  call_interface_impl::addArgAndResultAttrs(builder, result, args, resultAttrs,
+                                            getArgAttrsAttrName(result.name),
+                                            getResAttrsAttrName(result.name));
 
   Region *body = result.addRegion();
   Region *grid = result.addRegion();
@@ -112,8 +112,8 @@ void KernelOp::print(OpAsmPrinter &p) {
   }
   function_interface_impl::printFunctionAttributes(
       p, *this,
-      {SymbolTable::getSymbolAttrName(), getFunctionTypeAttrName(), getArgAttrsAttrName(), getResAttrsAttrName(),
-       getParamsAttrName()});
+      {SymbolTable::getSymbolAttrName(), getFunctionTypeAttrName(),
+       getArgAttrsAttrName(), getResAttrsAttrName(), getParamsAttrName()});
   p << ' ';
   p.printRegion(getBody(), /*printEntryBlockArgs=*/false);
 }
@@ -143,7 +143,8 @@ LogicalResult KernelOp::verifyRegions() {
                               "signature";
     return success();
   };
-  if (failed(checkArgs(getBody(), "body")) || failed(checkArgs(getGrid(), "grid")))
+  if (failed(checkArgs(getBody(), "body")) ||
+      failed(checkArgs(getGrid(), "grid")))
     return failure();
   if (!isa<ReturnOp>(getBody().front().getTerminator()))
     return emitOpError("the body must end in 'tile.return'");
@@ -348,11 +349,10 @@ LogicalResult BroadcastOp::verify() {
                          << " (use tile.expand_dims first)";
   if (srcTy.getElementType() != resTy.getElementType())
     return emitOpError("result element type differs from the operand's");
-  for (auto [i, from, to] :
-       llvm::enumerate(srcTy.getShape(), resTy.getShape()))
+  for (auto [i, from, to] : llvm::enumerate(srcTy.getShape(), resTy.getShape()))
     if (from != to && from != 1)
-      return emitOpError() << "cannot broadcast dimension " << i
-                           << " of size " << from << " to " << to;
+      return emitOpError() << "cannot broadcast dimension " << i << " of size "
+                           << from << " to " << to;
   return success();
 }
 

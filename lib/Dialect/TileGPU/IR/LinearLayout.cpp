@@ -74,9 +74,8 @@ bool LinearLayout::sameThreadMapping(const LinearLayout &other) const {
   if (shape != other.shape || lane != other.lane || warp != other.warp ||
       reg.size() != other.reg.size())
     return false;
-  return llvm::all_of(reg, [&](const Offsets &b) {
-    return llvm::is_contained(other.reg, b);
-  });
+  return llvm::all_of(
+      reg, [&](const Offsets &b) { return llvm::is_contained(other.reg, b); });
 }
 
 std::string LinearLayout::str() const {
@@ -105,9 +104,9 @@ static void addBits(SmallVector<Offsets> &into, unsigned rank, unsigned dim,
     into.push_back(unit(rank, dim, first << i));
 }
 
-std::optional<LinearLayout>
-fa::tilegpu::toLinearLayout(Attribute layout, ArrayRef<int64_t> shape,
-                            std::string &error) {
+std::optional<LinearLayout> fa::tilegpu::toLinearLayout(Attribute layout,
+                                                        ArrayRef<int64_t> shape,
+                                                        std::string &error) {
   LinearLayout ll;
   ll.shape.assign(shape.begin(), shape.end());
   unsigned rank = shape.size();

@@ -235,7 +235,8 @@ OpFoldResult ConvertLayoutOp::fold(FoldAdaptor adaptor) {
   // Constant splats take any layout.
   if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getSrc()))
     if (dense.isSplat())
-      return DenseElementsAttr::get(getType(), dense.getSplatValue<Attribute>());
+      return DenseElementsAttr::get(getType(),
+                                    dense.getSplatValue<Attribute>());
   return {};
 }
 
@@ -281,8 +282,7 @@ LogicalResult LocalLoadOp::verify() {
 LogicalResult AllocRingOp::verify() {
   auto ty = getType();
   auto enc = cast<SharedEncodingAttr>(ty.getEncoding());
-  if (ty.getShape().size() < 2 ||
-      enc.getOrder().back() != 0)
+  if (ty.getShape().size() < 2 || enc.getOrder().back() != 0)
     return emitOpError("ring needs a leading slot dimension that is the "
                        "slowest in the shared order");
   return success();

@@ -112,8 +112,8 @@ struct AllocateSharedMemoryPass
       SmallVector<std::pair<int64_t, int64_t>> taken;
       for (size_t j = 0; j < i; ++j)
         if (buffers[j].start <= cur.end && cur.start <= buffers[j].end)
-          taken.push_back({buffers[j].offset,
-                           buffers[j].offset + buffers[j].size});
+          taken.push_back(
+              {buffers[j].offset, buffers[j].offset + buffers[j].size});
       llvm::sort(taken);
       int64_t offset = 0;
       for (auto [lo, hi] : taken) {
@@ -123,10 +123,9 @@ struct AllocateSharedMemoryPass
       }
       cur.offset = offset;
       total = std::max(total, offset + cur.size);
-      cur.op->setAttr(isa<fa::tile::ReduceOp>(cur.op) ? "tilegpu.scratch_offset"
-                                                     : "offset",
-                      IntegerAttr::get(IntegerType::get(&getContext(), 64),
-                                       offset));
+      cur.op->setAttr(
+          isa<fa::tile::ReduceOp>(cur.op) ? "tilegpu.scratch_offset" : "offset",
+          IntegerAttr::get(IntegerType::get(&getContext(), 64), offset));
     }
 
     if (auto targetName = kernel->getAttrOfType<StringAttr>("tilegpu.target")) {
@@ -138,9 +137,9 @@ struct AllocateSharedMemoryPass
                  << targetName.getValue() << " allows "
                  << target->getMaxSharedBytes();
     }
-    kernel->setAttr("tilegpu.shared_bytes",
-                    IntegerAttr::get(IntegerType::get(&getContext(), 32),
-                                     total));
+    kernel->setAttr(
+        "tilegpu.shared_bytes",
+        IntegerAttr::get(IntegerType::get(&getContext(), 32), total));
     return success();
   }
 };

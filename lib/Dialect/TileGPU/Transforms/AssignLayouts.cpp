@@ -304,8 +304,8 @@ private:
         if (!want || want == t.getEncoding())
           continue;
         b.setInsertionPoint(op);
-        auto cvt = ConvertLayoutOp::create(b, op->getLoc(),
-                                           withLayout(t, want), v);
+        auto cvt =
+            ConvertLayoutOp::create(b, op->getLoc(), withLayout(t, want), v);
         use.set(cvt);
       }
     });

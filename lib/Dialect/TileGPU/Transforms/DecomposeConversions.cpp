@@ -27,9 +27,9 @@ struct DecomposeConversionsPass
       auto dstTy = op.getType();
       std::string error;
       auto src = toLinearLayout(srcTy.getEncoding(), srcTy.getShape(), error);
-      auto dst = src ? toLinearLayout(dstTy.getEncoding(), dstTy.getShape(),
-                                      error)
-                     : std::nullopt;
+      auto dst =
+          src ? toLinearLayout(dstTy.getEncoding(), dstTy.getShape(), error)
+              : std::nullopt;
       if (!src || !dst) {
         op.emitError() << "cannot lay out this conversion: " << error;
         return signalPassFailure();
@@ -44,9 +44,9 @@ struct DecomposeConversionsPass
       else
         for (int d = srcTy.getRank() - 1; d >= 0; --d)
           order.push_back(d);
-      auto shared = getSwizzledShared(
-          op.getContext(), srcTy.getShape(), order,
-          srcTy.getElementType().getIntOrFloatBitWidth());
+      auto shared =
+          getSwizzledShared(op.getContext(), srcTy.getShape(), order,
+                            srcTy.getElementType().getIntOrFloatBitWidth());
       auto bufTy = SharedBufferType::get(op.getContext(), srcTy.getShape(),
                                          srcTy.getElementType(), shared);
       OpBuilder b(op);

@@ -32,19 +32,20 @@ SharedBufferType slotTypeFor(fa::tile::LoadOp load) {
   auto blocked = dyn_cast<BlockedEncodingAttr>(ty.getEncoding());
   if (!blocked)
     return {};
-  auto enc = getSwizzledShared(load.getContext(), ty.getShape(),
-                               blocked.getOrder(),
-                               ty.getElementType().getIntOrFloatBitWidth());
+  auto enc =
+      getSwizzledShared(load.getContext(), ty.getShape(), blocked.getOrder(),
+                        ty.getElementType().getIntOrFloatBitWidth());
   return SharedBufferType::get(load.getContext(), ty.getShape(),
                                ty.getElementType(), enc);
 }
 
 SharedBufferType transposed(SharedBufferType t) {
   auto enc = cast<SharedEncodingAttr>(t.getEncoding());
-  SmallVector<unsigned> order = {1u - enc.getOrder()[0], 1u - enc.getOrder()[1]};
-  auto tenc = SharedEncodingAttr::get(t.getContext(), enc.getVec(),
-                                      enc.getPerPhase(), enc.getMaxPhase(),
-                                      order);
+  SmallVector<unsigned> order = {1u - enc.getOrder()[0],
+                                 1u - enc.getOrder()[1]};
+  auto tenc =
+      SharedEncodingAttr::get(t.getContext(), enc.getVec(), enc.getPerPhase(),
+                              enc.getMaxPhase(), order);
   return SharedBufferType::get(t.getContext(),
                                {t.getShape()[1], t.getShape()[0]},
                                t.getElementType(), tenc);
@@ -103,13 +104,12 @@ struct PipelineExpandPass
       for (unsigned o : enc.getOrder())
         order.push_back(o + 1);
       order.push_back(0);
-      auto ringEnc = SharedEncodingAttr::get(ctx, enc.getVec(),
-                                             enc.getPerPhase(),
-                                             enc.getMaxPhase(), order);
+      auto ringEnc = SharedEncodingAttr::get(
+          ctx, enc.getVec(), enc.getPerPhase(), enc.getMaxPhase(), order);
       SmallVector<int64_t> shape = {stages};
       llvm::append_range(shape, p.slotTy.getShape());
-      auto ringTy = SharedBufferType::get(ctx, shape,
-                                          p.slotTy.getElementType(), ringEnc);
+      auto ringTy =
+          SharedBufferType::get(ctx, shape, p.slotTy.getElementType(), ringEnc);
       p.ring = AllocRingOp::create(b, loc, ringTy, IntegerAttr());
     }
 
@@ -123,8 +123,8 @@ struct PipelineExpandPass
     auto issue = [&](Value iv, Value slot) {
       OpBuilder::InsertionGuard guard(b);
       if (guarded) {
-        Value inLoop = arith::CmpIOp::create(
-            b, loc, arith::CmpIPredicate::slt, iv, loop.getUpperBound());
+        Value inLoop = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                             iv, loop.getUpperBound());
         auto ifOp = scf::IfOp::create(b, loc, inLoop, /*withElse=*/false);
         b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
       }
@@ -133,10 +133,9 @@ struct PipelineExpandPass
         for (Value o : p.load.getOffsets())
           offsets.push_back(o == loop.getInductionVar() ? iv : o);
         Value dst = RingSlotOp::create(b, loc, p.slotTy, p.ring, slot);
-        AsyncCopyOp::create(b, loc, p.load.getBase(), offsets,
-                            p.load.getDimsAttr(), dst,
-                            p.load.getType().getEncoding(),
-                            p.load.getInBoundsAttr());
+        AsyncCopyOp::create(
+            b, loc, p.load.getBase(), offsets, p.load.getDimsAttr(), dst,
+            p.load.getType().getEncoding(), p.load.getInBoundsAttr());
       }
     };
     auto issueAndCommit = [&](Value iv, Value slot) {

@@ -73,7 +73,8 @@ bool canPrefetch(fa::tile::LoadOp load, scf::ForOp loop) {
   auto kernel = dyn_cast<fa::tile::KernelOp>(arg.getOwner()->getParentOp());
   if (!kernel || !kernel.getArgAttrs())
     return false;
-  auto dict = dyn_cast<DictionaryAttr>((*kernel.getArgAttrs())[arg.getArgNumber()]);
+  auto dict =
+      dyn_cast<DictionaryAttr>((*kernel.getArgAttrs())[arg.getArgNumber()]);
   auto dimsAttr = dict ? dict.getAs<ArrayAttr>("tile.dims") : ArrayAttr();
   if (!dimsAttr || dimsAttr.size() != rank)
     return false;

@@ -13,8 +13,8 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
-#include "fa/Dialect/Tile/IR/TileOpsDialect.h.inc"
 #include "fa/Dialect/Tile/IR/TileEnums.h.inc"
+#include "fa/Dialect/Tile/IR/TileOpsDialect.h.inc"
 
 namespace fa::tile {
 class YieldOp;

@@ -84,7 +84,7 @@ def TileGPU_TargetAttr : TileGPU_Attr<"Target", "target"> {
     and the threads per warp of the target.
 
     ```mlir
-    module attributes {tilegpu.target = #tilegpu.target<"sm_90a", warps = 4, threads_per_warp = 32>}
+    module attributes {tilegpu.target = #tilegpu.target<"gpu_name", warps = 4, threads_per_warp = 32>}
     ```
   }];
   let parameters = (ins StringRefParameter<"target name">:$name,

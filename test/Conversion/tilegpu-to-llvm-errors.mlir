@@ -128,3 +128,20 @@ tile.kernel @wrong_warp() grid {
   tile.return
 }
 }
+
+// -----
+
+// Layouts must spread over the warps the module's target runs.
+#b = #tilegpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [8, 1], order = [1, 0]>
+!g = memref<?x?xf32, strided<[?, 1]>>
+module attributes {tilegpu.target = #tilegpu.target<"sm_80", warps = 4, threads_per_warp = 32>} {
+tile.kernel @wrong_warps(%x: !g) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{spreads over 8 warps, but the kernel runs 4 (the module's #tilegpu.target)}}
+  %t = tile.load %x[%c0, %c0] : !g -> tensor<64x32xf32, #b>
+  tile.return
+}
+}

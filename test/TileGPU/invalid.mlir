@@ -60,6 +60,12 @@ func.func @f(%s: !tilegpu.smem<4x4xf32, #tilegpu.shared<vec = 1, perPhase = 1, m
 
 // -----
 
+// expected-error @+1 {{slice parent must be a register layout}}
+#s = #tilegpu.slice<dim = 0, parent = #tilegpu.shared<vec = 1, perPhase = 1, maxPhase = 1, order = [1, 0]>>
+func.func private @f(tensor<4xf32, #s>)
+
+// -----
+
 // The module target: 32 or 64 threads per warp, on a module only.
 // expected-error @+1 {{threads_per_warp must be 32 or 64, got 48}}
 module attributes {tilegpu.target = #tilegpu.target<"sm_80", warps = 4, threads_per_warp = 48>} {

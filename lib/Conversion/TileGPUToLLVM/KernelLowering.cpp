@@ -139,12 +139,14 @@ LogicalResult KernelLowering::lowerBlock(Block &block) {
     if (op.hasTrait<OpTrait::IsTerminator>())
       continue;
     loc = op.getLoc();
-    // Only a dot consumes a lazy tile a K step at a time; anything else
-    // gets all its registers first.
-    if (!isa<tile::DotOp>(op))
-      for (Value v : op.getOperands())
-        if (lazy.count(v) && failed(materialize(&op, v, std::nullopt)))
-          return failure();
+    // A lazy tile's consumer produces it a K step at a time; any other
+    // user gets all its registers first.
+    for (Value v : op.getOperands()) {
+      auto it = lazy.find(v);
+      if (it != lazy.end() && it->second.consumer != &op &&
+          failed(materialize(&op, v, std::nullopt)))
+        return failure();
+    }
     if (failed(registry.lower(&op, *this)))
       return failure();
   }
@@ -156,8 +158,8 @@ LogicalResult KernelLowering::materialize(Operation *user, Value v,
   auto it = lazy.find(v);
   if (it == lazy.end())
     return success();
-  LazyTile fn = it->second;
-  if (failed(fn(kStep, regs[v])))
+  auto produce = it->second.produce;
+  if (failed(produce(kStep, regs[v])))
     return failure();
   if (!kStep) {
     lazy.erase(v);

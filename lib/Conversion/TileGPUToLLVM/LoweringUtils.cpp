@@ -57,6 +57,12 @@ const LinearLayout *KernelLowering::layoutOf(Operation *op, Type type) {
                     << target.getName() << " has " << target.getWarpSize();
     return nullptr;
   }
+  if (enc.getNumWarps() != numWarps) {
+    op->emitError() << "layout " << t.getEncoding() << " spreads over "
+                    << enc.getNumWarps() << " warps, but the kernel runs "
+                    << numWarps << " (the module's #tilegpu.target)";
+    return nullptr;
+  }
   std::string error;
   auto ll = enc.toLinearLayout(t.getShape(), error);
   if (!ll) {

@@ -72,12 +72,18 @@ private:
 /// Registers the lowerings every target shares.
 void populateGenericLowerings(LoweringRegistry &registry);
 
-/// Per-tile registers of a tile whose registers are produced on demand, a
-/// slice of its K dimension at a time (`kStep`; std::nullopt: all): an
-/// operand read only by a matrix instruction is loaded one K step at a time
-/// inside it, so its registers are live for that step only.
-using LazyTile = std::function<mlir::LogicalResult(
-    std::optional<int64_t> kStep, llvm::SmallVector<mlir::Value> &regs)>;
+/// A tile whose registers are produced on demand, a slice of its K
+/// dimension at a time: an operand read only by a matrix instruction is
+/// loaded one K step at a time inside it, so its registers are live for
+/// that step only. `consumer` materializes it step by step; any other user
+/// gets all registers before it is lowered.
+struct LazyTile {
+  mlir::Operation *consumer;
+  /// Fills the registers of K step `kStep` (std::nullopt: all) into `regs`.
+  std::function<mlir::LogicalResult(std::optional<int64_t> kStep,
+                                    llvm::SmallVector<mlir::Value> &regs)>
+      produce;
+};
 
 class KernelLowering {
 public:
@@ -114,8 +120,9 @@ public:
   std::map<std::pair<const void *, const void *>, tilegpu::LinearLayout>
       layoutCache;
 
-  /// Registers of `v` for K step `kStep` (all when std::nullopt),
-  /// materializing a lazy tile; fails with a located error.
+  /// Produces the registers of lazy tile `v` for K step `kStep` (all when
+  /// std::nullopt) into regs[v]; nothing for other values. Errors are
+  /// located at `user`.
   mlir::LogicalResult materialize(mlir::Operation *user, mlir::Value v,
                                   std::optional<int64_t> kStep);
 

@@ -179,10 +179,11 @@ static LogicalResult lowerLocalLoadMatrix(LocalLoadOp op, KernelLowering &kl) {
   // are live one step only.
   if (op->hasOneUse() && isa<tile::DotOp>(*op->user_begin()) &&
       (*op->user_begin())->getBlock() == op->getBlock()) {
-    kl.lazy[result] = [op, &kl](std::optional<int64_t> kStep,
-                                SmallVector<Value> &regs) {
-      return loadMatrixTiles(op, kStep, regs, kl);
-    };
+    kl.lazy[result] = {
+        *op->user_begin(),
+        [op, &kl](std::optional<int64_t> kStep, SmallVector<Value> &regs) {
+          return loadMatrixTiles(op, kStep, regs, kl);
+        }};
     return success();
   }
   return loadMatrixTiles(op, std::nullopt, kl.regs[result], kl);

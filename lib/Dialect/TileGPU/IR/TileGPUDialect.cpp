@@ -169,6 +169,14 @@ DotOperandEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 }
 
 LogicalResult
+SliceEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                          unsigned dim, Attribute parent) {
+  if (!isa<DistributedLayoutAttrInterface>(parent))
+    return emitError() << "slice parent must be a register layout";
+  return success();
+}
+
+LogicalResult
 SharedBufferType::verify(function_ref<InFlightDiagnostic()> emitError,
                          ArrayRef<int64_t> shape, Type elementType,
                          Attribute encoding) {

@@ -54,6 +54,7 @@ def TileGPU_SliceEncodingAttr : TileGPU_Attr<"SliceEncoding", "slice", [
   }];
   let parameters = (ins "unsigned":$dim, "::mlir::Attribute":$parent);
   let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
 }
 
 def TileGPU_SharedEncodingAttr : TileGPU_Attr<"SharedEncoding", "shared", [

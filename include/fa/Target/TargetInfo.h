@@ -1,5 +1,4 @@
-//===- TargetInfo.h - what a GPU target is and can do ------------*- C++
-//-*-===//
+//===- TargetInfo.h - what a GPU target is and can do -----------*- C++ -*-===//
 //
 // Generic passes and the generic `tilegpu` lowering ask a TargetInfo for the
 // primitives that differ by vendor (thread ids, barriers, shuffles, fast

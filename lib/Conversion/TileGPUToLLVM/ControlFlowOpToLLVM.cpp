@@ -1,5 +1,4 @@
-//===- ControlFlowOpToLLVM.cpp - scf.for and scf.if
-//-------------------------===//
+//===- ControlFlowOpToLLVM.cpp - scf.for and scf.if -----------------------===//
 //
 // Loops are rebuilt with the registers of loop-carried tiles as iteration
 // arguments; branches without results are rebuilt around their lowered

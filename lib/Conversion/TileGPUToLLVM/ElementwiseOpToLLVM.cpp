@@ -1,5 +1,4 @@
-//===- ElementwiseOpToLLVM.cpp - arith/math, constants, splats, iotas
-//-------===//
+//===- ElementwiseOpToLLVM.cpp - arith/math, splats, iotas ----------------===//
 //
 // Element-wise ops work register by register; exp2/log2 (and exp/log
 // through them) use the target's fast forms. Scalar arith is cloned.

@@ -1,5 +1,4 @@
-//===- LoadStoreOpToLLVM.cpp - global loads, stores and atomics
-//-------------===//
+//===- LoadStoreOpToLLVM.cpp - global loads, stores, atomics --------------===//
 //
 // Vectorized along the innermost dimension when every vector is known to be
 // in or out of bounds as a whole; out-of-bounds lanes of a load read a safe

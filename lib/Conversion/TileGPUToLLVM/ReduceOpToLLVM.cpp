@@ -1,5 +1,4 @@
-//===- ReduceOpToLLVM.cpp - tile.reduce
-//-------------------------------------===//
+//===- ReduceOpToLLVM.cpp - tile.reduce -----------------------------------===//
 //
 // In-thread balanced trees, then butterfly shuffles along the lane bits that
 // move along the reduced dimension, then (across warps) a shared-memory

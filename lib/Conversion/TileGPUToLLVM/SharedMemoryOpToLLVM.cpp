@@ -1,5 +1,4 @@
-//===- SharedMemoryOpToLLVM.cpp - shared-memory buffers, reads and writes
-//---===//
+//===- SharedMemoryOpToLLVM.cpp - shared-memory buffers -------------------===//
 //
 // Buffers are offsets into the CTA's one shared-memory symbol; registers are
 // written and read with vectors along the buffer's fastest dimension, at

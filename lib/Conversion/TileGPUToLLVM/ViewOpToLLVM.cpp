@@ -1,5 +1,4 @@
-//===- ViewOpToLLVM.cpp - broadcasts, expand_dims, transposes, conversions
-//--===//
+//===- ViewOpToLLVM.cpp - register-renaming ops ---------------------------===//
 //
 // Ops that only rename registers: each result register is the operand
 // register at the corresponding offset.

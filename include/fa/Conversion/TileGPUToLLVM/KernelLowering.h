@@ -1,5 +1,4 @@
-//===- KernelLowering.h - lowering `tilegpu` kernels, op by op ---*- C++
-//-*-===//
+//===- KernelLowering.h - lowering tilegpu kernels op by op -----*- C++ -*-===//
 //
 // A kernel is lowered by walking its body once, in order, and keeping for
 // every tile the per-thread register values its linear layout gives. Each op

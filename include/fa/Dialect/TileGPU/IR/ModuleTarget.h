@@ -1,5 +1,4 @@
-//===- ModuleTarget.h - the module's #tilegpu.target -------------*- C++
-//-*-===//
+//===- ModuleTarget.h - the module's #tilegpu.target ------------*- C++ -*-===//
 //
 // The GPU target, warps per CTA and threads per warp of a module live in one
 // module attribute, `tilegpu.target = #tilegpu.target<"name", warps = W,

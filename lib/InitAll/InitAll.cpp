@@ -7,6 +7,7 @@
 #include "fa/Dialect/Tile/IR/TileDialect.h"
 #include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
 #include "fa/Dialect/TileGPU/Transforms/Passes.h"
+#include "fa/Dialect/TileNV/IR/TileNVDialect.h"
 #include "fa/Target/GPUCompiler.h"
 #include "fa/Transforms/Passes.h"
 
@@ -15,6 +16,7 @@
 void fa::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<fa::tile::TileDialect>();
   registry.insert<fa::tilegpu::TileGPUDialect>();
+  registry.insert<fa::tilenv::TileNVDialect>();
 }
 
 void fa::registerAllPasses() {

@@ -1,26 +1,83 @@
-//===- TargetInfo.cpp - pick the TargetInfo for a target name -------------===//
+//===- TargetInfo.cpp - the registry of GPU targets -----------------------===//
 
 #include "fa/Target/TargetInfo.h"
 
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <algorithm>
+#include <mutex>
 
 namespace fa {
 TargetInfo::~TargetInfo() = default;
 
-mlir::Value TargetInfo::stepPointer(mlir::OpBuilder &b, mlir::Location loc,
-                                    mlir::Value ptr, mlir::Value bytes) const {
-  return mlir::LLVM::GEPOp::create(b, loc, ptr.getType(), b.getI8Type(), ptr,
-                                   bytes);
+// Every vendor compiled in registers its targets once, on first use of the
+// registry (static initializers in archive members would be dropped by the
+// linker). A new vendor adds its call here.
+void registerNVIDIATargets();
+
+namespace {
+struct Registry {
+  std::mutex mutex;
+  llvm::StringMap<TargetInfoFactory> factories;
+};
+
+Registry &storage() {
+  static Registry registry;
+  return registry;
 }
 
-std::unique_ptr<TargetInfo> createNVIDIATargetInfo(llvm::StringRef name);
+Registry &getRegistry() {
+  static std::once_flag vendors;
+  std::call_once(vendors, [] { registerNVIDIATargets(); });
+  return storage();
+}
+} // namespace
+
+void registerTargetInfo(llvm::StringRef name, TargetInfoFactory factory) {
+  Registry &r = storage();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  r.factories[name] = std::move(factory);
+}
+
+llvm::SmallVector<std::string> getRegisteredTargetNames() {
+  Registry &r = getRegistry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  llvm::SmallVector<std::string> names;
+  for (const auto &entry : r.factories)
+    names.push_back(entry.getKey().str());
+  llvm::sort(names);
+  return names;
+}
+
+std::string getRegisteredTargetList() {
+  return llvm::join(getRegisteredTargetNames(), ", ");
+}
 
 std::unique_ptr<TargetInfo> createTargetInfo(llvm::StringRef name,
                                              std::string &error) {
-  if (auto nv = createNVIDIATargetInfo(name))
-    return nv;
-  error =
-      ("unknown GPU target '" + name + "' (expected sm_80 or sm_90a)").str();
+  Registry &r = getRegistry();
+  TargetInfoFactory factory;
+  {
+    std::lock_guard<std::mutex> lock(r.mutex);
+    auto it = r.factories.find(name);
+    if (it != r.factories.end())
+      factory = it->second;
+  }
+  if (factory)
+    return factory();
+  error = ("unknown GPU target '" + name +
+           "' (registered targets: " + getRegisteredTargetList() + ")")
+              .str();
   return nullptr;
+}
+
+void registerTargetDialects(mlir::DialectRegistry &registry) {
+  std::string error;
+  for (const std::string &name : getRegisteredTargetNames())
+    if (auto info = createTargetInfo(name, error))
+      info->getDependentDialects(registry);
 }
 } // namespace fa

@@ -1,5 +1,5 @@
-// RUN: fa-opt %s -fa-tile-to-tilegpu="target=sm_80 num-stages=2" -convert-tilegpu-to-llvm="target=sm_80" | FileCheck %s
-// RUN: fa-opt %s -fa-tile-to-tilegpu="target=sm_80 num-stages=2" -convert-tilegpu-to-llvm="target=sm_80" -canonicalize | FileCheck %s --check-prefix=INB
+// RUN: fa-opt %s -fa-tile-to-tilegpu="target=sm_80 num-stages=2" -convert-tilegpu-to-llvm-nvidia="target=sm_80" | FileCheck %s
+// RUN: fa-opt %s -fa-tile-to-tilegpu="target=sm_80 num-stages=2" -convert-tilegpu-to-llvm-nvidia="target=sm_80" -canonicalize | FileCheck %s --check-prefix=INB
 // Pipelined loop loads lower to cp.async with zero-fill, commit and wait
 // groups; the ring slot is picked from the iteration number.
 

@@ -1,4 +1,4 @@
-// RUN: fa-opt %s -tilegpu-allocate-shared-memory -convert-tilegpu-to-llvm | FileCheck %s
+// RUN: fa-opt %s -tilegpu-allocate-shared-memory -convert-tilegpu-to-llvm-nvidia | FileCheck %s
 // A reduction whose dimension spans warps: shuffles inside each warp, then
 // the partial results of the 4 warps meet in a scratch buffer that the
 // allocator placed after the live tile buffer.

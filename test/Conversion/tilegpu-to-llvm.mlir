@@ -1,4 +1,4 @@
-// RUN: fa-opt %s -split-input-file -fa-tile-to-tilegpu="target=sm_80" -convert-tilegpu-to-llvm="target=sm_80" | FileCheck %s
+// RUN: fa-opt %s -split-input-file -fa-tile-to-tilegpu="target=sm_80" -convert-tilegpu-to-llvm-nvidia="target=sm_80" | FileCheck %s
 // The tilegpu -> LLVM + NVVM lowering, on kernels laid out by the
 // tile -> tilegpu pipeline.
 

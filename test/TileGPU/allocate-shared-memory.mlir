@@ -1,11 +1,12 @@
 // RUN: fa-opt %s -split-input-file -tilegpu-allocate-shared-memory -verify-diagnostics | FileCheck %s
 
 #b = #tilegpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
-#m = #tilegpu.mma<version = 2, warpsPerCTA = [4, 1]>
+#m = #tilenv.mma<version = 2, warpsPerCTA = [4, 1]>
 #a = #tilegpu.dot_op<opIdx = 0, parent = #m>
 #s = #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]>
 !g = memref<?x?xbf16, strided<[?, 1]>>
 
+module attributes {tilegpu.target = #tilegpu.target<"sm_80", warps = 4, threads_per_warp = 32>} {
 // Q's buffer is read inside the loop, so it lives through the loop; K's and
 // V's buffers do not overlap in time and share memory after Q's.
 // CHECK-LABEL: tile.kernel @lifetimes
@@ -19,7 +20,7 @@
 tile.kernel @lifetimes(%x: !g) grid {
   %c1 = arith.constant 1 : index
   tile.yield %c1, %c1, %c1 : index, index, index
-} attributes {tilegpu.target = "sm_80"} {
+} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c4 = arith.constant 4 : index
@@ -38,6 +39,7 @@ tile.kernel @lifetimes(%x: !g) grid {
   %es = tilegpu.local_alloc %e : tensor<16x64xbf16, #b> -> !tilegpu.smem<16x64xbf16, #s>
   %er = tilegpu.local_load %es : !tilegpu.smem<16x64xbf16, #s> -> tensor<16x64xbf16, #a>
   tile.return
+}
 }
 
 // -----
@@ -71,15 +73,17 @@ tile.kernel @overlap(%x: !g) grid {
 #s = #tilegpu.shared<vec = 1, perPhase = 1, maxPhase = 1, order = [1, 0]>
 !g = memref<?x?xf32, strided<[?, 1]>>
 
+module attributes {tilegpu.target = #tilegpu.target<"sm_90a", warps = 4, threads_per_warp = 32>} {
 // expected-error @+1 {{kernel needs 262144 bytes of shared memory; sm_90a allows 232448}}
 tile.kernel @too_big(%x: !g) grid {
   %c1 = arith.constant 1 : index
   tile.yield %c1, %c1, %c1 : index, index, index
-} attributes {tilegpu.target = "sm_90a"} {
+} {
   %c0 = arith.constant 0 : index
   %t = tile.load %x[%c0, %c0] : !g -> tensor<256x256xf32, #b>
   %ts = tilegpu.local_alloc %t : tensor<256x256xf32, #b> -> !tilegpu.smem<256x256xf32, #s>
   tile.return
+}
 }
 
 // -----

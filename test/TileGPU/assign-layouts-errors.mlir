@@ -1,4 +1,4 @@
-// RUN: fa-opt %s -split-input-file -tilegpu-assign-layouts -verify-diagnostics
+// RUN: fa-opt %s -split-input-file -tilegpu-assign-layouts="target=sm_80" -verify-diagnostics
 // Ops the target cannot execute are rejected with their location, before
 // any lowering.
 

@@ -1,4 +1,4 @@
-// RUN: fa-opt %s -split-input-file -tilegpu-assign-layouts | FileCheck %s
+// RUN: fa-opt %s -split-input-file -tilegpu-assign-layouts="target=sm_80" | FileCheck %s
 // RUN: fa-opt %s -split-input-file -tilegpu-assign-layouts="num-warps=8 target=sm_90a" | FileCheck %s --check-prefix=W8
 
 !g = memref<?x?xbf16, strided<[?, 1]>>
@@ -7,16 +7,18 @@
 // Loads are blocked with 16-byte vectors, the dot's result is an MMA
 // accumulator, its operands are converted to MMA operand layouts, and the
 // row maximum is a slice of the accumulator layout.
+// The target, warps and threads per warp go to one module attribute.
+// CHECK: module attributes {tilegpu.target = #tilegpu.target<"sm_80", warps = 4, threads_per_warp = 32>}
 // CHECK-LABEL: tile.kernel @dot_rowmax
-// CHECK: attributes {tilegpu.num_warps = 4 : i32, tilegpu.target = "sm_80"}
 // CHECK: %[[A:.*]] = load {{.*}} -> tensor<64x32xbf16, #tilegpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]>>
 // CHECK: %[[B:.*]] = load {{.*}} -> tensor<32x64xbf16, #tilegpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>>
-// CHECK: %[[CA:.*]] = tilegpu.convert_layout %[[A]] : {{.*}} -> tensor<64x32xbf16, #tilegpu.dot_op<opIdx = 0, parent = #tilegpu.mma<version = 2, warpsPerCTA = [4, 1]>>>
-// CHECK: %[[CB:.*]] = tilegpu.convert_layout %[[B]] : {{.*}} -> tensor<32x64xbf16, #tilegpu.dot_op<opIdx = 1, parent = #tilegpu.mma<version = 2, warpsPerCTA = [4, 1]>>>
-// CHECK: %[[D:.*]] = dot %[[CA]], %[[CB]], %{{.*}} : {{.*}} -> tensor<64x64xf32, #tilegpu.mma<version = 2, warpsPerCTA = [4, 1]>>
-// CHECK: reduce max %[[D]] axis 1 : {{.*}} -> tensor<64xf32, #tilegpu.slice<dim = 1, parent = #tilegpu.mma<version = 2, warpsPerCTA = [4, 1]>>>
+// CHECK: %[[CA:.*]] = tilegpu.convert_layout %[[A]] : {{.*}} -> tensor<64x32xbf16, #tilegpu.dot_op<opIdx = 0, parent = #tilenv.mma<version = 2, warpsPerCTA = [4, 1]>>>
+// CHECK: %[[CB:.*]] = tilegpu.convert_layout %[[B]] : {{.*}} -> tensor<32x64xbf16, #tilegpu.dot_op<opIdx = 1, parent = #tilenv.mma<version = 2, warpsPerCTA = [4, 1]>>>
+// CHECK: %[[D:.*]] = dot %[[CA]], %[[CB]], %{{.*}} : {{.*}} -> tensor<64x64xf32, #tilenv.mma<version = 2, warpsPerCTA = [4, 1]>>
+// CHECK: reduce max %[[D]] axis 1 : {{.*}} -> tensor<64xf32, #tilegpu.slice<dim = 1, parent = #tilenv.mma<version = 2, warpsPerCTA = [4, 1]>>>
+// W8: module attributes {tilegpu.target = #tilegpu.target<"sm_90a", warps = 8, threads_per_warp = 32>}
 // W8-LABEL: tile.kernel @dot_rowmax
-// W8: dot {{.*}} -> tensor<64x64xf32, #tilegpu.mma<version = 2, warpsPerCTA = [4, 2]>>
+// W8: dot {{.*}} -> tensor<64x64xf32, #tilenv.mma<version = 2, warpsPerCTA = [4, 2]>>
 tile.kernel @dot_rowmax(%a: !g, %b: !g, %out: !r) grid {
   %c1 = arith.constant 1 : index
   tile.yield %c1, %c1, %c1 : index, index, index

@@ -2,7 +2,7 @@
 
 #b = #tilegpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
 #bt = #tilegpu.blocked<sizePerThread = [8, 1], threadsPerWarp = [8, 4], warpsPerCTA = [1, 4], order = [0, 1]>
-#m = #tilegpu.mma<version = 2, warpsPerCTA = [4, 1]>
+#m = #tilenv.mma<version = 2, warpsPerCTA = [4, 1]>
 #a = #tilegpu.dot_op<opIdx = 0, parent = #m>
 #bb = #tilegpu.dot_op<opIdx = 1, parent = #m>
 !g = memref<?x?xbf16, strided<[?, 1]>>
@@ -33,7 +33,7 @@ tile.kernel @decompose(%x: !g) grid {
   // P (an accumulator rounded to bf16) is already where the A operand
   // wants it: the conversion only renames registers and stays.
   // CHECK: %[[P:.*]] = arith.truncf
-  // CHECK-NEXT: tilegpu.convert_layout %[[P]] : tensor<64x32xbf16, #tilegpu.mma{{.*}} -> tensor<64x32xbf16, #tilegpu.dot_op<opIdx = 0
+  // CHECK-NEXT: tilegpu.convert_layout %[[P]] : tensor<64x32xbf16, #tilenv.mma{{.*}} -> tensor<64x32xbf16, #tilegpu.dot_op<opIdx = 0
   %z = arith.constant dense<0.0> : tensor<64x32xf32, #m>
   %z2 = arith.constant dense<0.0> : tensor<64x64xf32, #m>
   %r = scf.for %i = %c0 to %c4 step %c1 iter_args(%acc = %z) -> (tensor<64x32xf32, #m>) {

@@ -1,7 +1,7 @@
 // RUN: fa-opt %s -split-input-file -verify-diagnostics
 // Verifier errors of the tilegpu layouts, buffer type and ops.
 
-// expected-error @+1 {{threadsPerWarp must multiply to 32, got 16}}
+// expected-error @+1 {{threadsPerWarp must multiply to a warp size (32 or 64), got 16}}
 #b = #tilegpu.blocked<sizePerThread = [1, 1], threadsPerWarp = [4, 4], warpsPerCTA = [4, 1], order = [1, 0]>
 func.func private @f(tensor<4x4xf32, #b>)
 
@@ -20,7 +20,7 @@ func.func private @f(tensor<4x4xf32, #b>)
 // -----
 
 // expected-error @+1 {{only mma version 2 (m16n8k16) is defined}}
-#m = #tilegpu.mma<version = 3, warpsPerCTA = [4, 1]>
+#m = #tilenv.mma<version = 3, warpsPerCTA = [4, 1]>
 func.func private @f(tensor<4x4xf32, #m>)
 
 // -----
@@ -32,7 +32,7 @@ func.func private @f(tensor<4x4xf32, #d>)
 // -----
 
 // expected-error @+1 {{dot operand index must be 0 (A) or 1 (B)}}
-#d = #tilegpu.dot_op<opIdx = 2, parent = #tilegpu.mma<version = 2, warpsPerCTA = [4, 1]>>
+#d = #tilegpu.dot_op<opIdx = 2, parent = #tilenv.mma<version = 2, warpsPerCTA = [4, 1]>>
 func.func private @f(tensor<4x4xf32, #d>)
 
 // -----
@@ -56,4 +56,28 @@ func.func @f(%s: !tilegpu.smem<4x4xf32, #tilegpu.shared<vec = 1, perPhase = 1, m
   // expected-error @+1 {{result shape and element type must match the buffer}}
   %t = tilegpu.local_load %s : !tilegpu.smem<4x4xf32, #tilegpu.shared<vec = 1, perPhase = 1, maxPhase = 1, order = [1, 0]>> -> tensor<4x4xf16, #b>
   return
+}
+
+// -----
+
+// expected-error @+1 {{slice parent must be a register layout}}
+#s = #tilegpu.slice<dim = 0, parent = #tilegpu.shared<vec = 1, perPhase = 1, maxPhase = 1, order = [1, 0]>>
+func.func private @f(tensor<4xf32, #s>)
+
+// -----
+
+// The module target: 32 or 64 threads per warp, on a module only.
+// expected-error @+1 {{threads_per_warp must be 32 or 64, got 48}}
+module attributes {tilegpu.target = #tilegpu.target<"sm_80", warps = 4, threads_per_warp = 48>} {
+}
+
+// -----
+
+// expected-error @+1 {{'tilegpu.target' must be a #tilegpu.target on a module}}
+func.func private @f() attributes {tilegpu.target = "sm_80"}
+
+// -----
+
+// expected-error @+1 {{'tilegpu.target' must be a #tilegpu.target on a module}}
+module attributes {tilegpu.target = "sm_80"} {
 }

@@ -2,15 +2,15 @@
 // Round trip of the tilegpu layouts, the shared buffer type and the ops.
 
 #blocked = #tilegpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
-#mma = #tilegpu.mma<version = 2, warpsPerCTA = [4, 1]>
+#mma = #tilenv.mma<version = 2, warpsPerCTA = [4, 1]>
 #dota = #tilegpu.dot_op<opIdx = 0, parent = #mma>
 #row = #tilegpu.slice<dim = 1, parent = #mma>
 #shared = #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]>
 
 // CHECK-LABEL: tile.kernel @layouts
 // CHECK: tilegpu.local_alloc %{{.*}} {offset = 0 : i64} : tensor<64x64xbf16, #tilegpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>> -> !tilegpu.smem<64x64xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]>>
-// CHECK: tilegpu.local_load %{{.*}} : !tilegpu.smem<64x64xbf16, {{.*}}> -> tensor<64x64xbf16, #tilegpu.dot_op<opIdx = 0, parent = #tilegpu.mma<version = 2, warpsPerCTA = [4, 1]>>>
-// CHECK: tilegpu.convert_layout %{{.*}} : tensor<64xf32, #tilegpu.slice<dim = 1, parent = #tilegpu.mma<version = 2, warpsPerCTA = [4, 1]>>> -> tensor<64xf32, #tilegpu.blocked<sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]>>
+// CHECK: tilegpu.local_load %{{.*}} : !tilegpu.smem<64x64xbf16, {{.*}}> -> tensor<64x64xbf16, #tilegpu.dot_op<opIdx = 0, parent = #tilenv.mma<version = 2, warpsPerCTA = [4, 1]>>>
+// CHECK: tilegpu.convert_layout %{{.*}} : tensor<64xf32, #tilegpu.slice<dim = 1, parent = #tilenv.mma<version = 2, warpsPerCTA = [4, 1]>>> -> tensor<64xf32, #tilegpu.blocked<sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]>>
 tile.kernel @layouts(%x: memref<?x?xbf16, strided<[?, 1]>>) grid {
   %c1 = arith.constant 1 : index
   tile.yield %c1, %c1, %c1 : index, index, index
@@ -28,11 +28,30 @@ tile.kernel @layouts(%x: memref<?x?xbf16, strided<[?, 1]>>) grid {
 
 // A layout made of several: the linear-layout view makes any nesting legal.
 // CHECK-LABEL: tile.kernel @nested
-// CHECK: tensor<16xf32, #tilegpu.slice<dim = 0, parent = #tilegpu.dot_op<opIdx = 1, parent = #tilegpu.mma<version = 2, warpsPerCTA = [2, 2]>>>>
+// CHECK: tensor<16xf32, #tilegpu.slice<dim = 0, parent = #tilegpu.dot_op<opIdx = 1, parent = #tilenv.mma<version = 2, warpsPerCTA = [2, 2]>>>>
 tile.kernel @nested(%x: memref<?xf32, strided<[1]>>) grid {
   %c1 = arith.constant 1 : index
   tile.yield %c1, %c1, %c1 : index, index, index
 } {
-  %z = arith.constant dense<0.0> : tensor<16xf32, #tilegpu.slice<dim = 0, parent = #tilegpu.dot_op<opIdx = 1, parent = #tilegpu.mma<version = 2, warpsPerCTA = [2, 2]>>>>
+  %z = arith.constant dense<0.0> : tensor<16xf32, #tilegpu.slice<dim = 0, parent = #tilegpu.dot_op<opIdx = 1, parent = #tilenv.mma<version = 2, warpsPerCTA = [2, 2]>>>>
   tile.return
+}
+
+// -----
+
+// The module target, an explicit barrier, and a blocked layout for 64-lane
+// warps (the lowering checks the lane count against the target's warp).
+// CHECK: module attributes {tilegpu.target = #tilegpu.target<"sm_90a", warps = 8, threads_per_warp = 32>}
+// CHECK-LABEL: tile.kernel @target_and_barrier
+// CHECK: tilegpu.barrier
+// CHECK: tensor<64x64xf32, #tilegpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 16], warpsPerCTA = [4, 1], order = [1, 0]>>
+module attributes {tilegpu.target = #tilegpu.target<"sm_90a", warps = 8, threads_per_warp = 32>} {
+tile.kernel @target_and_barrier(%x: memref<?x?xf32, strided<[?, 1]>>) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  tilegpu.barrier
+  %z = arith.constant dense<0.0> : tensor<64x64xf32, #tilegpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 16], warpsPerCTA = [4, 1], order = [1, 0]>>
+  tile.return
+}
 }

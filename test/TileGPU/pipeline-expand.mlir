@@ -2,7 +2,7 @@
 
 #b = #tilegpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
 #bt = #tilegpu.blocked<sizePerThread = [8, 1], threadsPerWarp = [8, 4], warpsPerCTA = [1, 4], order = [0, 1]>
-#m = #tilegpu.mma<version = 2, warpsPerCTA = [4, 1]>
+#m = #tilenv.mma<version = 2, warpsPerCTA = [4, 1]>
 #bb = #tilegpu.dot_op<opIdx = 1, parent = #m>
 #s = #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]>
 #st = #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [0, 1]>
@@ -25,7 +25,10 @@
 // slot freed by the previous iteration, read this iteration's slot.
 // CHECK: %[[REL:.*]] = arith.divsi
 // CHECK: %[[SLOT:.*]] = arith.remsi %[[REL]]
+// The wait covers this thread's copies; the explicit barrier after it makes
+// every thread's copies visible.
 // CHECK: tilegpu.async_wait 1
+// CHECK-NEXT: tilegpu.barrier
 // CHECK: tilegpu.async_copy
 // CHECK: tilegpu.async_copy
 // CHECK: tilegpu.async_commit
@@ -37,6 +40,7 @@
 // CHECK-NOT: tile.load
 // CHECK: }
 // CHECK-NEXT: tilegpu.async_wait 0
+// CHECK-NEXT: tilegpu.barrier
 tile.kernel @expand(%x: !g {tile.dims = ["N", 64]}) grid {
   %c1 = arith.constant 1 : index
   tile.yield %c1, %c1, %c1 : index, index, index

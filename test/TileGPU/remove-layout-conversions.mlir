@@ -2,13 +2,13 @@
 
 #b = #tilegpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
 #b2 = #tilegpu.blocked<sizePerThread = [4, 1], threadsPerWarp = [8, 4], warpsPerCTA = [1, 4], order = [0, 1]>
-#m = #tilegpu.mma<version = 2, warpsPerCTA = [4, 1]>
+#m = #tilenv.mma<version = 2, warpsPerCTA = [4, 1]>
 #r = #tilegpu.slice<dim = 0, parent = #m>
 !g = memref<?x?xf32, strided<[?, 1]>>
 
 // CHECK-LABEL: tile.kernel @fold
 // Constants are hoisted to the start by the rewrite driver.
-// CHECK-DAG: %[[CST:.*]] = arith.constant dense<2.000000e+00> : tensor<16x32xf32, #tilegpu.mma
+// CHECK-DAG: %[[CST:.*]] = arith.constant dense<2.000000e+00> : tensor<16x32xf32, #tilenv.mma
 tile.kernel @fold(%x: !g, %s: f32) grid {
   %c1 = arith.constant 1 : index
   tile.yield %c1, %c1, %c1 : index, index, index
@@ -17,14 +17,14 @@ tile.kernel @fold(%x: !g, %s: f32) grid {
   // CHECK: %[[T:.*]] = load
   %t = tile.load %x[%c0, %c0] : !g -> tensor<16x32xf32, #b>
   // Identity conversions disappear; a chain becomes one conversion.
-  // CHECK-NEXT: %[[C:.*]] = tilegpu.convert_layout %[[T]] : tensor<16x32xf32, #tilegpu.blocked<sizePerThread = [1, 4], {{.*}}> -> tensor<16x32xf32, #tilegpu.mma<version = 2, warpsPerCTA = [4, 1]>>
+  // CHECK-NEXT: %[[C:.*]] = tilegpu.convert_layout %[[T]] : tensor<16x32xf32, #tilegpu.blocked<sizePerThread = [1, 4], {{.*}}> -> tensor<16x32xf32, #tilenv.mma<version = 2, warpsPerCTA = [4, 1]>>
   // CHECK-NEXT: store %[[C]]
   %same = tilegpu.convert_layout %t : tensor<16x32xf32, #b> -> tensor<16x32xf32, #b>
   %c2 = tilegpu.convert_layout %same : tensor<16x32xf32, #b> -> tensor<16x32xf32, #b2>
   %c3 = tilegpu.convert_layout %c2 : tensor<16x32xf32, #b2> -> tensor<16x32xf32, #m>
   tile.store %c3, %x[%c0, %c0] : tensor<16x32xf32, #m>, !g
   // Splats, splat constants and iotas are made in the wanted layout.
-  // CHECK-NEXT: %[[SP:.*]] = splat %{{.*}} : f32 -> tensor<16x32xf32, #tilegpu.mma
+  // CHECK-NEXT: %[[SP:.*]] = splat %{{.*}} : f32 -> tensor<16x32xf32, #tilenv.mma
   // CHECK-NEXT: store %[[SP]]
   %sp = tile.splat %s : f32 -> tensor<16x32xf32, #b>
   %spc = tilegpu.convert_layout %sp : tensor<16x32xf32, #b> -> tensor<16x32xf32, #m>
@@ -33,15 +33,15 @@ tile.kernel @fold(%x: !g, %s: f32) grid {
   %k = arith.constant dense<2.0> : tensor<16x32xf32, #b>
   %kc = tilegpu.convert_layout %k : tensor<16x32xf32, #b> -> tensor<16x32xf32, #m>
   tile.store %kc, %x[%c0, %c0] : tensor<16x32xf32, #m>, !g
-  // CHECK-NEXT: iota : tensor<32xi32, #tilegpu.slice<dim = 0, parent = #tilegpu.mma
+  // CHECK-NEXT: iota : tensor<32xi32, #tilegpu.slice<dim = 0, parent = #tilenv.mma
   %i = tile.iota : tensor<32xi32, #tilegpu.slice<dim = 0, parent = #b>>
   %ic = tilegpu.convert_layout %i : tensor<32xi32, #tilegpu.slice<dim = 0, parent = #b>> -> tensor<32xi32, #r>
   %f = arith.sitofp %ic : tensor<32xi32, #r> to tensor<32xf32, #r>
   %fe = tile.expand_dims %f axis 0 : tensor<32xf32, #r> -> tensor<1x32xf32, #m>
   tile.store %fe, %x[%c0, %c0] : tensor<1x32xf32, #m>, !g
   // A broadcast between two conversions that cancel keeps the producer's layout.
-  // CHECK: %[[ROW:.*]] = load {{.*}} -> tensor<1x32xf32, #tilegpu.mma
-  // CHECK-NEXT: %[[BC:.*]] = broadcast %[[ROW]] : tensor<1x32xf32, #tilegpu.mma<{{.*}}>> -> tensor<16x32xf32, #tilegpu.mma
+  // CHECK: %[[ROW:.*]] = load {{.*}} -> tensor<1x32xf32, #tilenv.mma
+  // CHECK-NEXT: %[[BC:.*]] = broadcast %[[ROW]] : tensor<1x32xf32, #tilenv.mma<{{.*}}>> -> tensor<16x32xf32, #tilenv.mma
   // CHECK-NEXT: store %[[BC]]
   %row = tile.load %x[%c0, %c0] : !g -> tensor<1x32xf32, #m>
   %rb = tilegpu.convert_layout %row : tensor<1x32xf32, #m> -> tensor<1x32xf32, #b>

@@ -1,20 +1,17 @@
 //===- Passes.h - FlashTile conversion passes -------------------*- C++ -*-===//
+//
+// The GPU conversion passes, one per vendor, each sharing the generic
+// lowerings of lib/Conversion/TileGPUToLLVM.
+//
+//===----------------------------------------------------------------------===//
 #ifndef FA_CONVERSION_PASSES_H
 #define FA_CONVERSION_PASSES_H
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/Pass/Pass.h"
+#include "fa/Conversion/NVIDIA/Passes.h"
 
 namespace fa {
-#define GEN_PASS_DECL
-#include "fa/Conversion/Passes.h.inc"
-
-#define GEN_PASS_REGISTRATION
-#include "fa/Conversion/Passes.h.inc"
+/// Registers every vendor's conversion passes.
+inline void registerFAConversionPasses() { registerNVIDIAConversionPasses(); }
 } // namespace fa
 
 #endif // FA_CONVERSION_PASSES_H

@@ -1,45 +1,86 @@
-//===- TargetInfo.h - the seam between generic and vendor GPU code -*- C++
-//-*-===//
+//===- TargetInfo.h - what a GPU target is and can do -----------*- C++ -*-===//
 //
-// Generic passes and the generic `tilegpu` lowering ask a TargetInfo what the
-// chip can do and how to emit the few operations that differ by vendor
-// (thread ids, barriers, shuffles, matrix instructions, fast math). Only
-// implementations of this interface name vendor intrinsics.
+// Generic passes and the generic `tilegpu` lowering ask a TargetInfo for the
+// primitives that differ by vendor (thread ids, barriers, shuffles, fast
+// math, kernel attributes, address spaces) and for capabilities (warp size,
+// shared-memory limit, which matrix instructions and copy engines exist).
+// Instruction shapes (an MMA's fragments, a matrix load, an asynchronous
+// copy) are not here: they belong to the vendor's lowerings.
+//
+// Targets are found by name in a registry each vendor fills
+// (registerTargetInfo); tools list the registered names instead of
+// spelling them.
 //
 //===----------------------------------------------------------------------===//
 #ifndef FA_TARGET_TARGETINFO_H
 #define FA_TARGET_TARGETINFO_H
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Location.h"
 #include "mlir/IR/Value.h"
 #include "mlir/Support/LLVM.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 
+namespace mlir {
+class DialectRegistry;
+} // namespace mlir
+
 namespace fa {
+
+/// Families of warp-level (or warpgroup-level) matrix instructions.
+enum class MmaKind {
+  MmaSyncV2, ///< warp-synchronous m16n8k16 (Ampere and later)
+  WgmmaV3,   ///< warpgroup MMA from shared memory (Hopper)
+  Mfma,      ///< AMD matrix fused multiply-add (CDNA)
+};
+
+/// Ways to move a tile from global to shared memory.
+enum class CopyEngine {
+  Direct,  ///< loads into registers, then stores (every target)
+  CpAsync, ///< per-thread asynchronous 16-byte copies
+  Tma,     ///< tensor memory accelerator (bulk, descriptor-based)
+};
 
 class TargetInfo {
 public:
   virtual ~TargetInfo();
 
-  /// Target name as given on the command line (`sm_80`, `sm_90a`).
+  /// Target name as given on the command line.
   virtual llvm::StringRef getName() const = 0;
-  virtual unsigned getWarpSize() const { return 32; }
+  /// The vendor whose lowerings handle this target.
+  virtual llvm::StringRef getVendor() const = 0;
+  /// Threads per warp (wavefront).
+  virtual unsigned getWarpSize() const = 0;
   /// Largest shared memory a CTA may use, in bytes.
   virtual int64_t getMaxSharedBytes() const = 0;
+  virtual unsigned getSharedAddressSpace() const = 0;
+  virtual unsigned getGlobalAddressSpace() const = 0;
+  virtual bool hasMma(MmaKind kind) const = 0;
+  virtual bool hasCopyEngine(CopyEngine engine) const = 0;
 
   //===--- capabilities: checked before any lowering ---------------------===//
-  /// Whether a warp-level MMA exists for operands `a`, `b` and accumulator
-  /// `acc`; otherwise emits an error at `op` naming what is missing.
-  virtual mlir::LogicalResult checkDot(mlir::Operation *op, mlir::Type a,
-                                       mlir::Type b, mlir::Type acc) const = 0;
+  /// Whether a matrix instruction exists for `a` x `b` accumulated into
+  /// `acc` (element types and shapes); otherwise emits an error at `op`.
+  virtual mlir::LogicalResult checkDot(mlir::Operation *op,
+                                       mlir::RankedTensorType a,
+                                       mlir::RankedTensorType b,
+                                       mlir::RankedTensorType acc) const = 0;
   /// Whether element-wise `op` (arith/math on tile elements) can be lowered;
   /// otherwise emits an error at `op`.
   virtual mlir::LogicalResult checkElementwise(mlir::Operation *op) const = 0;
+  /// The accumulator layout of the target's matrix instruction for a dot
+  /// result of `shape` on `numWarps` warps (a vendor MMA encoding).
+  virtual mlir::Attribute getDotAccumulatorLayout(mlir::MLIRContext *ctx,
+                                                  llvm::ArrayRef<int64_t> shape,
+                                                  unsigned numWarps) const = 0;
+  /// Dialects whose attributes or ops the target's choices create.
+  virtual void getDependentDialects(mlir::DialectRegistry &registry) const {}
 
-  //===--- code generation hooks (LLVM dialect values) -------------------===//
+  //===--- primitives (LLVM dialect values) ------------------------------===//
   virtual mlir::Value threadId(mlir::OpBuilder &b,
                                mlir::Location loc) const = 0;
   virtual mlir::Value programId(mlir::OpBuilder &b, mlir::Location loc,
@@ -56,42 +97,32 @@ public:
                            mlir::Value x) const = 0;
   virtual mlir::Value log2(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value x) const = 0;
-  /// One m16n8k16 MMA: `a` 4 x i32 (pairs of 16-bit values), `b` 2 x i32,
-  /// `c` 4 x f32; returns 4 x f32.
-  virtual llvm::SmallVector<mlir::Value>
-  mma16816(mlir::OpBuilder &b, mlir::Location loc, mlir::Type elemType,
-           mlir::ValueRange a, mlir::ValueRange bOps,
-           mlir::ValueRange c) const = 0;
-  /// Loads `num` (1, 2 or 4) 8x8 matrices of 16-bit elements from shared
-  /// memory, each lane giving one row address (`ptr` plus `offsetBytes`, a
-  /// constant); returns `num` i32 values.
-  virtual llvm::SmallVector<mlir::Value>
-  loadMatrix(mlir::OpBuilder &b, mlir::Location loc, mlir::Value ptr,
-             int64_t offsetBytes, unsigned num, bool trans) const = 0;
-  /// Starts an asynchronous 16-byte copy global -> shared; `srcBytes`
-  /// (i32, 0 or 16) bytes are read, the rest is zero-filled.
-  virtual void asyncCopy16(mlir::OpBuilder &b, mlir::Location loc,
-                           mlir::Value dst, mlir::Value src,
-                           mlir::Value srcBytes) const = 0;
-  virtual void asyncCommit(mlir::OpBuilder &b, mlir::Location loc) const = 0;
-  /// `ptr` (a global pointer) advanced by `bytes` (i64), as an operation the
-  /// LLVM optimizer cannot reassociate. A run of copies then addresses off
-  /// one running pointer instead of one hoisted 64-bit offset (or induction
-  /// variable) per copy, which costs registers.
-  virtual mlir::Value stepPointer(mlir::OpBuilder &b, mlir::Location loc,
-                                  mlir::Value ptr, mlir::Value bytes) const;
-  /// Waits until at most `pending` groups are in flight.
-  virtual void asyncWait(mlir::OpBuilder &b, mlir::Location loc,
-                         unsigned pending) const = 0;
-  /// Address space of shared memory.
-  virtual unsigned getSharedAddressSpace() const = 0;
   /// Marks `func` as a kernel entry with `threads` threads per CTA.
   virtual void markKernel(mlir::Operation *func, unsigned threads) const = 0;
 };
 
-/// The TargetInfo for `name`, or null with `error` set.
+//===--- registry
+//----------------------------------------------------------===//
+
+using TargetInfoFactory = std::function<std::unique_ptr<TargetInfo>()>;
+
+/// Makes target `name` known; a vendor calls this for each of its targets.
+/// A second registration of one name replaces the first.
+void registerTargetInfo(llvm::StringRef name, TargetInfoFactory factory);
+
+/// The TargetInfo for `name`, or null with `error` set (naming the
+/// registered targets).
 std::unique_ptr<TargetInfo> createTargetInfo(llvm::StringRef name,
                                              std::string &error);
+
+/// Names of the registered GPU targets, sorted.
+llvm::SmallVector<std::string> getRegisteredTargetNames();
+/// The same names joined with ", " (for help texts and errors).
+std::string getRegisteredTargetList();
+
+/// Adds the dialects every registered target may create (for passes that
+/// choose layouts or lower through a TargetInfo).
+void registerTargetDialects(mlir::DialectRegistry &registry);
 
 } // namespace fa
 

@@ -78,9 +78,9 @@ void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
 
 void fa::buildTileGPUToLLVMPipeline(OpPassManager &pm,
                                     const GPUOptions &options) {
-  ConvertTileGPUToLLVMOptions convert;
+  ConvertTileGPUToLLVMNVIDIAOptions convert;
   convert.target = options.target;
-  pm.addPass(createConvertTileGPUToLLVM(convert));
+  pm.addPass(createConvertTileGPUToLLVMNVIDIA(convert));
   pm.addPass(createSCFToControlFlowPass());
   // sqrt, abs, rsqrt, fma left by the lowering become LLVM intrinsics.
   pm.addPass(createConvertMathToLLVMPass());

@@ -1,11 +1,13 @@
 //===- NVTargetInfo.cpp - NVIDIA (NVVM) implementation of TargetInfo ------===//
 
+#include "fa/Dialect/TileNV/IR/TileNVDialect.h"
 #include "fa/Target/TargetInfo.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/Operation.h"
 
 using namespace mlir;
@@ -16,21 +18,54 @@ public:
   NVTargetInfo(StringRef name, unsigned sm) : name(name.str()), sm(sm) {}
 
   StringRef getName() const override { return name; }
+  StringRef getVendor() const override { return "nvidia"; }
+  unsigned getWarpSize() const override { return 32; }
   int64_t getMaxSharedBytes() const override {
     return sm >= 90 ? 227 * 1024 : 163 * 1024;
   }
+  // wgmma and TMA exist on sm_90a but have no lowering yet: report only
+  // what the lowerings use.
+  bool hasMma(fa::MmaKind kind) const override {
+    return kind == fa::MmaKind::MmaSyncV2;
+  }
+  bool hasCopyEngine(fa::CopyEngine engine) const override {
+    return engine == fa::CopyEngine::Direct ||
+           engine == fa::CopyEngine::CpAsync;
+  }
 
-  LogicalResult checkDot(Operation *op, Type a, Type b,
-                         Type acc) const override {
+  LogicalResult checkDot(Operation *op, RankedTensorType aTy,
+                         RankedTensorType bTy,
+                         RankedTensorType accTy) const override {
+    Type a = aTy.getElementType(), b = bTy.getElementType(),
+         acc = accTy.getElementType();
     if (a != b)
       return op->emitError() << "dot operands must have one element type on "
                              << name << ", got " << a << " and " << b;
     if (!acc.isF32())
       return op->emitError() << "dot accumulator must be f32 on " << name;
-    if (a.isBF16() || a.isF16())
-      return success();
-    return op->emitError() << "mma.sync on " << name
-                           << " supports f16 and bf16 operands, not " << a;
+    if (!a.isBF16() && !a.isF16())
+      return op->emitError() << "mma.sync on " << name
+                             << " supports f16 and bf16 operands, not " << a;
+    int64_t m = aTy.getShape()[0], k = aTy.getShape()[1], n = bTy.getShape()[1];
+    if (m % 16 || n % 8 || k % 16)
+      return op->emitError() << "mma.sync needs M a multiple of 16, N of 8 "
+                                "and K of 16, got "
+                             << m << "x" << n << "x" << k;
+    return success();
+  }
+
+  Attribute getDotAccumulatorLayout(MLIRContext *ctx, ArrayRef<int64_t> shape,
+                                    unsigned numWarps) const override {
+    // Warps along M first: each holds whole rows of the accumulator.
+    int64_t m = shape[0];
+    unsigned wm = 1;
+    while (wm < numWarps && int64_t(wm) * 2 * 16 <= m)
+      wm *= 2;
+    return fa::tilenv::MmaEncodingAttr::get(ctx, 2, {wm, numWarps / wm});
+  }
+
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<fa::tilenv::TileNVDialect, NVVM::NVVMDialect>();
   }
 
   LogicalResult checkElementwise(Operation *op) const override {
@@ -107,92 +142,8 @@ public:
         ValueRange{x});
     return call.getResult(0);
   }
-  SmallVector<Value> mma16816(OpBuilder &b, Location loc, Type elemType,
-                              ValueRange a, ValueRange bOps,
-                              ValueRange c) const override {
-    MLIRContext *ctx = b.getContext();
-    Type f32 = b.getF32Type();
-    auto resTy = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
-    SmallVector<Value> av(a), bv(bOps);
-    NVVM::MMATypes ptx = NVVM::MMATypes::bf16;
-    if (elemType.isF16()) {
-      // f16 operands are typed vector<2xf16>.
-      ptx = NVVM::MMATypes::f16;
-      auto v2 = VectorType::get({2}, b.getF16Type());
-      for (Value &v : av)
-        v = LLVM::BitcastOp::create(b, loc, v2, v);
-      for (Value &v : bv)
-        v = LLVM::BitcastOp::create(b, loc, v2, v);
-    }
-    auto op = NVVM::MmaOp::create(
-        b, loc, resTy, av, bv, c, ArrayRef<int64_t>{16, 8, 16}, std::nullopt,
-        std::nullopt, std::array<NVVM::MMATypes, 2>{ptx, ptx},
-        std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
-                                       NVVM::MMALayout::col});
-    SmallVector<Value> out;
-    for (int64_t i = 0; i < 4; ++i)
-      out.push_back(LLVM::ExtractValueOp::create(b, loc, op.getResult(), i));
-    return out;
-  }
-  SmallVector<Value> loadMatrix(OpBuilder &b, Location loc, Value ptr,
-                                int64_t offsetBytes, unsigned num,
-                                bool trans) const override {
-    // Inline PTX, so that the constant offset stays an immediate of the
-    // instruction: with the intrinsic, LLVM hoists every ptr + constant out
-    // of the loop into its own register. It has side effects so that LLVM
-    // keeps it in place between the barriers that guard shared memory.
-    MLIRContext *ctx = b.getContext();
-    Type i32 = b.getI32Type();
-    Type resTy = i32;
-    if (num > 1)
-      resTy =
-          LLVM::LLVMStructType::getLiteral(ctx, SmallVector<Type>(num, i32));
-    std::string outs, cons;
-    for (unsigned i = 0; i < num; ++i) {
-      outs += (i ? ", $" : "$") + std::to_string(i);
-      cons += "=r,";
-    }
-    std::string asmText = "ldmatrix.sync.aligned.m8n8.x" + std::to_string(num) +
-                          (trans ? ".trans" : "") + ".shared.b16 {" + outs +
-                          "}, [$" + std::to_string(num) + "+" +
-                          std::to_string(offsetBytes) + "];";
-    Value addr = LLVM::PtrToIntOp::create(b, loc, b.getI64Type(), ptr);
-    auto op = LLVM::InlineAsmOp::create(
-        b, loc, resTy, ValueRange{addr}, asmText, cons + "l",
-        /*has_side_effects=*/true, /*is_align_stack=*/false,
-        LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
-    Value r = op.getResult(0);
-    if (num == 1)
-      return {r};
-    SmallVector<Value> out;
-    for (unsigned i = 0; i < num; ++i)
-      out.push_back(LLVM::ExtractValueOp::create(b, loc, r, i));
-    return out;
-  }
-  void asyncCopy16(OpBuilder &b, Location loc, Value dst, Value src,
-                   Value srcBytes) const override {
-    NVVM::CpAsyncOp::create(b, loc, dst, src, 16,
-                            NVVM::LoadCacheModifierKind::CG, srcBytes);
-  }
-  Value stepPointer(OpBuilder &b, Location loc, Value ptr,
-                    Value bytes) const override {
-    // An inline add is opaque to LLVM: LICM and LSR cannot split it into
-    // per-copy invariants. ptxas still sees a plain 64-bit add.
-    Type i64 = b.getI64Type();
-    Value p = LLVM::PtrToIntOp::create(b, loc, i64, ptr);
-    auto add = LLVM::InlineAsmOp::create(
-        b, loc, i64, ValueRange{p, bytes}, "add.s64 $0, $1, $2;", "=l,l,l",
-        /*has_side_effects=*/false, /*is_align_stack=*/false,
-        LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
-    return LLVM::IntToPtrOp::create(b, loc, ptr.getType(), add.getResult(0));
-  }
-  void asyncCommit(OpBuilder &b, Location loc) const override {
-    NVVM::CpAsyncCommitGroupOp::create(b, loc);
-  }
-  void asyncWait(OpBuilder &b, Location loc, unsigned pending) const override {
-    NVVM::CpAsyncWaitGroupOp::create(b, loc, pending);
-  }
   unsigned getSharedAddressSpace() const override { return 3; }
+  unsigned getGlobalAddressSpace() const override { return 1; }
   void markKernel(Operation *func, unsigned threads) const override {
     Builder b(func->getContext());
     func->setAttr(NVVM::NVVMDialect::getKernelFuncAttrName(), b.getUnitAttr());
@@ -207,11 +158,10 @@ private:
 } // namespace
 
 namespace fa {
-std::unique_ptr<TargetInfo> createNVIDIATargetInfo(StringRef name) {
-  if (name == "sm_80")
-    return std::make_unique<NVTargetInfo>(name, 80);
-  if (name == "sm_90a")
-    return std::make_unique<NVTargetInfo>(name, 90);
-  return nullptr;
+void registerNVIDIATargets() {
+  registerTargetInfo(
+      "sm_80", [] { return std::make_unique<NVTargetInfo>("sm_80", 80); });
+  registerTargetInfo(
+      "sm_90a", [] { return std::make_unique<NVTargetInfo>("sm_90a", 90); });
 }
 } // namespace fa

@@ -11,7 +11,7 @@
 using namespace mlir;
 using namespace fa::tilegpu;
 
-static Offsets unit(unsigned rank, unsigned dim, int64_t value) {
+Offsets LinearLayout::unit(unsigned rank, unsigned dim, int64_t value) {
   Offsets o(rank, 0);
   o[dim] = value;
   return o;
@@ -21,23 +21,41 @@ static bool isZero(ArrayRef<int64_t> o) {
   return llvm::all_of(o, [](int64_t x) { return x == 0; });
 }
 
-/// Offsets past the shape wrap around: with power-of-two sizes and
-/// single-power-of-two bases that makes them zero (replication).
-static void wrap(LinearLayout &ll) {
+void LinearLayout::wrap() {
+  // With power-of-two sizes and single-power-of-two bases, offsets past the
+  // shape wrap around to zero.
   auto wrapOne = [&](Offsets &b) {
-    for (unsigned d = 0; d < ll.rank(); ++d)
-      if (b[d] >= ll.shape[d])
+    for (unsigned d = 0; d < rank(); ++d)
+      if (b[d] >= shape[d])
         b[d] = 0;
   };
-  for (auto *v : {&ll.reg, &ll.lane, &ll.warp})
+  for (auto *v : {&reg, &lane, &warp})
     for (Offsets &b : *v)
       wrapOne(b);
-  llvm::erase_if(ll.reg, [](const Offsets &b) { return isZero(b); });
+  llvm::erase_if(reg, [](const Offsets &b) { return isZero(b); });
 }
 
-static void addRepeats(LinearLayout &ll, unsigned dim, int64_t from) {
-  for (int64_t s = from; s < ll.shape[dim]; s *= 2)
-    ll.reg.push_back(unit(ll.rank(), dim, s));
+void LinearLayout::addRepeats(unsigned dim, int64_t from) {
+  for (int64_t s = from; s < shape[dim]; s *= 2)
+    reg.push_back(unit(rank(), dim, s));
+}
+
+void LinearLayout::addBits(SmallVector<Offsets> &into, unsigned rank,
+                           unsigned dim, int64_t first, unsigned count) {
+  for (unsigned i = 0; i < count; ++i)
+    into.push_back(unit(rank, dim, first << i));
+}
+
+std::optional<LinearLayout> LinearLayout::forShape(ArrayRef<int64_t> shape,
+                                                   std::string &error) {
+  for (int64_t d : shape)
+    if (d <= 0 || !llvm::isPowerOf2_64(d)) {
+      error = "tile dimensions must be powers of two on the GPU";
+      return std::nullopt;
+    }
+  LinearLayout ll;
+  ll.shape.assign(shape.begin(), shape.end());
+  return ll;
 }
 
 Offsets LinearLayout::regOffset(int64_t r) const {
@@ -98,119 +116,78 @@ std::string LinearLayout::str() const {
   return s;
 }
 
-static void addBits(SmallVector<Offsets> &into, unsigned rank, unsigned dim,
-                    int64_t first, unsigned count) {
-  for (unsigned i = 0; i < count; ++i)
-    into.push_back(unit(rank, dim, first << i));
-}
-
 std::optional<LinearLayout> fa::tilegpu::toLinearLayout(Attribute layout,
                                                         ArrayRef<int64_t> shape,
                                                         std::string &error) {
-  LinearLayout ll;
-  ll.shape.assign(shape.begin(), shape.end());
-  unsigned rank = shape.size();
-  for (int64_t d : shape)
-    if (d <= 0 || !llvm::isPowerOf2_64(d)) {
-      error = "tile dimensions must be powers of two on the GPU";
-      return std::nullopt;
-    }
-
-  if (auto b = dyn_cast<BlockedEncodingAttr>(layout)) {
-    if (b.getOrder().size() != rank) {
-      error = "blocked layout rank does not match the tensor rank";
-      return std::nullopt;
-    }
-    ArrayRef<unsigned> spt = b.getSizePerThread(), tpw = b.getThreadsPerWarp(),
-                       wpc = b.getWarpsPerCTA();
-    for (unsigned d : b.getOrder())
-      addBits(ll.reg, rank, d, 1, llvm::Log2_32(spt[d]));
-    for (unsigned d : b.getOrder())
-      addBits(ll.lane, rank, d, spt[d], llvm::Log2_32(tpw[d]));
-    for (unsigned d : b.getOrder())
-      addBits(ll.warp, rank, d, int64_t(spt[d]) * tpw[d],
-              llvm::Log2_32(wpc[d]));
-    for (unsigned d : b.getOrder())
-      addRepeats(ll, d, int64_t(spt[d]) * tpw[d] * wpc[d]);
-    wrap(ll);
-    return ll;
-  }
-
-  if (auto m = dyn_cast<MmaEncodingAttr>(layout)) {
-    if (rank != 2) {
-      error = "mma layouts are two-dimensional";
-      return std::nullopt;
-    }
-    unsigned wm = m.getWarpsPerCTA()[0], wn = m.getWarpsPerCTA()[1];
-    // m16n8 accumulator: c0,c1 at (lane/4, 2*(lane%4) + {0,1}); c2,c3 at row+8.
-    ll.reg = {unit(2, 1, 1), unit(2, 0, 8)};
-    ll.lane = {unit(2, 1, 2), unit(2, 1, 4), unit(2, 0, 1), unit(2, 0, 2),
-               unit(2, 0, 4)};
-    addBits(ll.warp, 2, 0, 16, llvm::Log2_32(wm));
-    addBits(ll.warp, 2, 1, 8, llvm::Log2_32(wn));
-    addRepeats(ll, 1, 8 * wn);
-    addRepeats(ll, 0, 16 * wm);
-    wrap(ll);
-    return ll;
-  }
-
-  if (auto dot = dyn_cast<DotOperandEncodingAttr>(layout)) {
-    auto m = cast<MmaEncodingAttr>(dot.getParent());
-    if (rank != 2) {
-      error = "dot operand layouts are two-dimensional";
-      return std::nullopt;
-    }
-    unsigned wm = m.getWarpsPerCTA()[0], wn = m.getWarpsPerCTA()[1];
-    if (dot.getOpIdx() == 0) {
-      // A (m16 x k16): a0,a1 (g, 2t+{0,1}); a2,a3 row+8; a4..a7 col+8.
-      ll.reg = {unit(2, 1, 1), unit(2, 0, 8), unit(2, 1, 8)};
-      ll.lane = {unit(2, 1, 2), unit(2, 1, 4), unit(2, 0, 1), unit(2, 0, 2),
-                 unit(2, 0, 4)};
-      addBits(ll.warp, 2, 0, 16, llvm::Log2_32(wm));
-      for (unsigned i = 0; i < llvm::Log2_32(wn); ++i)
-        ll.warp.push_back(Offsets(2, 0));
-      addRepeats(ll, 1, 16);
-      addRepeats(ll, 0, 16 * wm);
-    } else {
-      // B (k16 x n8): b0,b1 (2t+{0,1}, g); b2,b3 k+8.
-      ll.reg = {unit(2, 0, 1), unit(2, 0, 8)};
-      ll.lane = {unit(2, 0, 2), unit(2, 0, 4), unit(2, 1, 1), unit(2, 1, 2),
-                 unit(2, 1, 4)};
-      for (unsigned i = 0; i < llvm::Log2_32(wm); ++i)
-        ll.warp.push_back(Offsets(2, 0));
-      addBits(ll.warp, 2, 1, 8, llvm::Log2_32(wn));
-      addRepeats(ll, 0, 16);
-      addRepeats(ll, 1, 8 * wn);
-    }
-    wrap(ll);
-    return ll;
-  }
-
-  if (auto slice = dyn_cast<SliceEncodingAttr>(layout)) {
-    unsigned dim = slice.getDim();
-    if (dim > rank) {
-      error = "slice dimension out of range";
-      return std::nullopt;
-    }
-    SmallVector<int64_t> parentShape(shape.begin(), shape.end());
-    parentShape.insert(parentShape.begin() + dim, 1);
-    auto parent = toLinearLayout(slice.getParent(), parentShape, error);
-    if (!parent)
-      return std::nullopt;
-    auto drop = [&](SmallVector<Offsets> &bases) {
-      for (Offsets &b : bases)
-        b.erase(b.begin() + dim);
-    };
-    ll.reg = parent->reg;
-    ll.lane = parent->lane;
-    ll.warp = parent->warp;
-    drop(ll.reg);
-    drop(ll.lane);
-    drop(ll.warp);
-    llvm::erase_if(ll.reg, [](const Offsets &b) { return isZero(b); });
-    return ll;
-  }
-
+  if (auto d = dyn_cast_or_null<DistributedLayoutAttrInterface>(layout))
+    return d.toLinearLayout(shape, error);
   error = "not a distributed tilegpu layout";
   return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// The generic layouts
+//===----------------------------------------------------------------------===//
+
+std::optional<LinearLayout>
+BlockedEncodingAttr::toLinearLayout(ArrayRef<int64_t> shape,
+                                    std::string &error) const {
+  auto ll = LinearLayout::forShape(shape, error);
+  if (!ll)
+    return std::nullopt;
+  unsigned rank = shape.size();
+  if (getOrder().size() != rank) {
+    error = "blocked layout rank does not match the tensor rank";
+    return std::nullopt;
+  }
+  ArrayRef<unsigned> spt = getSizePerThread(), tpw = getThreadsPerWarp(),
+                     wpc = getWarpsPerCTA();
+  for (unsigned d : getOrder())
+    LinearLayout::addBits(ll->reg, rank, d, 1, llvm::Log2_32(spt[d]));
+  for (unsigned d : getOrder())
+    LinearLayout::addBits(ll->lane, rank, d, spt[d], llvm::Log2_32(tpw[d]));
+  for (unsigned d : getOrder())
+    LinearLayout::addBits(ll->warp, rank, d, int64_t(spt[d]) * tpw[d],
+                          llvm::Log2_32(wpc[d]));
+  for (unsigned d : getOrder())
+    ll->addRepeats(d, int64_t(spt[d]) * tpw[d] * wpc[d]);
+  ll->wrap();
+  return ll;
+}
+
+std::optional<LinearLayout>
+DotOperandEncodingAttr::toLinearLayout(ArrayRef<int64_t> shape,
+                                       std::string &error) const {
+  return cast<MmaLayoutAttrInterface>(getParent())
+      .getOperandLinearLayout(getOpIdx(), shape, error);
+}
+
+std::optional<LinearLayout>
+SliceEncodingAttr::toLinearLayout(ArrayRef<int64_t> shape,
+                                  std::string &error) const {
+  auto ll = LinearLayout::forShape(shape, error);
+  if (!ll)
+    return std::nullopt;
+  unsigned dim = getDim();
+  if (dim > shape.size()) {
+    error = "slice dimension out of range";
+    return std::nullopt;
+  }
+  SmallVector<int64_t> parentShape(shape.begin(), shape.end());
+  parentShape.insert(parentShape.begin() + dim, 1);
+  auto parent = fa::tilegpu::toLinearLayout(getParent(), parentShape, error);
+  if (!parent)
+    return std::nullopt;
+  auto drop = [&](SmallVector<Offsets> &bases) {
+    for (Offsets &b : bases)
+      b.erase(b.begin() + dim);
+  };
+  ll->reg = parent->reg;
+  ll->lane = parent->lane;
+  ll->warp = parent->warp;
+  drop(ll->reg);
+  drop(ll->lane);
+  drop(ll->warp);
+  llvm::erase_if(ll->reg, [](const Offsets &b) { return isZero(b); });
+  return ll;
 }

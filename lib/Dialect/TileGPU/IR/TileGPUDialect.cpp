@@ -2,6 +2,7 @@
 
 #include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
 #include "fa/Dialect/TileGPU/IR/LinearLayout.h"
+#include "fa/Dialect/TileGPU/IR/ModuleTarget.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -29,6 +30,8 @@ static void printShape(AsmPrinter &printer, ArrayRef<int64_t> shape,
 }
 
 #include "fa/Dialect/TileGPU/IR/TileGPUOpsDialect.cpp.inc"
+
+#include "fa/Dialect/TileGPU/IR/TileGPUAttrInterfaces.cpp.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "fa/Dialect/TileGPU/IR/TileGPUAttrs.cpp.inc"
@@ -84,19 +87,74 @@ BlockedEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "blocked layout order must be a permutation";
     seen[order[i]] = true;
   }
-  if (lanes != 32)
-    return emitError() << "threadsPerWarp must multiply to 32, got " << lanes;
+  // The product is the warp size the layout is for (32 or 64); the lowering
+  // checks it against the target's.
+  if (lanes != 32 && lanes != 64)
+    return emitError() << "threadsPerWarp must multiply to a warp size (32 or "
+                          "64), got "
+                       << lanes;
   return success();
 }
 
-LogicalResult
-MmaEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                        unsigned version, ArrayRef<unsigned> wpc) {
-  if (version != 2)
-    return emitError() << "only mma version 2 (m16n8k16) is defined";
-  if (wpc.size() != 2 || !isPow2(wpc[0]) || !isPow2(wpc[1]))
-    return emitError() << "mma warpsPerCTA must be two powers of two";
+static unsigned product(ArrayRef<unsigned> v) {
+  unsigned p = 1;
+  for (unsigned x : v)
+    p *= x;
+  return p;
+}
+
+unsigned BlockedEncodingAttr::getNumWarps() const {
+  return product(getWarpsPerCTA());
+}
+unsigned BlockedEncodingAttr::getLanesPerWarp() const {
+  return product(getThreadsPerWarp());
+}
+unsigned DotOperandEncodingAttr::getNumWarps() const {
+  return cast<DistributedLayoutAttrInterface>(getParent()).getNumWarps();
+}
+unsigned DotOperandEncodingAttr::getLanesPerWarp() const {
+  return cast<DistributedLayoutAttrInterface>(getParent()).getLanesPerWarp();
+}
+unsigned SliceEncodingAttr::getNumWarps() const {
+  return cast<DistributedLayoutAttrInterface>(getParent()).getNumWarps();
+}
+unsigned SliceEncodingAttr::getLanesPerWarp() const {
+  return cast<DistributedLayoutAttrInterface>(getParent()).getLanesPerWarp();
+}
+
+LogicalResult TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 StringRef name, unsigned warps,
+                                 unsigned threadsPerWarp) {
+  if (name.empty())
+    return emitError() << "target name must not be empty";
+  if (!isPow2(warps) || warps > 16)
+    return emitError() << "warps must be 1, 2, 4, 8 or 16, got " << warps;
+  if (threadsPerWarp != 32 && threadsPerWarp != 64)
+    return emitError() << "threads_per_warp must be 32 or 64, got "
+                       << threadsPerWarp;
   return success();
+}
+
+LogicalResult TileGPUDialect::verifyOperationAttribute(Operation *op,
+                                                       NamedAttribute attr) {
+  if (attr.getName() != fa::tilegpu::kTargetAttrName)
+    return success();
+  if (!isa<ModuleOp>(op) || !isa<TargetAttr>(attr.getValue()))
+    return op->emitError() << "'" << attr.getName().getValue()
+                           << "' must be a #tilegpu.target on a module";
+  return success();
+}
+
+TargetAttr fa::tilegpu::getModuleTarget(Operation *op) {
+  auto module =
+      isa<ModuleOp>(op) ? cast<ModuleOp>(op) : op->getParentOfType<ModuleOp>();
+  if (!module)
+    return {};
+  return module->getAttrOfType<TargetAttr>(kTargetAttrName);
+}
+
+void fa::tilegpu::setModuleTarget(ModuleOp module, TargetAttr target) {
+  module->setAttr(kTargetAttrName, target);
 }
 
 LogicalResult
@@ -104,8 +162,17 @@ DotOperandEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                unsigned opIdx, Attribute parent) {
   if (opIdx > 1)
     return emitError() << "dot operand index must be 0 (A) or 1 (B)";
-  if (!isa<MmaEncodingAttr>(parent))
+  if (!isa<MmaLayoutAttrInterface>(parent) ||
+      !isa<DistributedLayoutAttrInterface>(parent))
     return emitError() << "dot operand parent must be an mma layout";
+  return success();
+}
+
+LogicalResult
+SliceEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                          unsigned dim, Attribute parent) {
+  if (!isa<DistributedLayoutAttrInterface>(parent))
+    return emitError() << "slice parent must be a register layout";
   return success();
 }
 
@@ -131,31 +198,18 @@ int64_t SharedBufferType::getNumElements() const {
 }
 
 unsigned fa::tilegpu::getNumWarps(Attribute layout) {
-  auto product = [](ArrayRef<unsigned> v) {
-    unsigned p = 1;
-    for (unsigned x : v)
-      p *= x;
-    return p;
-  };
-  if (auto b = dyn_cast<BlockedEncodingAttr>(layout))
-    return product(b.getWarpsPerCTA());
-  if (auto m = dyn_cast<MmaEncodingAttr>(layout))
-    return product(m.getWarpsPerCTA());
-  if (auto d = dyn_cast<DotOperandEncodingAttr>(layout))
-    return getNumWarps(d.getParent());
-  if (auto s = dyn_cast<SliceEncodingAttr>(layout))
-    return getNumWarps(s.getParent());
-  return 0;
+  auto d = dyn_cast_or_null<DistributedLayoutAttrInterface>(layout);
+  return d ? d.getNumWarps() : 0;
 }
 
 bool fa::tilegpu::isDistributedLayout(Attribute layout) {
-  return isa_and_nonnull<BlockedEncodingAttr, MmaEncodingAttr,
-                         DotOperandEncodingAttr, SliceEncodingAttr>(layout);
+  return isa_and_nonnull<DistributedLayoutAttrInterface>(layout);
 }
 
 BlockedEncodingAttr fa::tilegpu::getDefaultBlocked(MLIRContext *ctx,
                                                    ArrayRef<int64_t> shape,
                                                    unsigned numWarps,
+                                                   unsigned threadsPerWarp,
                                                    unsigned elemBits) {
   unsigned rank = shape.size();
   SmallVector<unsigned> spt(rank, 1), tpw(rank, 1), wpc(rank, 1), order;
@@ -165,7 +219,7 @@ BlockedEncodingAttr fa::tilegpu::getDefaultBlocked(MLIRContext *ctx,
   unsigned vec = std::max(1u, 128 / std::max(8u, elemBits));
   spt[last] = std::min<int64_t>(vec, shape[last]);
   // Lanes: fastest dimension first, as far as the shape allows.
-  unsigned lanes = 32;
+  unsigned lanes = threadsPerWarp;
   for (unsigned d : order) {
     int64_t room = std::max<int64_t>(1, shape[d] / spt[d]);
     while (lanes > 1 && tpw[d] < room) {

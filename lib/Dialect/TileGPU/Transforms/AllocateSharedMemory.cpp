@@ -4,6 +4,7 @@
 
 #include "fa/Dialect/Tile/IR/TileDialect.h"
 #include "fa/Dialect/TileGPU/IR/LinearLayout.h"
+#include "fa/Dialect/TileGPU/IR/ModuleTarget.h"
 #include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
 #include "fa/Target/TargetInfo.h"
 
@@ -128,14 +129,16 @@ struct AllocateSharedMemoryPass
           IntegerAttr::get(IntegerType::get(&getContext(), 64), offset));
     }
 
-    if (auto targetName = kernel->getAttrOfType<StringAttr>("tilegpu.target")) {
+    if (auto targetAttr = getModuleTarget(kernel)) {
       std::string error;
-      if (auto target = fa::createTargetInfo(targetName.getValue(), error))
-        if (total > target->getMaxSharedBytes())
-          return kernel.emitError()
-                 << "kernel needs " << total << " bytes of shared memory; "
-                 << targetName.getValue() << " allows "
-                 << target->getMaxSharedBytes();
+      auto target = fa::createTargetInfo(targetAttr.getName(), error);
+      if (!target)
+        return kernel.emitError(error);
+      if (total > target->getMaxSharedBytes())
+        return kernel.emitError()
+               << "kernel needs " << total << " bytes of shared memory; "
+               << targetAttr.getName() << " allows "
+               << target->getMaxSharedBytes();
     }
     kernel->setAttr(
         "tilegpu.shared_bytes",

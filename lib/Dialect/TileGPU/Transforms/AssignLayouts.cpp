@@ -15,6 +15,7 @@
 #include "fa/Dialect/TileGPU/Transforms/Passes.h"
 
 #include "fa/Dialect/Tile/IR/TileDialect.h"
+#include "fa/Dialect/TileGPU/IR/ModuleTarget.h"
 #include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
 #include "fa/Target/TargetInfo.h"
 
@@ -50,7 +51,7 @@ int rankOf(Attribute layout) {
     return 0;
   if (auto s = dyn_cast<SliceEncodingAttr>(layout))
     return rankOf(s.getParent());
-  if (isa<MmaEncodingAttr>(layout))
+  if (isa<MmaLayoutAttrInterface>(layout))
     return 3;
   if (isa<DotOperandEncodingAttr>(layout))
     return 2;
@@ -106,35 +107,22 @@ private:
   }
 
   Attribute blockedFor(RankedTensorType t) const {
-    return getDefaultBlocked(ctx, t.getShape(), numWarps,
+    return getDefaultBlocked(ctx, t.getShape(), numWarps, target.getWarpSize(),
                              t.getElementType().getIntOrFloatBitWidth());
   }
 
-  MmaEncodingAttr mmaFor(RankedTensorType acc) const {
-    int64_t m = acc.getShape()[0];
-    unsigned wm = 1;
-    while (wm < numWarps && int64_t(wm) * 2 * 16 <= m)
-      wm *= 2;
-    return MmaEncodingAttr::get(ctx, 2, {wm, numWarps / wm});
+  /// The target's MMA accumulator layout.
+  Attribute mmaFor(RankedTensorType acc) const {
+    return target.getDotAccumulatorLayout(ctx, acc.getShape(), numWarps);
   }
 
   LogicalResult check() {
     LogicalResult result = success();
     kernel.getBody().walk([&](Operation *op) {
       if (auto dot = dyn_cast<tile::DotOp>(op)) {
-        auto a = dot.getA().getType(), b = dot.getB().getType();
-        if (failed(target.checkDot(op, a.getElementType(), b.getElementType(),
-                                   dot.getType().getElementType()))) {
+        if (failed(target.checkDot(op, dot.getA().getType(),
+                                   dot.getB().getType(), dot.getType())))
           result = failure();
-          return;
-        }
-        int64_t m = a.getShape()[0], k = a.getShape()[1], n = b.getShape()[1];
-        if (m % 16 || n % 8 || k % 16) {
-          op->emitError() << "mma.sync needs M a multiple of 16, N of 8 and K "
-                             "of 16, got "
-                          << m << "x" << n << "x" << k;
-          result = failure();
-        }
         return;
       }
       if (isElementwise(op) && failed(target.checkElementwise(op)))
@@ -209,8 +197,8 @@ private:
   /// layouts; null when the op does not constrain it.
   Attribute required(Operation *op, unsigned i) {
     if (auto dot = dyn_cast<tile::DotOp>(op)) {
-      auto mma = dyn_cast_or_null<MmaEncodingAttr>(get(dot.getResult()));
-      if (!mma)
+      Attribute mma = get(dot.getResult());
+      if (!isa_and_nonnull<MmaLayoutAttrInterface>(mma))
         return {};
       if (i == 2)
         return mma;
@@ -309,8 +297,6 @@ private:
         use.set(cvt);
       }
     });
-    kernel->setAttr("tilegpu.num_warps", b.getI32IntegerAttr(numWarps));
-    kernel->setAttr("tilegpu.target", b.getStringAttr(target.getName()));
     return success();
   }
 };
@@ -318,18 +304,39 @@ private:
 struct AssignLayoutsPass
     : fa::tilegpu::impl::TileGPUAssignLayoutsBase<AssignLayoutsPass> {
   using Base::Base;
+  void getDependentDialects(DialectRegistry &registry) const override {
+    Base::getDependentDialects(registry);
+    // The accumulator layouts are the targets' (vendor dialects).
+    registerTargetDialects(registry);
+  }
+
   void runOnOperation() override {
+    ModuleOp module = getOperation();
+    // The options name the target; without them the module's is kept.
+    TargetAttr existing = getModuleTarget(module);
+    std::string name = target;
+    if (name.empty() && existing)
+      name = existing.getName().str();
+    if (name.empty()) {
+      module.emitError() << "no GPU target: set the pass option target=<name> "
+                            "(registered: "
+                         << getRegisteredTargetList() << ")";
+      return signalPassFailure();
+    }
     std::string error;
-    auto targetInfo = createTargetInfo(target, error);
+    auto targetInfo = createTargetInfo(name, error);
     if (!targetInfo) {
-      getOperation().emitError(error);
+      module.emitError(error);
       return signalPassFailure();
     }
     if (numWarps == 0 || (numWarps & (numWarps - 1)) || numWarps > 16) {
-      getOperation().emitError("num-warps must be 1, 2, 4, 8 or 16");
+      module.emitError("num-warps must be 1, 2, 4, 8 or 16");
       return signalPassFailure();
     }
-    for (auto kernel : getOperation().getOps<tile::KernelOp>()) {
+    setModuleTarget(module,
+                    TargetAttr::get(&getContext(), targetInfo->getName(),
+                                    numWarps, targetInfo->getWarpSize()));
+    for (auto kernel : module.getOps<tile::KernelOp>()) {
       LayoutAssigner assigner(kernel, numWarps, *targetInfo);
       if (failed(assigner.run()))
         return signalPassFailure();

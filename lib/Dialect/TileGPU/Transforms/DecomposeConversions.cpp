@@ -37,7 +37,7 @@ struct DecomposeConversionsPass
       if (src->sameThreadMapping(*dst))
         continue; // registers are only renamed
       // Store in the source's memory order so the writes vectorize; the
-      // reads (ldmatrix for MMA operands) handle either order.
+      // reads (matrix loads for MMA operands) handle either order.
       SmallVector<unsigned> order;
       if (auto b = dyn_cast<BlockedEncodingAttr>(srcTy.getEncoding()))
         order.assign(b.getOrder().begin(), b.getOrder().end());

@@ -1,4 +1,4 @@
-//===- PipelineExpand.cpp - multi-buffered cp.async loops -----------------===//
+//===- PipelineExpand.cpp - multi-buffered asynchronous-copy loops --------===//
 
 #include "fa/Dialect/TileGPU/Transforms/Passes.h"
 
@@ -159,6 +159,8 @@ struct PipelineExpandPass
         b, loc, arith::SubIOp::create(b, loc, iv, lb), step);
     Value slot = arith::RemSIOp::create(b, loc, rel, cIdx(stages));
     AsyncWaitOp::create(b, loc, b.getI32IntegerAttr(stages - 2));
+    // Copies by other threads become visible after the barrier.
+    BarrierOp::create(b, loc);
     Value nextIv = arith::AddIOp::create(
         b, loc, iv, arith::MulIOp::create(b, loc, step, cIdx(stages - 1)));
     Value nextSlot = arith::RemSIOp::create(
@@ -180,6 +182,7 @@ struct PipelineExpandPass
     // Drain before anything after the loop reuses shared memory.
     b.setInsertionPointAfter(loop);
     AsyncWaitOp::create(b, loc, b.getI32IntegerAttr(0));
+    BarrierOp::create(b, loc);
   }
 };
 } // namespace

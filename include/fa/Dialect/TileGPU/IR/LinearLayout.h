@@ -11,6 +11,7 @@
 #define FA_DIALECT_TILEGPU_IR_LINEARLAYOUT_H
 
 #include "mlir/IR/Attributes.h"
+#include "mlir/Support/LLVM.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -38,10 +39,27 @@ struct LinearLayout {
   /// so converting between them only renames registers.
   bool sameThreadMapping(const LinearLayout &other) const;
   std::string str() const;
+
+  //===--- building blocks for the layouts' toLinearLayout -------------===//
+  /// An empty layout on `shape`, or std::nullopt with `error` set when a
+  /// dimension is not a power of two.
+  static std::optional<LinearLayout> forShape(llvm::ArrayRef<int64_t> shape,
+                                              std::string &error);
+  /// The offset `value` along `dim` of a rank-`rank` tensor.
+  static Offsets unit(unsigned rank, unsigned dim, int64_t value);
+  /// Appends `count` bases along `dim`: first, 2 first, 4 first, ...
+  static void addBits(llvm::SmallVector<Offsets> &into, unsigned rank,
+                      unsigned dim, int64_t first, unsigned count);
+  /// Register bases repeating the pattern along `dim` from `from` on.
+  void addRepeats(unsigned dim, int64_t from);
+  /// Bases past the shape become zero (replication); zero register bases
+  /// are dropped.
+  void wrap();
 };
 
-/// Converts a distributed layout on `shape` to its linear layout. On failure
-/// returns std::nullopt and sets `error`.
+/// Converts a distributed layout (any attribute implementing
+/// DistributedLayoutAttrInterface) on `shape` to its linear layout. On
+/// failure returns std::nullopt and sets `error`.
 std::optional<LinearLayout> toLinearLayout(mlir::Attribute layout,
                                            llvm::ArrayRef<int64_t> shape,
                                            std::string &error);

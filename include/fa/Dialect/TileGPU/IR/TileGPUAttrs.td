@@ -2,20 +2,22 @@
 #define FA_TILEGPU_ATTRS
 
 include "fa/Dialect/TileGPU/IR/TileGPUDialect.td"
+include "fa/Dialect/TileGPU/IR/TileGPUAttrInterfaces.td"
 
 class TileGPU_Attr<string name, string attrMnemonic, list<Trait> traits = []>
     : AttrDef<TileGPU_Dialect, name, traits> {
   let mnemonic = attrMnemonic;
 }
 
-def TileGPU_BlockedEncodingAttr : TileGPU_Attr<"BlockedEncoding", "blocked"> {
+def TileGPU_BlockedEncodingAttr : TileGPU_Attr<"BlockedEncoding", "blocked", [
+    DeclareAttrInterfaceMethods<TileGPU_DistributedLayoutAttrInterface>]> {
   let summary = "blocked distribution of a tensor over registers, lanes and warps";
   let description = [{
     Each thread holds `sizePerThread` contiguous elements per dimension; a
     warp is a `threadsPerWarp` grid of threads and the CTA a `warpsPerCTA`
     grid of warps. `order` lists dimensions fastest first. The pattern repeats
     (in more registers) to cover larger tensors and wraps (replicates) for
-    smaller ones.
+    smaller ones. `threadsPerWarp` multiplies to the target's warp size.
   }];
   let parameters = (ins ArrayRefParameter<"unsigned">:$sizePerThread,
                         ArrayRefParameter<"unsigned">:$threadsPerWarp,
@@ -29,29 +31,21 @@ def TileGPU_BlockedEncodingAttr : TileGPU_Attr<"BlockedEncoding", "blocked"> {
   let genVerifyDecl = 1;
 }
 
-def TileGPU_MmaEncodingAttr : TileGPU_Attr<"MmaEncoding", "mma"> {
-  let summary = "accumulator layout of warp-level MMA instructions";
-  let description = [{
-    The accumulator of a 16x8 (version 2: mma.sync m16n8k16) instruction per
-    warp, with warps arranged `warpsPerCTA`. The target decides which
-    versions it can execute.
-  }];
-  let parameters = (ins "unsigned":$version,
-                        ArrayRefParameter<"unsigned">:$warpsPerCTA);
-  let assemblyFormat = [{
-    `<` `version` `=` $version `,` `warpsPerCTA` `=` `[` $warpsPerCTA `]` `>`
-  }];
-  let genVerifyDecl = 1;
-}
-
-def TileGPU_DotOperandEncodingAttr : TileGPU_Attr<"DotOperandEncoding", "dot_op"> {
+def TileGPU_DotOperandEncodingAttr : TileGPU_Attr<"DotOperandEncoding", "dot_op", [
+    DeclareAttrInterfaceMethods<TileGPU_DistributedLayoutAttrInterface>]> {
   let summary = "layout of an MMA operand (A: opIdx 0, B: opIdx 1)";
+  let description = [{
+    `parent` is a vendor's MMA accumulator layout (an attribute implementing
+    the MMA layout interface, e.g. `#tilenv.mma`), which defines the
+    operand layouts of its instruction.
+  }];
   let parameters = (ins "unsigned":$opIdx, "::mlir::Attribute":$parent);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }
 
-def TileGPU_SliceEncodingAttr : TileGPU_Attr<"SliceEncoding", "slice"> {
+def TileGPU_SliceEncodingAttr : TileGPU_Attr<"SliceEncoding", "slice", [
+    DeclareAttrInterfaceMethods<TileGPU_DistributedLayoutAttrInterface>]> {
   let summary = "the parent layout with dimension `dim` removed (row statistics)";
   let description = [{
     A reduction along `dim` of a tensor in layout `parent` gives a tensor in
@@ -60,9 +54,11 @@ def TileGPU_SliceEncodingAttr : TileGPU_Attr<"SliceEncoding", "slice"> {
   }];
   let parameters = (ins "unsigned":$dim, "::mlir::Attribute":$parent);
   let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
 }
 
-def TileGPU_SharedEncodingAttr : TileGPU_Attr<"SharedEncoding", "shared"> {
+def TileGPU_SharedEncodingAttr : TileGPU_Attr<"SharedEncoding", "shared", [
+    TileGPU_SharedLayoutAttrInterface]> {
   let summary = "swizzled shared-memory layout";
   let description = [{
     Elements are stored with `order` (fastest first). Rows along the fastest
@@ -77,6 +73,29 @@ def TileGPU_SharedEncodingAttr : TileGPU_Attr<"SharedEncoding", "shared"> {
   let assemblyFormat = [{
     `<` `vec` `=` $vec `,` `perPhase` `=` $perPhase `,` `maxPhase` `=` $maxPhase
     `,` `order` `=` `[` $order `]` `>`
+  }];
+}
+
+def TileGPU_TargetAttr : TileGPU_Attr<"Target", "target"> {
+  let summary = "the GPU target of a module";
+  let description = [{
+    Set once on the module (attribute `tilegpu.target`) by
+    `tilegpu-assign-layouts` and read by every later pass, the lowering and
+    the tools: the target name (a registered TargetInfo), the warps per CTA
+    and the threads per warp of the target.
+
+    ```mlir
+    module attributes {tilegpu.target = #tilegpu.target<"gpu_name", warps = 4, threads_per_warp = 32>}
+    ```
+  }];
+  let parameters = (ins StringRefParameter<"target name">:$name,
+                        "unsigned":$warps, "unsigned":$threadsPerWarp);
+  let assemblyFormat = [{
+    `<` $name `,` `warps` `=` $warps `,` `threads_per_warp` `=` $threadsPerWarp `>`
+  }];
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    unsigned getNumThreads() const { return getWarps() * getThreadsPerWarp(); }
   }];
 }
 

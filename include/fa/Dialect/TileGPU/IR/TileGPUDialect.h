@@ -11,7 +11,11 @@
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "fa/Dialect/TileGPU/IR/LinearLayout.h"
+
 #include "fa/Dialect/TileGPU/IR/TileGPUOpsDialect.h.inc"
+
+#include "fa/Dialect/TileGPU/IR/TileGPUAttrInterfaces.h.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "fa/Dialect/TileGPU/IR/TileGPUAttrs.h.inc"
@@ -27,15 +31,18 @@ namespace fa::tilegpu {
 /// Number of warps a distributed layout spreads over.
 unsigned getNumWarps(mlir::Attribute layout);
 
-/// Whether `layout` is one of the register layouts (blocked, mma, dot_op,
-/// slice).
+/// Whether `layout` is a register layout (implements
+/// DistributedLayoutAttrInterface).
 bool isDistributedLayout(mlir::Attribute layout);
 
 /// A blocked layout for `shape` that gives each thread up to 16 contiguous
-/// bytes along the last dimension and spreads the rest over lanes and warps.
+/// bytes along the last dimension and spreads the rest over the
+/// `threadsPerWarp` lanes of each of `numWarps` warps.
 BlockedEncodingAttr getDefaultBlocked(mlir::MLIRContext *ctx,
                                       llvm::ArrayRef<int64_t> shape,
-                                      unsigned numWarps, unsigned elemBits);
+                                      unsigned numWarps,
+                                      unsigned threadsPerWarp,
+                                      unsigned elemBits);
 
 /// The same layout with its dimensions permuted: result dimension i is
 /// operand dimension perm[i]. Null when the layout cannot be permuted

@@ -88,8 +88,8 @@ def TileGPU_AsyncCopyOp : TileGPU_Op<"async_copy", [
   let description = [{
     Addresses the global block like `tile.load` (`offsets`, `dims`); threads
     share the work as `layout` says. Out-of-bounds elements are written as
-    zero. The copy completes at a later `tilegpu.async_wait` (cp.async on
-    NVIDIA).
+    zero. The copy completes at a later `tilegpu.async_wait`; the target's
+    lowering picks the copy mechanism.
   }];
   let arguments = (ins Arg<AnyStridedMemRef, "", [MemRead]>:$base,
                        Variadic<Index>:$offsets,
@@ -110,9 +110,18 @@ def TileGPU_AsyncCommitOp : TileGPU_Op<"async_commit"> {
 }
 
 def TileGPU_AsyncWaitOp : TileGPU_Op<"async_wait"> {
-  let summary = "wait until at most `pending` copy groups are in flight, then sync the CTA";
+  let summary = "wait until at most `pending` copy groups of this thread are in flight";
+  let description = [{
+    Only the calling thread's copies are waited for; a `tilegpu.barrier`
+    after it makes every thread's copies visible to the CTA.
+  }];
   let arguments = (ins I32Attr:$pending);
   let assemblyFormat = "$pending attr-dict";
+}
+
+def TileGPU_BarrierOp : TileGPU_Op<"barrier"> {
+  let summary = "CTA-wide barrier: shared-memory writes before it are visible after it";
+  let assemblyFormat = "attr-dict";
 }
 
 #endif // FA_TILEGPU_OPS

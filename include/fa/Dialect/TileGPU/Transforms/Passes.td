@@ -22,12 +22,15 @@ def TileGPUAssignLayouts : Pass<"tilegpu-assign-layouts", "mlir::ModuleOp"> {
     arguments (the stronger layout wins), and splats, constants and iotas
     take the layout their users want. Where a use needs another layout a
     `tilegpu.convert_layout` is inserted. Dots the target cannot execute are
-    rejected here, with the dot's location.
+    rejected here, with the dot's location. Sets the module's
+    `#tilegpu.target` (target, warps, threads per warp), which every later
+    pass reads.
   }];
   let options = [
     Option<"numWarps", "num-warps", "unsigned", "4", "warps per CTA">,
-    Option<"target", "target", "std::string", "\"sm_80\"",
-           "GPU target (sm_80, sm_90a)">,
+    Option<"target", "target", "std::string", "\"\"",
+           "GPU target, a registered TargetInfo name (default: the module's "
+           "#tilegpu.target)">,
   ];
   let dependentDialects = ["::fa::tilegpu::TileGPUDialect"];
 }
@@ -49,7 +52,7 @@ def TileGPUDecomposeConversions
     A conversion that only renames registers stays. Every other conversion
     becomes `tilegpu.local_alloc` (registers to a swizzled shared buffer)
     and `tilegpu.local_load` (shared buffer to registers in the new layout,
-    with ldmatrix for MMA operands).
+    with the vendor's matrix loads for MMA operands).
   }];
 }
 
@@ -72,12 +75,12 @@ def TileGPUPipelineSchedule
 
 def TileGPUPipelineExpand
     : Pass<"tilegpu-pipeline-expand", "mlir::ModuleOp"> {
-  let summary = "rewrite scheduled loops into cp.async multi-buffered pipelines";
+  let summary = "rewrite scheduled loops into multi-buffered asynchronous-copy pipelines";
   let description = [{
     For a loop with `tilegpu.num_stages = S`, each stage-0 load gets a ring
     of S shared buffers. A prologue starts the copies of the first S - 1
     iterations; each iteration waits for its own copy (at most S - 2 groups
-    left in flight, then a CTA barrier), starts the copy for iteration
+    left in flight, then an explicit `tilegpu.barrier`), starts the copy for iteration
     i + S - 1 into the slot the previous iteration freed, and reads its slot
     where the buffer was read before. After the loop all copies are drained.
   }];

@@ -1,0 +1,146 @@
+//===- SharedMemoryOpToLLVM.cpp - shared-memory buffers -------------------===//
+//
+// Buffers are offsets into the CTA's one shared-memory symbol; registers are
+// written and read with vectors along the buffer's fastest dimension, at
+// swizzled addresses whose constant part is an immediate.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Lowerings.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
+using namespace mlir;
+using namespace fa;
+using namespace fa::tilegpu;
+
+static LogicalResult lowerLocalAlloc(LocalAllocOp op, KernelLowering &kl) {
+  OpBuilder &b = kl.b;
+  Location &loc = kl.loc;
+  auto &regs = kl.regs;
+  const TargetInfo &target = kl.target;
+  Value smem = kl.smem;
+  auto offset = op.getOffset();
+  if (!offset)
+    return op.emitError("buffer has no offset; run "
+                        "tilegpu-allocate-shared-memory first");
+  auto bufTy = op.getType();
+  auto enc = cast<SharedLayoutAttrInterface>(bufTy.getEncoding());
+  const LinearLayout *ll = kl.layoutOf(op, op.getSrc().getType());
+  if (!ll)
+    return failure();
+  Type elem = bufTy.getElementType();
+  unsigned bits = elem.getIntOrFloatBitWidth();
+  Type i8 = b.getI8Type();
+  Value base = LLVM::GEPOp::create(b, loc, kl.sharedPtrTy(), i8, smem,
+                                   ArrayRef<LLVM::GEPArg>{int32_t(*offset)});
+  unsigned f = enc.getOrder()[0];
+  int64_t limit = enc.getMaxPhase() > 1 ? enc.getVec() : 128 / bits;
+  int64_t vec = kl.contiguousRegs(*ll, f, std::min<int64_t>(limit, 128 / bits));
+  Type vecTy = vec > 1 ? Type(VectorType::get({vec}, elem)) : elem;
+  SmallVector<Value> coords = kl.threadCoords(*ll);
+  const SmallVector<Value> &src = regs[op.getSrc()];
+  // Earlier readers of this memory must be done before it is overwritten.
+  target.barrier(b, loc);
+  for (int64_t r = 0; r < ll->numRegs(); r += vec) {
+    Offsets o = ll->regOffset(r);
+    Value off = kl.sharedOffset(enc, bufTy.getShape(), coords, o);
+    Value ptr = LLVM::GEPOp::create(b, loc, kl.sharedPtrTy(), elem, base, off);
+    Value v = src[r];
+    if (vec > 1) {
+      v = LLVM::PoisonOp::create(b, loc, vecTy);
+      for (int64_t i = 0; i < vec; ++i)
+        v = LLVM::InsertElementOp::create(b, loc, v, src[r + i], kl.c32(i));
+    }
+    LLVM::StoreOp::create(b, loc, v, ptr, vec * bits / 8);
+  }
+  target.barrier(b, loc);
+  regs[op.getResult()] = {base};
+  return success();
+}
+
+static LogicalResult lowerAllocRing(AllocRingOp op, KernelLowering &kl) {
+  OpBuilder &b = kl.b;
+  Location &loc = kl.loc;
+  auto &regs = kl.regs;
+  Value smem = kl.smem;
+  auto offset = op.getOffset();
+  if (!offset)
+    return op->emitError("buffer has no offset; run "
+                         "tilegpu-allocate-shared-memory first");
+  regs[op.getResult()] = {
+      LLVM::GEPOp::create(b, loc, kl.sharedPtrTy(), b.getI8Type(), smem,
+                          ArrayRef<LLVM::GEPArg>{int32_t(*offset)})};
+  return success();
+}
+
+static LogicalResult lowerRingSlot(RingSlotOp op, KernelLowering &kl) {
+  OpBuilder &b = kl.b;
+  Location &loc = kl.loc;
+  auto &regs = kl.regs;
+  IRMapping &map = kl.map;
+  auto ty = op.getType();
+  int64_t bytes =
+      ty.getNumElements() * ty.getElementType().getIntOrFloatBitWidth() / 8;
+  Value idx = arith::IndexCastOp::create(b, loc, b.getI32Type(),
+                                         map.lookup(op.getIndex()));
+  regs[op.getResult()] = {LLVM::GEPOp::create(
+      b, loc, kl.sharedPtrTy(), b.getI8Type(), regs[op.getRing()][0],
+      ValueRange{kl.mul(idx, kl.c32(bytes))})};
+  return success();
+}
+
+static LogicalResult lowerTransView(TransViewOp op, KernelLowering &kl) {
+  auto &regs = kl.regs;
+  regs[op.getResult()] = regs[op.getSrc()];
+  return success();
+}
+
+static LogicalResult lowerLocalLoad(LocalLoadOp op, KernelLowering &kl) {
+  OpBuilder &b = kl.b;
+  Location &loc = kl.loc;
+  auto &regs = kl.regs;
+  auto bufTy = op.getSrc().getType();
+  auto enc = cast<SharedLayoutAttrInterface>(bufTy.getEncoding());
+  const LinearLayout *ll = kl.layoutOf(op, op.getType());
+  if (!ll)
+    return failure();
+  Value base = regs[op.getSrc()][0];
+  Type elem = bufTy.getElementType();
+  unsigned bits = elem.getIntOrFloatBitWidth();
+  ArrayRef<int64_t> shape = bufTy.getShape();
+  unsigned f = enc.getOrder()[0];
+  SmallVector<Value> out(ll->numRegs());
+  // Element (or short vector) loads; vendors override this for matrix
+  // operands.
+  int64_t limit = enc.getMaxPhase() > 1 ? enc.getVec() : 128 / bits;
+  int64_t vec = kl.contiguousRegs(*ll, f, std::min<int64_t>(limit, 128 / bits));
+  Type vecTy = vec > 1 ? Type(VectorType::get({vec}, elem)) : elem;
+  SmallVector<Value> coords = kl.threadCoords(*ll);
+  for (int64_t r = 0; r < ll->numRegs(); r += vec) {
+    Offsets o = ll->regOffset(r);
+    Value off = kl.sharedOffset(enc, shape, coords, o);
+    Value ptr = LLVM::GEPOp::create(b, loc, kl.sharedPtrTy(), elem, base, off);
+    Value v = LLVM::LoadOp::create(b, loc, vecTy, ptr, vec * bits / 8);
+    for (int64_t i = 0; i < vec; ++i)
+      out[r + i] =
+          vec > 1 ? (Value)LLVM::ExtractElementOp::create(b, loc, v, kl.c32(i))
+                  : v;
+  }
+  regs[op.getResult()] = out;
+  return success();
+}
+
+static LogicalResult lowerBarrier(BarrierOp op, KernelLowering &kl) {
+  kl.target.barrier(kl.b, kl.loc);
+  return success();
+}
+
+void fa::populateSharedMemoryLowerings(LoweringRegistry &registry) {
+  registry.add(lowerLocalAlloc);
+  registry.add(lowerAllocRing);
+  registry.add(lowerRingSlot);
+  registry.add(lowerTransView);
+  registry.add(lowerLocalLoad);
+  registry.add(lowerBarrier);
+}

@@ -1,0 +1,117 @@
+//===- TileNVDialect.cpp - NVIDIA layouts of the GPU back end -------------===//
+//
+// The mma.sync (version 2) accumulator and operand layouts. Their lane
+// bases are the instruction's: 32 lanes, 5 lane bits.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fa/Dialect/TileNV/IR/TileNVDialect.h"
+#include "fa/Dialect/TileGPU/IR/LinearLayout.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace fa::tilenv;
+using fa::tilegpu::LinearLayout;
+using fa::tilegpu::Offsets;
+
+#include "fa/Dialect/TileNV/IR/TileNVDialect.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "fa/Dialect/TileNV/IR/TileNVAttrs.cpp.inc"
+
+void TileNVDialect::initialize() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "fa/Dialect/TileNV/IR/TileNVAttrs.cpp.inc"
+      >();
+}
+
+LogicalResult
+MmaEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        unsigned version, ArrayRef<unsigned> wpc) {
+  if (version != 2)
+    return emitError() << "only mma version 2 (m16n8k16) is defined";
+  if (wpc.size() != 2 || !llvm::isPowerOf2_32(wpc[0]) ||
+      !llvm::isPowerOf2_32(wpc[1]))
+    return emitError() << "mma warpsPerCTA must be two powers of two";
+  return success();
+}
+
+unsigned MmaEncodingAttr::getNumWarps() const {
+  return getWarpsPerCTA()[0] * getWarpsPerCTA()[1];
+}
+
+unsigned MmaEncodingAttr::getLanesPerWarp() const { return 32; }
+
+unsigned MmaEncodingAttr::getMmaVersion() const { return getVersion(); }
+
+/// The lanes of a quad hold neighbouring columns (`fast`), the 8 quads
+/// neighbouring rows (`slow`): the fragment arrangement of m16n8k16.
+static SmallVector<Offsets> fragmentLanes(unsigned fast, unsigned slow,
+                                          int64_t fastFirst) {
+  return {LinearLayout::unit(2, fast, fastFirst),
+          LinearLayout::unit(2, fast, fastFirst * 2),
+          LinearLayout::unit(2, slow, 1), LinearLayout::unit(2, slow, 2),
+          LinearLayout::unit(2, slow, 4)};
+}
+
+std::optional<LinearLayout>
+MmaEncodingAttr::toLinearLayout(ArrayRef<int64_t> shape,
+                                std::string &error) const {
+  auto ll = LinearLayout::forShape(shape, error);
+  if (!ll)
+    return std::nullopt;
+  if (shape.size() != 2) {
+    error = "mma layouts are two-dimensional";
+    return std::nullopt;
+  }
+  unsigned wm = getWarpsPerCTA()[0], wn = getWarpsPerCTA()[1];
+  // m16n8 accumulator: c0,c1 at (lane/4, 2*(lane%4) + {0,1}); c2,c3 at row+8.
+  ll->reg = {LinearLayout::unit(2, 1, 1), LinearLayout::unit(2, 0, 8)};
+  ll->lane = fragmentLanes(/*fast=*/1, /*slow=*/0, 2);
+  LinearLayout::addBits(ll->warp, 2, 0, 16, llvm::Log2_32(wm));
+  LinearLayout::addBits(ll->warp, 2, 1, 8, llvm::Log2_32(wn));
+  ll->addRepeats(1, 8 * wn);
+  ll->addRepeats(0, 16 * wm);
+  ll->wrap();
+  return ll;
+}
+
+std::optional<LinearLayout>
+MmaEncodingAttr::getOperandLinearLayout(unsigned opIdx, ArrayRef<int64_t> shape,
+                                        std::string &error) const {
+  auto ll = LinearLayout::forShape(shape, error);
+  if (!ll)
+    return std::nullopt;
+  if (shape.size() != 2) {
+    error = "dot operand layouts are two-dimensional";
+    return std::nullopt;
+  }
+  unsigned wm = getWarpsPerCTA()[0], wn = getWarpsPerCTA()[1];
+  if (opIdx == 0) {
+    // A (m16 x k16): a0,a1 (g, 2t+{0,1}); a2,a3 row+8; a4..a7 col+8.
+    ll->reg = {LinearLayout::unit(2, 1, 1), LinearLayout::unit(2, 0, 8),
+               LinearLayout::unit(2, 1, 8)};
+    ll->lane = fragmentLanes(/*fast=*/1, /*slow=*/0, 2);
+    LinearLayout::addBits(ll->warp, 2, 0, 16, llvm::Log2_32(wm));
+    for (unsigned i = 0; i < llvm::Log2_32(wn); ++i)
+      ll->warp.push_back(Offsets(2, 0));
+    ll->addRepeats(1, 16);
+    ll->addRepeats(0, 16 * wm);
+  } else {
+    // B (k16 x n8): b0,b1 (2t+{0,1}, g); b2,b3 k+8.
+    ll->reg = {LinearLayout::unit(2, 0, 1), LinearLayout::unit(2, 0, 8)};
+    ll->lane = fragmentLanes(/*fast=*/0, /*slow=*/1, 2);
+    for (unsigned i = 0; i < llvm::Log2_32(wm); ++i)
+      ll->warp.push_back(Offsets(2, 0));
+    LinearLayout::addBits(ll->warp, 2, 1, 8, llvm::Log2_32(wn));
+    ll->addRepeats(0, 16);
+    ll->addRepeats(1, 8 * wn);
+  }
+  ll->wrap();
+  return ll;
+}

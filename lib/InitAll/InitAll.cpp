@@ -7,7 +7,8 @@
 #include "fa/Dialect/Tile/IR/TileDialect.h"
 #include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
 #include "fa/Dialect/TileGPU/Transforms/Passes.h"
-#include "fa/Target/GPUCompiler.h"
+#include "fa/Target/Compile.h"
+#include "fa/Target/NVIDIA/NVBackend.h"
 #include "fa/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -17,7 +18,10 @@ void fa::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<fa::tilegpu::TileGPUDialect>();
 }
 
+void fa::registerAllBackends() { fa::registerNVIDIABackend(); }
+
 void fa::registerAllPasses() {
+  fa::registerAllBackends();
   fa::registerTransformsPasses();
   fa::tilegpu::registerTileGPUPasses();
   fa::registerFAConversionPasses();

@@ -79,9 +79,10 @@ public:
 
   /// Assembles the file `assemblyPath` into `binaryPath`. On failure,
   /// `error` says why and what to do.
-  virtual mlir::FailureOr<BinaryReport>
-  assemble(llvm::StringRef assemblyPath, llvm::StringRef binaryPath,
-           const GPUOptions &options, std::string &error) const = 0;
+  virtual mlir::FailureOr<BinaryReport> assemble(llvm::StringRef assemblyPath,
+                                                 llvm::StringRef binaryPath,
+                                                 const GPUOptions &options,
+                                                 std::string &error) const = 0;
 
   /// File extensions (no dot) of the assembly and the binary.
   virtual llvm::StringRef getAssemblyExtension() const = 0;

@@ -220,7 +220,11 @@ FailureOr<CompiledKernel> fa::compileKernel(ModuleOp module,
   CompiledKernel result;
   result.options.target = options.target;
   result.options.numStages = options.numStages;
-  result.options.numWarps = options.numWarps ? options.numWarps : 4;
+  result.options.numWarps =
+      options.numWarps ? options.numWarps
+                       : chooseNumWarps(module, info->getWarpSize(),
+                                        backend->getAccumulatorRegisterBudget(
+                                            options.target));
   const GPUOptions &gpu = result.options;
 
   PassManager toTileGPU(ctx);

@@ -153,8 +153,7 @@ public:
                                     std::string &assembly) const override {
     return translateToPTX(module, options, assembly);
   }
-  FailureOr<BinaryReport> assemble(StringRef assemblyPath,
-                                   StringRef binaryPath,
+  FailureOr<BinaryReport> assemble(StringRef assemblyPath, StringRef binaryPath,
                                    const GPUOptions &options,
                                    std::string &error) const override {
     return runPtxas(assemblyPath, binaryPath, options, error);
@@ -174,12 +173,12 @@ public:
         if (it == report.kernels.end())
           continue;
         const KernelResources &r = it->second;
-        obj["ptxas"] = json::Object{{"registers", r.registers},
-                                    {"spill_stores", r.spillStores},
-                                    {"spill_loads", r.spillLoads},
-                                    {"stack_bytes", r.stackBytes},
-                                    {"static_shared_bytes",
-                                     r.staticSharedBytes}};
+        obj["ptxas"] =
+            json::Object{{"registers", r.registers},
+                         {"spill_stores", r.spillStores},
+                         {"spill_loads", r.spillLoads},
+                         {"stack_bytes", r.stackBytes},
+                         {"static_shared_bytes", r.staticSharedBytes}};
       }
     json::Array warnings;
     for (const std::string &w : report.warnings)

@@ -551,18 +551,20 @@ std::string compileForGpu(const Defines &defines, SmallString<128> &tmpDir) {
     fail("cannot create a temporary folder: " + ec.message());
     return "";
   }
-  SmallString<128> cubin(tmpDir);
-  sys::path::append(cubin, kernelName + ".cubin");
+  SmallString<128> binary(tmpDir);
+  sys::path::append(binary,
+                    kernelName + "." +
+                        fa::lookupBackend(target)->getBinaryExtension());
   fa::CompileOptions options;
   options.target = target;
   options.numWarps = numWarps;
   options.numStages = numStages;
   options.tileOptimize = tileOpt;
-  if (failed(fa::compileKernel(*module, options, cubin))) {
+  if (failed(fa::compileKernel(*module, options, binary))) {
     fail("compiling '" + inputFile + "' for " + target + " failed");
     return "";
   }
-  SmallString<128> sidecar(cubin);
+  SmallString<128> sidecar(binary);
   sys::path::replace_extension(sidecar, "json");
   return std::string(sidecar);
 }

@@ -4,8 +4,11 @@
 # specialization, and prints each one's registers, spills and shared memory.
 # Software pipelining depth: STAGES (default 2), or STAGES_<D> for head dim D.
 # Tile shape: BLOCK_M (default 128) or BLOCK_M_<D>, BLOCK_N (default 64), and
-# NUM_WARPS (default 4; 8 at head dim 256, 16 query rows per warp, as its
-# 128-row accumulator would not fit in 4 warps' registers) or NUM_WARPS_<D>;
+# NUM_WARPS or NUM_WARPS_<D> (default: fa-compile's choice from the dot sizes,
+# docs/gpu.md: 4 at head dim 64, 8 at 128 and 256, where 4 warps spill);
+# a kernel that spills registers fails the build (fa-compile --fail-on-spill)
+# unless ALLOW_SPILL=1 (e.g. NUM_WARPS=4 ALLOW_SPILL=1 rebuilds the 4-warp
+# configuration measured before at head dim 128, which spills 8 B, 120 B causal);
 # output folder: OUT_DIR (default out/cubins); extra fa-compile flags:
 # FA_COMPILE_FLAGS.
 # Usage: scripts/build_bench_kernels.sh [target] [head dims...]
@@ -22,16 +25,18 @@ for d in "${dims[@]}"; do
     for causal in false true; do
       name=flash_fwd_d${d}_${t}_$([ $causal = true ] && echo causal || echo full)
       stages_var=STAGES_$d
-      [ "$d" -ge 256 ] && def_warps=8 || def_warps=4
       stages=${!stages_var:-${STAGES:-2}}
       bm_var=BLOCK_M_$d
       bm=${!bm_var:-${BLOCK_M:-128}}
       warps_var=NUM_WARPS_$d
-      warps=${!warps_var:-${NUM_WARPS:-$def_warps}}
+      warps=${!warps_var:-${NUM_WARPS:-}}
+      flags=()
+      [ -n "$warps" ] && flags+=(--num-warps "$warps")
+      [ "${ALLOW_SPILL:-0}" = 1 ] || flags+=(--fail-on-spill)
       start=$(date +%s.%N)
       ./build/bin/fa-compile kernels/flash_fwd.tile --target "$target" \
         -D HEAD_DIM=$d -D T=$t -D CAUSAL=$causal -D BLOCK_M=$bm -D BLOCK_N=${BLOCK_N:-64} \
-        --num-warps "$warps" --num-stages "$stages" ${FA_COMPILE_FLAGS:-} \
+        --num-stages "$stages" "${flags[@]}" ${FA_COMPILE_FLAGS:-} \
         -o "$out/$name.cubin"
       secs=$(echo "$(date +%s.%N) - $start" | bc)
       python3 scripts/sidecar_report.py "$out/$name.json" "$secs"

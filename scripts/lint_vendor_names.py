@@ -21,10 +21,8 @@ SCOPE = ["lib/Conversion", "lib/Dialect", "lib/Target", "lib/Transforms",
          "include/fa/Conversion", "include/fa/Dialect", "include/fa/Target",
          "include/fa/Transforms"]
 VENDOR_DIRS = {"NVIDIA", "TileNV"}
-# Not yet behind the seam: the NVPTX code generation, ptxas and sidecar are
-# being moved into a per-vendor back-end object (branch `driver`); drop
-# these entries when that lands.
-PENDING = ["lib/Target/Compiler/", "include/fa/Target/GPUCompiler.h"]
+# Files allowed to keep vendor names for now (none).
+PENDING = []
 NAMES = re.compile(r"NVVM|nvvm\.|mma\.sync|ldmatrix|cp\.async|\bsm_[0-9]+[a-z]?\b")
 SUFFIXES = (".cpp", ".h", ".td")
 

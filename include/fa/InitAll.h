@@ -9,7 +9,10 @@ class DialectRegistry;
 namespace fa {
 /// Adds FlashTile's dialects to `registry`.
 void registerAllDialects(mlir::DialectRegistry &registry);
-/// Registers FlashTile's passes and named pipelines with the pass registry.
+/// Registers the GPU back ends (fa/Target/Backend.h) under their target
+/// names; the one place that lists the vendors.
+void registerAllBackends();
+/// Registers the back ends, FlashTile's passes and named pipelines.
 void registerAllPasses();
 } // namespace fa
 

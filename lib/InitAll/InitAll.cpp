@@ -8,7 +8,8 @@
 #include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
 #include "fa/Dialect/TileGPU/Transforms/Passes.h"
 #include "fa/Dialect/TileNV/IR/TileNVDialect.h"
-#include "fa/Target/GPUCompiler.h"
+#include "fa/Target/Compile.h"
+#include "fa/Target/NVIDIA/NVBackend.h"
 #include "fa/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -19,7 +20,10 @@ void fa::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<fa::tilenv::TileNVDialect>();
 }
 
+void fa::registerAllBackends() { fa::registerNVIDIABackend(); }
+
 void fa::registerAllPasses() {
+  fa::registerAllBackends();
   fa::registerTransformsPasses();
   fa::tilegpu::registerTileGPUPasses();
   fa::registerFAConversionPasses();

@@ -5,16 +5,17 @@
 //
 // Reads a `.tile` file and prints the stage asked for with --emit: the syntax
 // tree (`ast`), the `tile` IR (`tile`), or with --target the GPU stages
-// (`tilegpu`, `llvm`, `ptx`, `cubin`; cubin is the default with --target and
-// also writes the PTX and a JSON sidecar next to it). Exit status 0 on
-// success, 1 on any error (every error is reported first).
+// (`tilegpu`, `llvm`, `ptx`/`asm`, `cubin`/`binary`; the binary is the
+// default with --target and also writes the assembly and a JSON sidecar
+// next to it), all through fa::compileKernel. The targets are those of the
+// registered back ends (fa/Target/Backend.h). Exit status 0 on success, 1 on
+// any error (every error is reported first).
 //
 //===----------------------------------------------------------------------===//
 
 #include "fa/Frontend/Frontend.h"
 #include "fa/InitAll.h"
-#include "fa/Target/GPUCompiler.h"
-#include "fa/Transforms/Passes.h"
+#include "fa/Target/Compile.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -31,7 +32,7 @@
 using namespace llvm;
 
 namespace {
-enum class Emit { AST, Tile, TileGPU, LLVM, PTX, Cubin };
+enum class Emit { AST, Tile, TileGPU, LLVM, Assembly, Binary };
 
 cl::OptionCategory category("fa-compile options");
 
@@ -47,23 +48,28 @@ cl::opt<Emit> emit(
                clEnumValN(Emit::TileGPU, "tilegpu",
                           "`tilegpu` IR with layouts (needs --target)"),
                clEnumValN(Emit::LLVM, "llvm",
-                          "LLVM dialect with NVVM ops (needs --target)"),
-               clEnumValN(Emit::PTX, "ptx", "PTX (needs --target)"),
-               clEnumValN(Emit::Cubin, "cubin",
-                          "cubin, its PTX and JSON sidecar (needs "
-                          "--target; the default with it)")),
+                          "the back end's LLVM dialect module (needs "
+                          "--target)"),
+               clEnumValN(Emit::Assembly, "ptx",
+                          "assembly: PTX on NVIDIA (needs --target)"),
+               clEnumValN(Emit::Assembly, "asm", "the same as ptx"),
+               clEnumValN(Emit::Binary, "cubin",
+                          "binary (cubin on NVIDIA), its assembly and JSON "
+                          "sidecar (needs --target; the default with it)"),
+               clEnumValN(Emit::Binary, "binary", "the same as cubin")),
     cl::cat(category));
 cl::list<std::string>
     defines("D", cl::Prefix,
             cl::desc("Set a compile-time parameter, -D NAME=VALUE"),
             cl::value_desc("NAME=VALUE"), cl::cat(category));
-cl::opt<std::string>
-    target("target",
-           cl::desc("GPU target: sm_80 or sm_90a (compiles for the GPU)"),
-           cl::value_desc("chip"), cl::cat(category));
-cl::opt<unsigned> numWarps("num-warps",
-                           cl::desc("Warps per CTA on the GPU (default 4)"),
-                           cl::init(4), cl::cat(category));
+// Its description lists the registered targets (set in main).
+cl::opt<std::string> target("target", cl::value_desc("chip"),
+                            cl::cat(category));
+cl::opt<unsigned> numWarps(
+    "num-warps",
+    cl::desc("Warps per CTA on the GPU (default: chosen from the kernel's "
+             "dot sizes, 4 unless its accumulators need more)"),
+    cl::init(0), cl::cat(category));
 cl::opt<unsigned>
     numStages("num-stages",
               cl::desc("Software pipelining depth of loop loads on the "
@@ -72,27 +78,40 @@ cl::opt<unsigned>
               cl::init(2), cl::cat(category));
 cl::opt<std::string> kernelName("kernel", cl::desc("Compile only this kernel"),
                                 cl::value_desc("name"), cl::cat(category));
+cl::opt<bool> failOnSpill("fail-on-spill",
+                          cl::desc("A kernel whose binary spills registers "
+                                   "or has a stack frame is an error"),
+                          cl::cat(category));
 } // namespace
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  fa::registerAllBackends();
+  std::string targets = fa::getBackendTargetList();
+  std::string targetHelp =
+      "GPU target, one of: " + targets + " (compiles for the GPU)";
+  target.setDescription(targetHelp);
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "FlashTile compiler: .tile source to tile IR\n");
 
-  bool gpuEmit = emit == Emit::TileGPU || emit == Emit::LLVM ||
-                 emit == Emit::PTX || emit == Emit::Cubin;
+  auto isGpuEmit = [] { return emit != Emit::AST && emit != Emit::Tile; };
   if (!target.empty() && emit.getNumOccurrences() == 0)
-    emit = Emit::Cubin;
-  if (gpuEmit && target.empty()) {
+    emit = Emit::Binary;
+  if (isGpuEmit() && target.empty()) {
     errs() << "fa-compile: error: --emit=tilegpu|llvm|ptx|cubin needs --target "
-              "sm_80 or sm_90a\n";
+              "(one of: "
+           << targets << ")\n";
     return 1;
   }
-  gpuEmit = emit == Emit::TileGPU || emit == Emit::LLVM || emit == Emit::PTX ||
-            emit == Emit::Cubin;
+  bool gpuEmit = isGpuEmit();
+  std::string error;
+  if (!target.empty() && !fa::lookupBackend(target, error)) {
+    errs() << "fa-compile: error: " << error << "\n";
+    return 1;
+  }
   if (!target.empty() && !gpuEmit) {
     errs()
         << "fa-compile: error: --target compiles for the GPU; --emit must be "
@@ -104,7 +123,7 @@ int main(int argc, char **argv) {
            << " must be between 1 (no pipelining) and 8\n";
     return 1;
   }
-  if (emit == Emit::Cubin && outputFile == "-") {
+  if (emit == Emit::Binary && outputFile == "-") {
     errs() << "fa-compile: error: --emit=cubin needs -o <file.cubin>\n";
     return 1;
   }
@@ -163,26 +182,23 @@ int main(int argc, char **argv) {
     out->keep();
     return 0;
   }
-  // GPU: target-independent tile optimizations, then the GPU pipeline.
+  // GPU: tile-optimize, the back end's pipelines, assembly and binary.
   // Diagnostics from here on (errors, and warnings such as register spills)
   // point into the source with its line shown.
   mlir::SourceMgrDiagnosticHandler handler(srcMgr, &context);
   context.printOpOnDiagnostic(false);
-  mlir::PassManager pm(&context);
-  fa::buildTileOptimizationPipeline(pm);
-  if (mlir::failed(pm.run(*module)))
-    return 1;
-  fa::GPUOptions gpu;
+  fa::CompileOptions gpu;
   gpu.target = target;
   gpu.numWarps = numWarps;
   gpu.numStages = numStages;
-  fa::GPUEmit stage = emit == Emit::TileGPU ? fa::GPUEmit::TileGPU
-                      : emit == Emit::LLVM  ? fa::GPUEmit::LLVM
-                      : emit == Emit::PTX   ? fa::GPUEmit::PTX
-                                            : fa::GPUEmit::Cubin;
-  // compileForGPU writes its own files (cubin, PTX, sidecar).
+  gpu.failOnSpill = failOnSpill;
+  gpu.emit = emit == Emit::TileGPU    ? fa::EmitStage::TileGPU
+             : emit == Emit::LLVM     ? fa::EmitStage::LLVM
+             : emit == Emit::Assembly ? fa::EmitStage::Assembly
+                                      : fa::EmitStage::Binary;
+  // compileKernel writes its own files (binary, assembly, sidecar).
   out.reset();
-  if (mlir::failed(fa::compileForGPU(*module, gpu, stage, outputFile)))
+  if (mlir::failed(fa::compileKernel(*module, gpu, outputFile)))
     return 1;
   return 0;
 }

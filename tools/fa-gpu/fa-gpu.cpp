@@ -1,14 +1,15 @@
-//===- fa-gpu.cpp - compile `tile` IR for an NVIDIA GPU -------------------===//
+//===- fa-gpu.cpp - compile `tile` IR for a GPU ---------------------------===//
 //
 // The GPU half of the driver, for `tile` IR files (.mlir):
 //   fa-gpu k.mlir --target sm_90a --emit=cubin -o k.cubin
-// writes k.cubin, k.ptx and the k.json sidecar. fa-compile calls the same
-// fa::compileForGPU for `.tile` sources.
+// writes k.cubin, k.ptx and the k.json sidecar. Like fa-compile (for `.tile`
+// sources) and fa-run, it compiles through fa::compileKernel, tile-optimize
+// included.
 //
 //===----------------------------------------------------------------------===//
 
 #include "fa/InitAll.h"
-#include "fa/Target/GPUCompiler.h"
+#include "fa/Target/Compile.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -27,33 +28,54 @@ static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<tile IR>"),
                                       cl::init("-"));
 static cl::opt<std::string> outputFile("o", cl::desc("output file"),
                                        cl::value_desc("file"), cl::init(""));
-static cl::opt<std::string> target("target",
-                                   cl::desc("GPU target: sm_80 or sm_90a"),
-                                   cl::init("sm_90a"));
-static cl::opt<unsigned> numWarps("num-warps", cl::desc("warps per CTA"),
-                                  cl::init(4));
+// Its description lists the registered targets (set in main).
+static cl::opt<std::string> target("target", cl::value_desc("chip"));
+static cl::opt<unsigned>
+    numWarps("num-warps",
+             cl::desc("warps per CTA (default: chosen from the dot sizes)"),
+             cl::init(0));
 static cl::opt<unsigned> numStages("num-stages",
                                    cl::desc("software pipelining depth of loop "
                                             "loads (default 2; 1: none)"),
                                    cl::init(2));
-static cl::opt<fa::GPUEmit> emit(
-    "emit", cl::desc("what to write"), cl::init(fa::GPUEmit::Cubin),
-    cl::values(clEnumValN(fa::GPUEmit::TileGPU, "tilegpu", "tilegpu IR"),
-               clEnumValN(fa::GPUEmit::LLVM, "llvm", "LLVM dialect + NVVM"),
-               clEnumValN(fa::GPUEmit::PTX, "ptx", "PTX"),
-               clEnumValN(fa::GPUEmit::Cubin, "cubin",
-                          "cubin with .ptx and .json sidecar")));
+static cl::opt<fa::EmitStage> emit(
+    "emit", cl::desc("what to write"), cl::init(fa::EmitStage::Binary),
+    cl::values(clEnumValN(fa::EmitStage::TileGPU, "tilegpu", "tilegpu IR"),
+               clEnumValN(fa::EmitStage::LLVM, "llvm",
+                          "the back end's LLVM dialect module"),
+               clEnumValN(fa::EmitStage::Assembly, "ptx", "assembly (PTX)"),
+               clEnumValN(fa::EmitStage::Assembly, "asm", "the same as ptx"),
+               clEnumValN(fa::EmitStage::Binary, "cubin",
+                          "binary (cubin) with its assembly and .json sidecar"),
+               clEnumValN(fa::EmitStage::Binary, "binary",
+                          "the same as cubin")));
+static cl::opt<bool> failOnSpill("fail-on-spill",
+                                 cl::desc("a kernel that spills registers or "
+                                          "has a stack frame is an error"));
 
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
+  fa::registerAllBackends();
+  std::string targets = fa::getBackendTargetList();
+  std::string targetHelp = "GPU target, one of: " + targets;
+  target.setDescription(targetHelp);
   cl::ParseCommandLineOptions(argc, argv, "FlashTile GPU compiler\n");
+  std::string error;
+  if (target.empty()) {
+    errs() << "fa-gpu: error: --target is required (one of: " << targets
+           << ")\n";
+    return 1;
+  }
+  if (!fa::lookupBackend(target, error)) {
+    errs() << "fa-gpu: error: " << error << "\n";
+    return 1;
+  }
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   fa::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
   context.loadAllAvailableDialects();
 
-  std::string error;
   auto file = mlir::openInputFile(inputFile, &error);
   if (!file) {
     errs() << "fa-gpu: " << error << "\n";
@@ -68,15 +90,17 @@ int main(int argc, char **argv) {
     return 1;
   std::string out = outputFile;
   if (out.empty()) {
-    if (emit == fa::GPUEmit::Cubin) {
+    if (emit == fa::EmitStage::Binary) {
       errs() << "fa-gpu: --emit=cubin needs -o <file.cubin>\n";
       return 1;
     }
     out = "-";
   }
-  fa::GPUOptions options;
+  fa::CompileOptions options;
   options.target = target;
   options.numWarps = numWarps;
   options.numStages = numStages;
-  return mlir::failed(fa::compileForGPU(*module, options, emit, out)) ? 1 : 0;
+  options.emit = emit;
+  options.failOnSpill = failOnSpill;
+  return mlir::failed(fa::compileKernel(*module, options, out)) ? 1 : 0;
 }

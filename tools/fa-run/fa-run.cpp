@@ -13,12 +13,12 @@
 // to it; the kernel passes when its error is at most twice the plain one
 // plus a small absolute slack (see Tolerance below).
 //
-// With --target sm_80|sm_90a the kernel is compiled to a cubin (or a cubin is
-// given through its JSON sidecar) and run on the GPU through the CUDA
-// runtime; --time N reports the median of N timed launches. Built with
-// FA_RUN_GPU_ONLY (target fa-run-gpu), fa-run needs neither MLIR nor LLVM at
-// run time and accepts only sidecars: that build runs on GPU machines that
-// lack LLVM/MLIR 22.
+// With a GPU --target (any registered back end's, e.g. sm_90a) the kernel is
+// compiled through fa::compileKernel (or a binary is given through its JSON
+// sidecar) and run on the GPU through the CUDA runtime; --time N reports the
+// median of N timed launches. Built with FA_RUN_GPU_ONLY (target fa-run-gpu),
+// fa-run needs neither MLIR nor LLVM at run time and accepts only sidecars:
+// that build runs on GPU machines that lack LLVM/MLIR 22.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,8 +29,9 @@
 #include "fa/Conversion/TileToHost/Passes.h"
 #include "fa/Dialect/Tile/IR/TileDialect.h"
 #include "fa/Frontend/Frontend.h"
+#include "fa/InitAll.h"
 #include "fa/Runtime/HostRunner.h"
-#include "fa/Target/GPUCompiler.h"
+#include "fa/Target/Compile.h"
 #include "fa/Transforms/Passes.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -69,12 +70,16 @@ cl::opt<std::string>
     inputFile(cl::Positional,
               cl::desc("<kernel.tile|kernel.mlir|kernel sidecar .json>"),
               cl::Required);
-cl::opt<std::string> target("target",
-                            cl::desc("Where to run: host, sm_80 or sm_90a"),
-                            cl::Required);
-cl::opt<unsigned> numWarps("num-warps",
-                           cl::desc("Warps per program on the GPU (default 4)"),
-                           cl::init(4));
+cl::opt<std::string>
+    target("target",
+           cl::desc("Where to run: host, or a GPU target (fa-compile --help "
+                    "lists them)"),
+           cl::Required);
+cl::opt<unsigned>
+    numWarps("num-warps",
+             cl::desc("Warps per program on the GPU (default: chosen by the "
+                      "compiler from the kernel's dot sizes)"),
+             cl::init(0));
 cl::opt<unsigned> numStages("num-stages",
                             cl::desc("GPU: software pipelining depth of loop "
                                      "loads (cp.async buffers; 1: none; "
@@ -542,29 +547,24 @@ std::string compileForGpu(const Defines &defines, SmallString<128> &tmpDir) {
   mlir::OwningOpRef<mlir::ModuleOp> module = loadKernel(ctx, defines);
   if (!module)
     return "";
-  if (tileOpt) {
-    mlir::PassManager pm(&ctx);
-    fa::buildTileOptimizationPipeline(pm);
-    if (failed(pm.run(*module))) {
-      fail("the tile optimizations failed on '" + inputFile + "'");
-      return "";
-    }
-  }
   if (std::error_code ec = sys::fs::createUniqueDirectory("fa-run", tmpDir)) {
     fail("cannot create a temporary folder: " + ec.message());
     return "";
   }
-  SmallString<128> cubin(tmpDir);
-  sys::path::append(cubin, kernelName + ".cubin");
-  fa::GPUOptions options;
+  SmallString<128> binary(tmpDir);
+  sys::path::append(binary,
+                    kernelName + "." +
+                        fa::lookupBackend(target)->getBinaryExtension());
+  fa::CompileOptions options;
   options.target = target;
   options.numWarps = numWarps;
   options.numStages = numStages;
-  if (failed(fa::compileForGPU(*module, options, fa::GPUEmit::Cubin, cubin))) {
+  options.tileOptimize = tileOpt;
+  if (failed(fa::compileKernel(*module, options, binary))) {
     fail("compiling '" + inputFile + "' for " + target + " failed");
     return "";
   }
-  SmallString<128> sidecar(cubin);
+  SmallString<128> sidecar(binary);
   sys::path::replace_extension(sidecar, "json");
   return std::string(sidecar);
 }
@@ -718,22 +718,28 @@ int main(int argc, char **argv) {
       "FlashTile: run an attention kernel on random inputs and check it "
       "against an fp64 reference\n");
 
-  // Arguments.
-  bool onGpu = target == "sm_80" || target == "sm_90a";
-  if (target != "host" && !onGpu)
-    return fail("--target " + target + ": expected host, sm_80 or sm_90a");
+  // Arguments. A GPU target is any other than host: the compiler's
+  // registry (or, for a sidecar, the target it records) decides.
+  bool onGpu = target != "host";
 #ifdef FA_RUN_GPU_ONLY
   if (!onGpu)
     return fail("this fa-run was built without MLIR (fa-run-gpu): it runs "
-                "compiled kernels on the GPU only; use --target sm_80|sm_90a");
+                "compiled kernels on the GPU only; use the GPU target of the "
+                "sidecar");
+#else
+  fa::registerAllBackends();
+  if (onGpu && !fa::lookupBackend(target))
+    return fail("--target " + target +
+                ": expected host or a registered GPU target (" +
+                fa::getBackendTargetList() + ")");
 #endif
-  if (onGpu != (sys::path::extension(inputFile) == ".json") && !onGpu)
+  if (!onGpu && sys::path::extension(inputFile) == ".json")
     return fail("'" + inputFile +
-                "' is a compiled kernel's sidecar: run it "
-                "with --target sm_80 or sm_90a");
+                "' is a compiled kernel's sidecar: run it with the GPU "
+                "target it was compiled for");
   if (timeIters && !onGpu)
     return fail("--time is for GPU targets");
-  if (numWarps < 1 || numWarps > 32)
+  if (numWarps.getNumOccurrences() && (numWarps < 1 || numWarps > 32))
     return fail("--num-warps must be between 1 and 32");
   if (numStages < 1 || numStages > 8)
     return fail("--num-stages must be between 1 and 8");

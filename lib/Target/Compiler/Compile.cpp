@@ -1,0 +1,310 @@
+//===- Compile.cpp - tile IR to a GPU binary through its back end ---------===//
+
+#include "fa/Target/Compile.h"
+
+#include "fa/Dialect/Tile/IR/TileDialect.h"
+#include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
+#include "fa/Dialect/TileGPU/Transforms/Passes.h"
+#include "fa/Target/TargetInfo.h"
+#include "fa/Transforms/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Transforms/Passes.h"
+
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+using namespace fa;
+namespace json = llvm::json;
+
+//===----------------------------------------------------------------------===//
+// Pipelines
+//===----------------------------------------------------------------------===//
+
+void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
+                                    const GPUOptions &options) {
+  pm.addPass(tilegpu::createTileGPUFoldDotAccumulate());
+  tilegpu::TileGPUAssignLayoutsOptions assign;
+  assign.numWarps = options.numWarps;
+  assign.target = options.target;
+  pm.addPass(tilegpu::createTileGPUAssignLayouts(assign));
+  pm.addPass(tilegpu::createTileGPURemoveLayoutConversions());
+  pm.addPass(createCSEPass());
+  // Conversions of loop-invariant tiles (Q) leave the loop before they
+  // become shared-memory traffic.
+  pm.addPass(createLoopInvariantCodeMotionPass());
+  // Conversions hoisted out of sibling loops (the masked and unmasked loops
+  // of tile-causal-split) become one shared-memory copy, not one per loop.
+  pm.addPass(createCSEPass());
+  pm.addPass(tilegpu::createTileGPUDecomposeConversions());
+  tilegpu::TileGPUPipelineScheduleOptions schedule;
+  schedule.numStages = options.numStages;
+  pm.addPass(tilegpu::createTileGPUPipelineSchedule(schedule));
+  pm.addPass(tilegpu::createTileGPUPipelineExpand());
+  pm.addPass(tilegpu::createTileGPUAllocateSharedMemory());
+}
+
+namespace {
+struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
+  Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("GPU target (a registered one, as fa-compile --help "
+                     "lists)")};
+  Option<unsigned> numWarps{*this, "num-warps", llvm::cl::desc("warps per CTA"),
+                            llvm::cl::init(4)};
+  Option<unsigned> numStages{*this, "num-stages",
+                             llvm::cl::desc("software pipelining depth"),
+                             llvm::cl::init(2)};
+  GPUOptions get() const {
+    GPUOptions o;
+    o.target = target;
+    o.numWarps = numWarps;
+    o.numStages = numStages;
+    return o;
+  }
+};
+
+/// Registers pipeline `name` whose builder needs the back end of its
+/// `target` option; an unknown target is a pipeline error.
+void registerTargetPipeline(
+    StringRef name, StringRef description,
+    std::function<void(OpPassManager &, const Backend &, const GPUOptions &)>
+        build) {
+  registerPassPipeline(
+      name, description,
+      [build](OpPassManager &pm, StringRef text,
+              function_ref<LogicalResult(const Twine &)> errorHandler) {
+        PipelineOptions options;
+        if (failed(options.parseFromString(text)))
+          return failure();
+        std::string error;
+        const Backend *backend = lookupBackend(options.target, error);
+        if (!backend)
+          return errorHandler(error);
+        build(pm, *backend, options.get());
+        return success();
+      },
+      [](function_ref<void(const detail::PassOptions &)> handler) {
+        handler(PipelineOptions());
+      });
+}
+} // namespace
+
+void fa::registerGPUPipelines() {
+  registerTargetPipeline(
+      "fa-tile-to-tilegpu", "tile -> tilegpu (layouts, shared memory)",
+      [](OpPassManager &pm, const Backend &backend, const GPUOptions &o) {
+        backend.buildTileGPUPipeline(pm, o);
+      });
+  // The tools' path (fa::compileKernel) without the choice of warps.
+  registerTargetPipeline(
+      "fa-tile-to-llvm-gpu",
+      "tile-optimize, then tile -> tilegpu -> the back end's LLVM dialect",
+      [](OpPassManager &pm, const Backend &backend, const GPUOptions &o) {
+        buildTileOptimizationPipeline(pm);
+        backend.buildTileGPUPipeline(pm, o);
+        backend.buildLLVMPipeline(pm, o);
+      });
+}
+
+//===----------------------------------------------------------------------===//
+// Choice of warps
+//===----------------------------------------------------------------------===//
+
+unsigned fa::chooseNumWarps(ModuleOp module, unsigned threadsPerWarp,
+                            unsigned budget) {
+  // f32 elements of the dot results of each block (a loop body or a kernel
+  // body): the accumulators that are live at once. Sibling loops (the two
+  // loops of a causal split) are counted apart.
+  llvm::DenseMap<Block *, int64_t> elements;
+  int64_t minRows = std::numeric_limits<int64_t>::max();
+  module.walk([&](tile::DotOp dot) {
+    auto type = cast<RankedTensorType>(dot.getType());
+    elements[dot->getBlock()] += type.getNumElements();
+    minRows = std::min(minRows, type.getRank() >= 2
+                                    ? type.getDimSize(type.getRank() - 2)
+                                    : int64_t(1));
+  });
+  int64_t demand = 0;
+  for (auto &entry : elements)
+    demand = std::max(demand, entry.second);
+  unsigned warps = 4;
+  // An MMA tile is 16 rows: more warps than rows / 16 would only replicate.
+  while (warps < 16 && demand > int64_t(budget) * warps * threadsPerWarp &&
+         int64_t(warps) * 2 * 16 <= minRows)
+    warps *= 2;
+  return warps;
+}
+
+//===----------------------------------------------------------------------===//
+// The compile entry
+//===----------------------------------------------------------------------===//
+
+static LogicalResult writeFile(StringRef path, StringRef contents,
+                               Operation *op) {
+  std::string error;
+  auto file = openOutputFile(path, &error);
+  if (!file)
+    return op->emitError("cannot write ") << path << ": " << error;
+  file->os() << contents;
+  file->keep();
+  return success();
+}
+
+static std::string printModule(ModuleOp module) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  module.print(os);
+  return s;
+}
+
+/// Warns about (or with failOnSpill refuses) kernels whose binary spills
+/// registers.
+static LogicalResult checkSpills(ModuleOp module, const CompiledKernel &result,
+                                 bool failOnSpill) {
+  bool failed = false;
+  for (const auto &entry : result.report.kernels) {
+    const KernelResources &k = entry.getValue();
+    bool spills = k.spillStores || k.spillLoads;
+    if (!spills && !(failOnSpill && k.stackBytes))
+      continue;
+    Location at = module.getLoc();
+    if (auto fn = module.lookupSymbol(entry.getKey()))
+      at = fn->getLoc();
+    // Spills compile and run correctly but cost memory traffic in the loop;
+    // say so where the user chose the configuration.
+    InFlightDiagnostic diag =
+        failOnSpill ? mlir::emitError(at) : mlir::emitWarning(at);
+    diag << "kernel '" << entry.getKey() << "' spills registers ("
+         << k.spillStores << " bytes stored, " << k.spillLoads
+         << " bytes loaded per thread";
+    if (failOnSpill)
+      diag << ", " << k.stackBytes << " bytes of stack";
+    diag << ", " << llvm::sys::path::filename(result.report.tool) << ", "
+         << result.options.target
+         << "); more warps (--num-warps) or smaller tiles may avoid it";
+    failed |= failOnSpill;
+  }
+  return failure(failed);
+}
+
+FailureOr<CompiledKernel> fa::compileKernel(ModuleOp module,
+                                            const CompileOptions &options,
+                                            StringRef output) {
+  std::string error;
+  const Backend *backend = lookupBackend(options.target, error);
+  if (!backend)
+    return module.emitError(error);
+  std::unique_ptr<TargetInfo> info = createTargetInfo(options.target, error);
+  if (!info)
+    return module.emitError(error);
+  MLIRContext *ctx = module.getContext();
+  ctx->loadDialect<tile::TileDialect, tilegpu::TileGPUDialect,
+                   LLVM::LLVMDialect, scf::SCFDialect>();
+  backend->loadDialects(*ctx);
+
+  if (options.tileOptimize) {
+    PassManager pm(ctx);
+    buildTileOptimizationPipeline(pm);
+    if (failed(pm.run(module)))
+      return failure();
+  }
+  CompiledKernel result;
+  result.options.target = options.target;
+  result.options.numStages = options.numStages;
+  result.options.numWarps =
+      options.numWarps ? options.numWarps
+                       : chooseNumWarps(module, info->getWarpSize(),
+                                        backend->getAccumulatorRegisterBudget(
+                                            options.target));
+  const GPUOptions &gpu = result.options;
+
+  PassManager toTileGPU(ctx);
+  backend->buildTileGPUPipeline(toTileGPU, gpu);
+  if (failed(toTileGPU.run(module)))
+    return failure();
+  auto kernels = describeKernels(module, gpu, info->getWarpSize());
+  if (failed(kernels))
+    return failure();
+  auto finish = [&]() -> FailureOr<CompiledKernel> {
+    if (!output.empty() && failed(writeFile(output, result.text, module)))
+      return failure();
+    return std::move(result);
+  };
+  if (options.emit == EmitStage::TileGPU) {
+    result.text = printModule(module);
+    return finish();
+  }
+  PassManager toLLVM(ctx);
+  backend->buildLLVMPipeline(toLLVM, gpu);
+  if (failed(toLLVM.run(module)))
+    return failure();
+  if (options.emit == EmitStage::LLVM) {
+    result.text = printModule(module);
+    return finish();
+  }
+  if (failed(backend->translateToAssembly(module, gpu, result.text)))
+    return failure();
+  if (options.emit == EmitStage::Assembly)
+    return finish();
+
+  // Binary: the assembly is written first (next to the output, or in a
+  // temporary folder) so that it is there to inspect if the assembler fails.
+  llvm::SmallString<128> tmpDir, binaryPath(output);
+  if (output.empty()) {
+    if (std::error_code ec =
+            llvm::sys::fs::createUniqueDirectory("fa-compile", tmpDir))
+      return module.emitError("cannot create a temporary folder: ")
+             << ec.message();
+    binaryPath = tmpDir;
+    llvm::sys::path::append(binaryPath, "kernel");
+    binaryPath += "." + backend->getBinaryExtension().str();
+  }
+  auto removeTmp = llvm::scope_exit([&] {
+    if (!tmpDir.empty())
+      llvm::sys::fs::remove_directories(tmpDir);
+  });
+  llvm::SmallString<128> asmPath(binaryPath);
+  llvm::sys::path::replace_extension(asmPath, backend->getAssemblyExtension());
+  if (failed(writeFile(asmPath, result.text, module)))
+    return failure();
+  auto report = backend->assemble(asmPath, binaryPath, gpu, error);
+  if (failed(report))
+    return module.emitError(error);
+  result.report = std::move(*report);
+  auto binary = llvm::MemoryBuffer::getFile(binaryPath, /*IsText=*/false);
+  if (!binary)
+    return module.emitError("cannot read ")
+           << binaryPath << ": " << binary.getError().message();
+  result.binary = (*binary)->getBuffer().str();
+  if (failed(checkSpills(module, result, options.failOnSpill))) {
+    llvm::sys::fs::remove(binaryPath);
+    return failure();
+  }
+
+  // Sidecar: the kernels plus the back end's description of the binary.
+  json::Object &sidecar = result.sidecar;
+  sidecar["format"] = "flashtile-kernel-1";
+  sidecar["target"] = gpu.target;
+  sidecar["kernels"] = std::move(*kernels);
+  backend->describeBinary(sidecar, llvm::sys::path::filename(binaryPath),
+                          result.report);
+  if (output.empty())
+    return std::move(result);
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << llvm::formatv("{0:2}", json::Value(json::Object(sidecar))) << "\n";
+  llvm::SmallString<256> sidecarPath(output);
+  llvm::sys::path::replace_extension(sidecarPath, "json");
+  if (failed(writeFile(sidecarPath, s, module)))
+    return failure();
+  return std::move(result);
+}

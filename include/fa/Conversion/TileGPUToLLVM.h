@@ -1,5 +1,4 @@
-//===- TileGPUToLLVM.h - kernel ABI shared by lowering and sidecar -*- C++
-//-*-===//
+//===- TileGPUToLLVM.h - kernel ABI of lowering and sidecar ---*- C++ -*-===//
 #ifndef FA_CONVERSION_TILEGPUTOLLVM_H
 #define FA_CONVERSION_TILEGPUTOLLVM_H
 

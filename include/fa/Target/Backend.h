@@ -1,5 +1,4 @@
-//===- Backend.h - one GPU back end per vendor, found by target name -*- C++
-//-*-===//
+//===- Backend.h - GPU back ends per vendor, by target name ----*- C++ -*-===//
 //
 // A Backend owns what differs by vendor on the way from `tilegpu` IR to a
 // loadable binary: the passes down to the vendor's LLVM dialect module, the

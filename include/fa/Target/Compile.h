@@ -1,5 +1,4 @@
-//===- Compile.h - the one GPU compile entry of every tool -------*- C++
-//-*-===//
+//===- Compile.h - the one GPU compile entry of every tool -----*- C++ -*-===//
 //
 // fa-compile, fa-run and fa-gpu compile `tile` IR for a GPU through
 // fa::compileKernel: tile-optimize, the back end's pipelines, its assembly

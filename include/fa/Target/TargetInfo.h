@@ -101,8 +101,7 @@ public:
   virtual void markKernel(mlir::Operation *func, unsigned threads) const = 0;
 };
 
-//===--- registry
-//----------------------------------------------------------===//
+//===--- registry ------------------------------------------------------===//
 
 using TargetInfoFactory = std::function<std::unique_ptr<TargetInfo>()>;
 

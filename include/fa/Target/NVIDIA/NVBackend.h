@@ -1,5 +1,4 @@
-//===- NVBackend.h - the NVIDIA back end (PTX, ptxas, cubin) -----*- C++
-//-*-===//
+//===- NVBackend.h - the NVIDIA back end (PTX, ptxas, cubin) ---*- C++ -*-===//
 #ifndef FA_TARGET_NVIDIA_NVBACKEND_H
 #define FA_TARGET_NVIDIA_NVBACKEND_H
 

@@ -1,5 +1,4 @@
-//===- LinearLayout.h - layouts as bases of register/lane/warp bits -*- C++
-//-*-===//
+//===- LinearLayout.h - layouts as bases of register/lane bits -*- C++ -*-===//
 //
 // Every distributed `tilegpu` layout, applied to a tensor shape, becomes a
 // linear layout: the tensor coordinate of (register r, lane l, warp w) is

@@ -160,7 +160,9 @@ struct Tensor {
     else
       half.assign(n, t == DType::BF16 ? 0x7fc0 : 0x7e00);
   }
-  size_t size() const { return type == DType::F32 ? single.size() : half.size(); }
+  size_t size() const {
+    return type == DType::F32 ? single.size() : half.size();
+  }
   void *data() {
     return type == DType::F32 ? static_cast<void *>(single.data())
                               : static_cast<void *>(half.data());
@@ -206,9 +208,7 @@ struct Dims {
   int64_t B, H, HKV, N, NK, D;
   bool causal;
   double scale;
-  int64_t visible(int64_t i) const {
-    return causal ? std::min(NK, i + 1) : NK;
-  }
+  int64_t visible(int64_t i) const { return causal ? std::min(NK, i + 1) : NK; }
 };
 
 /// Gradients of attention in fp64 from q, k, v and do (o, lse and delta
@@ -279,8 +279,7 @@ void gradientsPlain(const Dims &p, DType t, const std::vector<double> &qd,
   int64_t D = p.D;
   std::vector<float> q(qd.begin(), qd.end()), k(kd.begin(), kd.end()),
       v(vd.begin(), vd.end()), dO(dOd.begin(), dOd.end());
-  std::vector<float> dq(q.size(), 0.0f), dk(k.size(), 0.0f),
-      dv(v.size(), 0.0f);
+  std::vector<float> dq(q.size(), 0.0f), dk(k.size(), 0.0f), dv(v.size(), 0.0f);
   float scale = p.scale;
   std::vector<float> s(p.NK), o(D);
   for (int64_t b = 0; b < p.B; ++b)
@@ -368,6 +367,11 @@ struct Binding {
 mlir::OwningOpRef<mlir::ModuleOp>
 loadModule(mlir::MLIRContext &ctx, const std::string &file,
            const llvm::StringMap<std::string> &defines, bool tileOpt) {
+  // The backward needs several kernels specialized together: sources only.
+  if (sys::path::extension(file) != ".tile") {
+    fail("'" + file + "': --backward takes .tile sources");
+    return nullptr;
+  }
   auto buffer = MemoryBuffer::getFile(file);
   if (!buffer) {
     fail("cannot read '" + file + "': " + buffer.getError().message());
@@ -472,7 +476,8 @@ int runBackward(const BackwardConfig &c) {
   const char *typeName = dtype == DType::BF16  ? "bf16"
                          : dtype == DType::F16 ? "f16"
                                                : "f32";
-  Dims p{c.B, c.H, c.HKV, c.N, c.NK, c.D, c.causal, 1.0 / std::sqrt(double(c.D))};
+  Dims p{c.B,  c.H, c.HKV,    c.N,
+         c.NK, c.D, c.causal, 1.0 / std::sqrt(double(c.D))};
 
   mlir::DialectRegistry registry;
   fa::registerTileToHostDialects(registry);
@@ -484,12 +489,12 @@ int runBackward(const BackwardConfig &c) {
   mlir::Type f32 = mlir::Float32Type::get(&ctx);
 
   // Buffers. Inputs are standard normal samples rounded to the type.
-  std::vector<int64_t> qShape{p.B, p.H, p.N, p.D}, kvShape{p.B, p.HKV, p.NK, p.D},
-      rowShape{p.B, p.H, p.N};
+  std::vector<int64_t> qShape{p.B, p.H, p.N, p.D},
+      kvShape{p.B, p.HKV, p.NK, p.D}, rowShape{p.B, p.H, p.N};
   Tensor q(dtype, qShape), k(dtype, kvShape), v(dtype, kvShape),
-      dO(dtype, qShape), o(dtype, qShape), dq(dtype, qShape), dk(dtype, kvShape),
-      dv(dtype, kvShape), lse(DType::F32, rowShape), delta(DType::F32, rowShape),
-      dqAcc(DType::F32, qShape);
+      dO(dtype, qShape), o(dtype, qShape), dq(dtype, qShape),
+      dk(dtype, kvShape), dv(dtype, kvShape), lse(DType::F32, rowShape),
+      delta(DType::F32, rowShape), dqAcc(DType::F32, qShape);
   std::mt19937_64 rng(c.seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   for (Tensor *t : {&q, &k, &v, &dO})
@@ -531,11 +536,11 @@ int runBackward(const BackwardConfig &c) {
     sys::path::append(path, "flash_fwd.tile");
     fwdFile = std::string(path);
   }
-  auto fwdModule = loadModule(ctx, fwdFile, fwdDefines, c.tileOpt);
-  if (!fwdModule)
-    return 1;
   auto bwdModule = loadModule(ctx, c.backwardFile, bwdDefines, c.tileOpt);
   if (!bwdModule)
+    return 1;
+  auto fwdModule = loadModule(ctx, fwdFile, fwdDefines, c.tileOpt);
+  if (!fwdModule)
     return 1;
 
   // DETERMINISTIC, as the main kernel was specialized.
@@ -576,8 +581,8 @@ int runBackward(const BackwardConfig &c) {
       backwardSecs = seconds(r0, r1);
       firstDq = dq, firstDk = dk, firstDv = dv;
     } else {
-      identical &= dq.sameBits(firstDq) && dk.sameBits(firstDk) &&
-                   dv.sameBits(firstDv);
+      identical &=
+          dq.sameBits(firstDq) && dk.sameBits(firstDk) && dv.sameBits(firstDv);
     }
   }
 
@@ -590,8 +595,8 @@ int runBackward(const BackwardConfig &c) {
                    seconds(t0, t1), seconds(t1, t2), backwardSecs);
   bool ok = true;
   if (repeat > 1) {
-    outs() << "dq, dk, dv over " << repeat << " runs: "
-           << (identical ? "bit-identical" : "DIFFER") << "\n";
+    outs() << "dq, dk, dv over " << repeat
+           << " runs: " << (identical ? "bit-identical" : "DIFFER") << "\n";
     ok &= identical;
   }
   if (!c.check) {

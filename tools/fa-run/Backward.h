@@ -1,4 +1,5 @@
-//===- Backward.h - fa-run --backward: check attention gradients -*- C++ -*-===//
+//===- Backward.h - fa-run --backward: check attention gradients -*- C++
+//-*-===//
 //
 // fa-run's backward mode: runs the forward kernel to get o and lse, then the
 // backward kernels of a `.tile` file (kernels/flash_bwd.tile's contract) on

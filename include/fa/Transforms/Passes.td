@@ -13,6 +13,9 @@ def TileExp2Fold : Pass<"tile-exp2-fold"> {
     the constant, and `exp((s - m) * scale)` with `m` a broadcast row
     statistic becomes `exp2(fma(s, scale*log2e, -(m*scale*log2e)))`, and
     `exp(x * scale - m)` becomes `exp2(fma(x, scale*log2e, -(m*log2e)))`.
+    Masked scores `exp(select(c, x * scale, C) - m)` (any chain of selects
+    with constant false values) become `exp2(select(c, x * (scale*log2e),
+    C*log2e) - m*log2e)`, with `m` scaled before its broadcast.
 
     An online-softmax loop (an `scf.for` whose iteration argument `m` is a
     running row maximum computed from `m` and a scaled score tile

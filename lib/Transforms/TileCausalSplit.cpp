@@ -1,10 +1,13 @@
-//===- TileCausalSplit.cpp - split masked key-block loops -----------------===//
+//===- TileCausalSplit.cpp - split masked block loops ---------------------===//
 //
 // A causal (or key-length) mask is all true on most key blocks, all false on
 // blocks past the diagonal, and mixed only on a few blocks. This pass proves
 // which iterations are which from the mask's integer arithmetic and splits
 // the loop so that only the mixed blocks compute the mask; fully masked
-// blocks are dropped from the iteration space.
+// blocks are dropped from the iteration space. Masks that switch on as the
+// loop advances (the backward's causal mask over query blocks) split the
+// other way round: masked blocks first, then unmasked ones. Masks that do not
+// depend on the loop are kept in both loops.
 //
 // Masks are analysed as affine expressions
 //   k * iv + c + sum(leaf coefficients * loop-invariant scalars) + iotas
@@ -193,14 +196,15 @@ private:
 // Masks.
 //===----------------------------------------------------------------------===//
 
-/// One comparison of a mask in the form `expr >= 0`, where expr decreases
-/// with the induction variable (ivCoeff < 0).
+/// One comparison of a mask in the form `expr >= 0`. It switches off as the
+/// loop advances when expr.ivCoeff < 0, switches on when > 0, and does not
+/// depend on the loop when 0.
 struct MaskTerm {
   Affine expr;
 };
 
-/// Splits `mask` into comparisons that are all true for small iv; fails on
-/// anything else.
+/// Splits `mask` into affine comparisons joined by `and`; fails on anything
+/// else.
 LogicalResult decomposeMask(Value mask, AffineAnalysis &analysis,
                             SmallVectorImpl<MaskTerm> &terms) {
   Operation *def = mask.getDefiningOp();
@@ -240,9 +244,6 @@ LogicalResult decomposeMask(Value mask, AffineAnalysis &analysis,
   default:
     return failure();
   }
-  // Only masks that switch off past some block (causal, key length).
-  if (e.ivCoeff >= 0)
-    return failure();
   terms.push_back({std::move(e)});
   return success();
 }
@@ -415,6 +416,38 @@ std::optional<MaskedScores> findMaskedScores(scf::ForOp loop) {
 /// not split it into an empty unmasked loop and itself.
 constexpr llvm::StringLiteral kMaskedBlocksAttr = "tile.masked_blocks";
 
+/// Replaces each of `selects` by its unmasked operand and erases the mask
+/// computations inside `scope` that become dead.
+void dropSelects(ArrayRef<arith::SelectOp> selects, Operation *scope) {
+  llvm::SetVector<Operation *> dead;
+  for (arith::SelectOp sel : selects) {
+    sel.getResult().replaceAllUsesWith(sel.getTrueValue());
+    dead.insert(sel);
+  }
+  while (!dead.empty()) {
+    Operation *op = dead.pop_back_val();
+    if (!isOpTriviallyDead(op))
+      continue;
+    for (Value operand : op->getOperands())
+      if (Operation *d = operand.getDefiningOp())
+        if (scope->isProperAncestor(d))
+          dead.insert(d);
+    op->erase();
+  }
+}
+
+/// The first iteration of [lb, ...) by step at or after `x` (x >= lb).
+Value firstIterationFrom(OpBuilder &b, Location loc, Value x, Value lb,
+                         Value step) {
+  Value span = arith::SubIOp::create(b, loc, x, lb);
+  span = arith::MaxSIOp::create(b, loc, span, indexConst(b, loc, 0));
+  Value stepsUp = arith::AddIOp::create(
+      b, loc, span, arith::SubIOp::create(b, loc, step, indexConst(b, loc, 1)));
+  Value blocks = arith::DivSIOp::create(b, loc, stepsUp, step);
+  return arith::AddIOp::create(b, loc, lb,
+                               arith::MulIOp::create(b, loc, blocks, step));
+}
+
 bool splitLoop(scf::ForOp loop) {
   if (!loop.getInductionVar().getType().isIndex() ||
       loop->hasAttr(kMaskedBlocksAttr))
@@ -422,11 +455,76 @@ bool splitLoop(scf::ForOp loop) {
   std::optional<MaskedScores> masked = findMaskedScores(loop);
   if (!masked)
     return false;
+  // Each select's mask either does not depend on the loop (it stays in both
+  // loops) or depends on it in one direction; all loop-dependent masks must
+  // switch the same way (off: causal/key length in a key loop; on: causal in
+  // a query loop).
   AffineAnalysis analysis(loop);
+  SmallVector<arith::SelectOp> dependent;
   SmallVector<MaskTerm> terms;
-  for (arith::SelectOp sel : masked->selects)
-    if (failed(decomposeMask(sel.getCondition(), analysis, terms)))
+  int direction = 0;
+  for (arith::SelectOp sel : masked->selects) {
+    SmallVector<MaskTerm> selTerms;
+    if (failed(decomposeMask(sel.getCondition(), analysis, selTerms)))
       return false;
+    auto sign = [](const MaskTerm &t) {
+      return t.expr.ivCoeff < 0 ? -1 : t.expr.ivCoeff > 0 ? 1 : 0;
+    };
+    int selDir = sign(selTerms.front());
+    for (const MaskTerm &t : selTerms)
+      if (sign(t) != selDir)
+        return false;
+    if (selDir == 0)
+      continue;
+    if (direction != 0 && direction != selDir)
+      return false;
+    direction = selDir;
+    dependent.push_back(sel);
+    llvm::append_range(terms, selTerms);
+  }
+  if (direction == 0)
+    return false;
+
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  Value lb = loop.getLowerBound(), step = loop.getStep();
+  Value ub = loop.getUpperBound();
+  IRMapping map;
+  auto mappedDependent = [&] {
+    SmallVector<arith::SelectOp> r;
+    for (arith::SelectOp sel : dependent)
+      r.push_back(cast<arith::SelectOp>(map.lookup(sel.getOperation())));
+    return r;
+  };
+
+  if (direction > 0) {
+    // Per term e = a*iv + R >= 0 (a > 0): all true iff iv >= -floor(Rmin/a).
+    // The masked blocks come first: [lb, start2) keeps the masks, [start2,
+    // ub) drops them. Leading fully masked blocks are kept: whether they
+    // contribute nothing would depend on the carried state (a running
+    // maximum still at -inf gives exp(-inf - -inf) = NaN).
+    Value firstTrue;
+    for (const MaskTerm &t : terms) {
+      Value rMin = buildInvariant(b, loc, t.expr, t.expr.iotaMin());
+      Value ft = arith::SubIOp::create(b, loc, indexConst(b, loc, 0),
+                                       floorDiv(b, loc, rMin, t.expr.ivCoeff));
+      firstTrue =
+          firstTrue ? arith::MaxSIOp::create(b, loc, firstTrue, ft) : ft;
+    }
+    Value split = arith::MaxSIOp::create(b, loc, firstTrue, lb);
+    split = arith::MinSIOp::create(b, loc, split, ub);
+    Value start2 = firstIterationFrom(b, loc, split, lb, step);
+    auto head = cast<scf::ForOp>(b.clone(*loop, map));
+    head.setUpperBound(start2);
+    head->setAttr(kMaskedBlocksAttr, b.getUnitAttr());
+    loop.setLowerBound(start2);
+    for (auto [operand, value] :
+         llvm::zip(loop.getInitsMutable(), head.getResults()))
+      operand.set(value);
+    dropSelects(dependent, loop);
+    return true;
+  }
+
   // Dropping fully masked blocks relies on them contributing nothing: the
   // scores reach the rest of the body only through the masks, and the
   // masked tile only as softmax scores.
@@ -435,8 +533,6 @@ bool splitLoop(scf::ForOp loop) {
   for (arith::SelectOp sel : ArrayRef(masked->selects).drop_front())
     canSkip = canSkip && sel->hasOneUse();
 
-  OpBuilder b(loop);
-  Location loc = loop.getLoc();
   // Per term e = -a*iv + R >= 0: all true iff iv <= floor(Rmin / a), all
   // false iff iv >= floor(Rmax / a) + 1.
   Value lastTrue, firstFalse;
@@ -452,40 +548,17 @@ bool splitLoop(scf::ForOp loop) {
         firstFalse ? arith::MinSIOp::create(b, loc, firstFalse, ff) : ff;
   }
 
-  Value lb = loop.getLowerBound(), step = loop.getStep();
-  Value ub = loop.getUpperBound();
   if (canSkip)
     ub = arith::MinSIOp::create(b, loc, ub, firstFalse);
   // Unmasked blocks: [lb, split); masked: the grid points in [split, ub).
   Value split = arith::AddIOp::create(b, loc, lastTrue, indexConst(b, loc, 1));
   split = arith::MaxSIOp::create(b, loc, split, lb);
   split = arith::MinSIOp::create(b, loc, split, ub);
-  Value span = arith::SubIOp::create(b, loc, split, lb);
-  span = arith::MaxSIOp::create(b, loc, span, indexConst(b, loc, 0));
-  Value stepsUp = arith::AddIOp::create(
-      b, loc, span, arith::SubIOp::create(b, loc, step, indexConst(b, loc, 1)));
-  Value blocks = arith::DivSIOp::create(b, loc, stepsUp, step);
-  Value start2 = arith::AddIOp::create(
-      b, loc, lb, arith::MulIOp::create(b, loc, blocks, step));
+  Value start2 = firstIterationFrom(b, loc, split, lb, step);
 
-  IRMapping map;
   auto unmasked = cast<scf::ForOp>(b.clone(*loop, map));
   unmasked.setUpperBound(split);
-  auto outer = cast<arith::SelectOp>(map.lookup(masked->outer.getOperation()));
-  Value scores = map.lookupOrDefault(masked->scores);
-  outer.getResult().replaceAllUsesWith(scores);
-  llvm::SetVector<Operation *> dead;
-  dead.insert(outer);
-  while (!dead.empty()) {
-    Operation *op = dead.pop_back_val();
-    if (!isOpTriviallyDead(op))
-      continue;
-    for (Value operand : op->getOperands())
-      if (Operation *d = operand.getDefiningOp())
-        if (unmasked->isProperAncestor(d))
-          dead.insert(d);
-    op->erase();
-  }
+  dropSelects(mappedDependent(), unmasked);
 
   loop->setAttr(kMaskedBlocksAttr, b.getUnitAttr());
   loop.setLowerBound(start2);

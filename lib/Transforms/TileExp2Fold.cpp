@@ -392,6 +392,30 @@ Value scaleAtRoot(OpBuilder &b, Location loc, Value v,
   return replayChain(b, chain, product);
 }
 
+/// `select(c1, ... select(cn, x * k, Cn) ..., C1)`: a scaled tile under masks
+/// that replace elements by constants (the masked scores of a backward).
+struct MaskedScaled {
+  SmallVector<arith::SelectOp> selects; // outermost first
+  Value x;
+  SplatScalar k;
+};
+
+std::optional<MaskedScaled> matchMaskedScaled(Value v) {
+  MaskedScaled r;
+  while (auto sel = v.getDefiningOp<arith::SelectOp>()) {
+    if (!getConstSplat(sel.getFalseValue()))
+      return std::nullopt;
+    r.selects.push_back(sel);
+    v = sel.getTrueValue();
+  }
+  std::optional<std::pair<Value, SplatScalar>> scaled = matchScaled(v);
+  if (r.selects.empty() || !scaled)
+    return std::nullopt;
+  r.x = scaled->first;
+  r.k = scaled->second;
+  return r;
+}
+
 void rewriteExp(math::ExpOp exp, Log2Domain &domain,
                 llvm::SetVector<Operation *> &maybeDead) {
   OpBuilder b(exp);
@@ -422,6 +446,22 @@ void rewriteExp(math::ExpOp exp, Log2Domain &domain,
     Value mul = buildScaledSplat(b, loc, k, kLog2E, type);
     Value addend = scaleAtRoot(b, loc, sub.getRhs(), std::nullopt, -kLog2E);
     newArg = math::FmaOp::create(b, loc, x, mul, addend);
+    maybeDead.insert(sub);
+  } else if (std::optional<MaskedScaled> masked =
+                 sub ? matchMaskedScaled(sub.getLhs()) : std::nullopt) {
+    // exp(select(c, x * k, C) - m) -> exp2(select(c, x * (k*log2e),
+    // C*log2e) - m*log2e), m scaled before its broadcast: the masked
+    // constants (-inf) keep their meaning and exp(C - m) its NaN/0 cases.
+    Value cur = arith::MulFOp::create(
+        b, loc, masked->x, buildScaledSplat(b, loc, masked->k, kLog2E, type));
+    for (arith::SelectOp sel : llvm::reverse(masked->selects)) {
+      auto selType = cast<RankedTensorType>(sel.getType());
+      Value c = buildConstSplat(
+          b, loc, *getConstSplat(sel.getFalseValue()) * kLog2E, selType);
+      cur = arith::SelectOp::create(b, loc, sel.getCondition(), cur, c);
+    }
+    Value m = scaleAtRoot(b, loc, sub.getRhs(), std::nullopt, kLog2E);
+    newArg = arith::SubFOp::create(b, loc, cur, m);
     maybeDead.insert(sub);
   } else {
     // exp(x) -> exp2(x * log2e).

@@ -811,13 +811,37 @@ tile.kernel @neg_query_length(%x: memref<?x?xf32, strided<[?, 1]>>, %out: memref
 
 // -----
 
-// Negative: cols >= rows switches on with the loop, not off.
-// CHECK-LABEL: tile.kernel @neg_mask_grows
-// CHECK: scf.for
-// CHECK-NOT: scf.for
+// cols >= rows (cols = n0 + j) switches on as the loop advances: all true
+// from n0 = m0 + 15 on. The masked blocks come first and keep the mask; the
+// rest drop it. Leading fully masked blocks are not skipped (the running
+// maximum is still -inf there).
+// TWICE-LABEL: tile.kernel @mask_switches_on
+// TWICE-COUNT-2: scf.for
+// TWICE-NOT: scf.for
+// TWICE: tile.kernel @
+// CHECK-LABEL: tile.kernel @mask_switches_on
+// CHECK-SAME: %[[UB:[a-z0-9]+]]: index)
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C7:.*]] = arith.constant 7 : index
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[C15:.*]] = arith.constant 15 : index
+// CHECK: %[[M0:.*]] = arith.muli
+// CHECK: %[[M0I:.*]] = arith.index_cast %[[M0]] : i32 to index
+// CHECK: %[[FT:.*]] = arith.addi %[[M0I]], %[[C15]] : index
+// CHECK: %[[FT0:.*]] = arith.maxsi %[[FT]], %[[C0]] : index
+// CHECK: %[[FT1:.*]] = arith.minsi %[[FT0]], %[[UB]] : index
+// CHECK: %[[SPAN:.*]] = arith.maxsi %[[FT1]], %[[C0]] : index
+// CHECK: %[[UP:.*]] = arith.addi %[[SPAN]], %[[C7]] : index
+// CHECK: %[[BLOCKS:.*]] = arith.divsi %[[UP]], %[[C8]] : index
+// CHECK: %[[START:.*]] = arith.muli %[[BLOCKS]], %[[C8]] : index
+// CHECK: %[[R1:.*]]:2 = scf.for %{{.*}} = %[[C0]] to %[[START]] step %[[C8]]
+// CHECK: arith.cmpi sge
 // CHECK: arith.select
-// CHECK: {{(tile\.)?}}return
-tile.kernel @neg_mask_grows(%x: memref<?x?xf32, strided<[?, 1]>>, %out: memref<?xf32, strided<[1]>>, %nk: i32, %ub: index) grid {
+// CHECK: } {tile.masked_blocks}
+// CHECK: scf.for %{{.*}} = %[[START]] to %[[UB]] step %[[C8]] iter_args(%{{.*}} = %[[R1]]#0, %{{.*}} = %[[R1]]#1)
+// CHECK-NOT: arith.select
+// CHECK: scf.yield
+tile.kernel @mask_switches_on(%x: memref<?x?xf32, strided<[?, 1]>>, %out: memref<?xf32, strided<[1]>>, %nk: i32, %ub: index) grid {
   %c1 = arith.constant 1 : index
   tile.yield %c1, %c1, %c1 : index, index, index
 } {
@@ -1252,5 +1276,123 @@ tile.kernel @flash_fwd(%q: !g {tile.name = "q"}, %k: !g {tile.name = "k"}, %v: !
   %logl = math.log %res#1 : tensor<64xf32>
   %lsev = arith.addf %res#0, %logl : tensor<64xf32>
   tile.store %lsev, %lse[%bi, %hi, %m0i] dims [2] : tensor<64xf32>, !gl
+  tile.return
+}
+
+// -----
+
+// The backward's query-block loop: the causal mask rows >= cols switches on
+// as m0 advances, the key-length mask cols < NK does not depend on the loop,
+// and the body writes memory (atomic_add). The loop is split into masked
+// head blocks and a tail that keeps only the key-length mask; neither bound
+// is narrowed.
+// TWICE-LABEL: tile.kernel @query_loop_switch_on_with_atomic
+// TWICE-COUNT-2: scf.for
+// TWICE-NOT: scf.for
+// TWICE-LABEL: tile.kernel @neg_mixed_directions
+// CHECK-LABEL: tile.kernel @query_loop_switch_on_with_atomic
+// CHECK-SAME: %[[NK:[a-z0-9]+]]: i32, %[[UB:[a-z0-9]+]]: index)
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C7:.*]] = arith.constant 7 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK: %[[N0:.*]] = arith.muli
+// CHECK: %[[N0I:.*]] = arith.index_cast %[[N0]] : i32 to index
+// CHECK: %[[FT:.*]] = arith.addi %[[N0I]], %[[C7]] : index
+// CHECK: %[[START:.*]] = arith.muli %{{.*}}, %[[C16]] : index
+// CHECK: %[[R1:.*]] = scf.for %{{.*}} = %[[C0]] to %[[START]] step %[[C16]]
+// CHECK-DAG: arith.cmpi slt
+// CHECK-DAG: arith.cmpi sge
+// CHECK: tile.atomic_add
+// CHECK: } {tile.masked_blocks}
+// CHECK: scf.for %{{.*}} = %[[START]] to %[[UB]] step %[[C16]] iter_args(%{{.*}} = %[[R1]])
+// CHECK-NOT: arith.cmpi sge
+// CHECK: arith.cmpi slt
+// CHECK: arith.select
+// CHECK-NOT: arith.select
+// CHECK: tile.atomic_add
+// CHECK: scf.yield
+tile.kernel @query_loop_switch_on_with_atomic(%x: memref<?x?xf32, strided<[?, 1]>>, %g: memref<?x?xf32, strided<[?, 1]>>, %out: memref<?x?xf32, strided<[?, 1]>>, %nk: i32, %ub: index) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %step = arith.constant 16 : index
+  %c8_i32 = arith.constant 8 : i32
+  %ninf = arith.constant 0xFF800000 : f32
+  %pid = tile.program_id 0 : i32
+  %n0 = arith.muli %pid, %c8_i32 : i32
+  %n0x = arith.index_cast %n0 : i32 to index
+  %init = arith.constant dense<0.0> : tensor<16x8xf32>
+  %ci = tile.iota : tensor<8xi32>
+  %n0s = tile.splat %n0 : i32 -> tensor<8xi32>
+  %cols1 = arith.addi %n0s, %ci : tensor<8xi32>
+  %cols2 = tile.expand_dims %cols1 axis 0 : tensor<8xi32> -> tensor<1x8xi32>
+  %cols = tile.broadcast %cols2 : tensor<1x8xi32> -> tensor<16x8xi32>
+  %nks = tile.splat %nk : i32 -> tensor<16x8xi32>
+  %ninfs = tile.splat %ninf : f32 -> tensor<16x8xf32>
+  %r = scf.for %m0 = %c0 to %ub step %step iter_args(%acc = %init) -> (tensor<16x8xf32>) {
+    %m0i = arith.index_cast %m0 : index to i32
+    %ri = tile.iota : tensor<16xi32>
+    %m0s = tile.splat %m0i : i32 -> tensor<16xi32>
+    %rows1 = arith.addi %m0s, %ri : tensor<16xi32>
+    %rows2 = tile.expand_dims %rows1 axis 1 : tensor<16xi32> -> tensor<16x1xi32>
+    %rows = tile.broadcast %rows2 : tensor<16x1xi32> -> tensor<16x8xi32>
+    %s = tile.load %x[%m0, %n0x] : memref<?x?xf32, strided<[?, 1]>> -> tensor<16x8xf32>
+    %mk = arith.cmpi slt, %cols, %nks : tensor<16x8xi32>
+    %s1 = arith.select %mk, %s, %ninfs : tensor<16x8xi1>, tensor<16x8xf32>
+    %mc = arith.cmpi sge, %rows, %cols : tensor<16x8xi32>
+    %s2 = arith.select %mc, %s1, %ninfs : tensor<16x8xi1>, tensor<16x8xf32>
+    %p = math.exp %s2 : tensor<16x8xf32>
+    tile.atomic_add %p, %g[%m0, %n0x] dims [0, 1] : tensor<16x8xf32>, memref<?x?xf32, strided<[?, 1]>>
+    %acc2 = arith.addf %acc, %p : tensor<16x8xf32>
+    scf.yield %acc2 : tensor<16x8xf32>
+  }
+  tile.store %r, %out[%c0, %c0] : tensor<16x8xf32>, memref<?x?xf32, strided<[?, 1]>>
+  tile.return
+}
+
+// -----
+
+// Negative: one mask switches off (key length, n0 + j < NK) and one switches
+// on (cols >= rows) in the same loop.
+// CHECK-LABEL: tile.kernel @neg_mixed_directions
+// CHECK: scf.for
+// CHECK-NOT: scf.for
+// CHECK: {{(tile\.)?}}return
+tile.kernel @neg_mixed_directions(%x: memref<?x?xf32, strided<[?, 1]>>, %out: memref<?x?xf32, strided<[?, 1]>>, %nk: i32, %ub: index) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %step = arith.constant 8 : index
+  %c16_i32 = arith.constant 16 : i32
+  %ninf = arith.constant 0xFF800000 : f32
+  %pid = tile.program_id 0 : i32
+  %m0 = arith.muli %pid, %c16_i32 : i32
+  %init = arith.constant dense<0.0> : tensor<16x8xf32>
+  %ri = tile.iota : tensor<16xi32>
+  %m0s = tile.splat %m0 : i32 -> tensor<16xi32>
+  %rows1 = arith.addi %ri, %m0s : tensor<16xi32>
+  %rows2 = tile.expand_dims %rows1 axis 1 : tensor<16xi32> -> tensor<16x1xi32>
+  %rows = tile.broadcast %rows2 : tensor<16x1xi32> -> tensor<16x8xi32>
+  %nks = tile.splat %nk : i32 -> tensor<16x8xi32>
+  %ninfs = tile.splat %ninf : f32 -> tensor<16x8xf32>
+  %r = scf.for %n0 = %c0 to %ub step %step iter_args(%acc = %init) -> (tensor<16x8xf32>) {
+    %n0i = arith.index_cast %n0 : index to i32
+    %ci = tile.iota : tensor<8xi32>
+    %n0s = tile.splat %n0i : i32 -> tensor<8xi32>
+    %cols1 = arith.addi %n0s, %ci : tensor<8xi32>
+    %cols2 = tile.expand_dims %cols1 axis 0 : tensor<8xi32> -> tensor<1x8xi32>
+    %cols = tile.broadcast %cols2 : tensor<1x8xi32> -> tensor<16x8xi32>
+    %s = tile.load %x[%c0, %n0] : memref<?x?xf32, strided<[?, 1]>> -> tensor<16x8xf32>
+    %mk = arith.cmpi slt, %cols, %nks : tensor<16x8xi32>
+    %s1 = arith.select %mk, %s, %ninfs : tensor<16x8xi1>, tensor<16x8xf32>
+    %mc = arith.cmpi sge, %cols, %rows : tensor<16x8xi32>
+    %s2 = arith.select %mc, %s1, %ninfs : tensor<16x8xi1>, tensor<16x8xf32>
+    %p = math.exp %s2 : tensor<16x8xf32>
+    %acc2 = arith.addf %acc, %p : tensor<16x8xf32>
+    scf.yield %acc2 : tensor<16x8xf32>
+  }
+  tile.store %r, %out[%c0, %c0] : tensor<16x8xf32>, memref<?x?xf32, strided<[?, 1]>>
   tile.return
 }

@@ -268,6 +268,66 @@ tile.kernel @scale_before_sub(%x: memref<?x?xf32, strided<[?, 1]>>, %y: memref<?
 
 // -----
 
+// The attention backward's p = exp(where(causal, where(keys, s * scale,
+// -inf), -inf) - lse[:, None]): log2(e) folds into the scale under both
+// masks (-inf stays -inf) and lse is scaled per row before its broadcast, so
+// the tile costs one multiply and one subtraction, and exp(-inf - lse) keeps
+// its meaning.
+// CHECK-LABEL: tile.kernel @masked_scores_minus_row
+// CHECK-SAME: %[[SCALE:[a-z0-9]+]]: f32
+// CHECK: %[[C:.*]] = arith.mulf %[[SCALE]], %{{.*}} : f32
+// CHECK: %[[S:.*]] = {{(tile\.)?}}dot
+// CHECK: %[[CS:.*]] = splat %[[C]] : f32 -> tensor<16x8xf32>
+// CHECK: %[[M1:.*]] = arith.cmpi
+// CHECK: %[[M2:.*]] = arith.cmpi
+// CHECK: %[[L:.*]] = load
+// CHECK: %[[SS:.*]] = arith.mulf %[[S]], %[[CS]] : tensor<16x8xf32>
+// CHECK: %[[NINF:.*]] = arith.constant dense<0xFF800000> : tensor<16x8xf32>
+// CHECK: %[[S1:.*]] = arith.select %[[M1]], %[[SS]], %[[NINF]]
+// CHECK: %[[NINF2:.*]] = arith.constant dense<0xFF800000> : tensor<16x8xf32>
+// CHECK: %[[S2:.*]] = arith.select %[[M2]], %[[S1]], %[[NINF2]]
+// CHECK: %[[LOG2E:.*]] = arith.constant dense<1.44269502> : tensor<16xf32>
+// CHECK: %[[LS:.*]] = arith.mulf %[[L]], %[[LOG2E]] : tensor<16xf32>
+// CHECK: %[[E:.*]] = expand_dims %[[LS]] axis 1
+// CHECK: %[[B:.*]] = broadcast %[[E]]
+// CHECK: %[[D:.*]] = arith.subf %[[S2]], %[[B]] : tensor<16x8xf32>
+// CHECK: %[[P:.*]] = math.exp2 %[[D]]
+// CHECK-NOT: math.exp {{%}}
+// CHECK: store %[[P]]
+tile.kernel @masked_scores_minus_row(%x: memref<?x?xf32, strided<[?, 1]>>, %y: memref<?xf32, strided<[1]>>, %scale: f32, %nk: i32) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %a = tile.load %x[%c0, %c0] : memref<?x?xf32, strided<[?, 1]>> -> tensor<16x4xf32>
+  %bt = tile.load %x[%c0, %c0] : memref<?x?xf32, strided<[?, 1]>> -> tensor<4x8xf32>
+  %z = arith.constant dense<0.0> : tensor<16x8xf32>
+  %s = tile.dot %a, %bt, %z : tensor<16x4xf32>, tensor<4x8xf32> -> tensor<16x8xf32>
+  %sc = tile.splat %scale : f32 -> tensor<16x8xf32>
+  %ss = arith.mulf %s, %sc : tensor<16x8xf32>
+  %ri = tile.iota : tensor<16xi32>
+  %re = tile.expand_dims %ri axis 1 : tensor<16xi32> -> tensor<16x1xi32>
+  %rows = tile.broadcast %re : tensor<16x1xi32> -> tensor<16x8xi32>
+  %ci = tile.iota : tensor<8xi32>
+  %ce = tile.expand_dims %ci axis 0 : tensor<8xi32> -> tensor<1x8xi32>
+  %cols = tile.broadcast %ce : tensor<1x8xi32> -> tensor<16x8xi32>
+  %nks = tile.splat %nk : i32 -> tensor<16x8xi32>
+  %keys = arith.cmpi slt, %cols, %nks : tensor<16x8xi32>
+  %causal = arith.cmpi sge, %rows, %cols : tensor<16x8xi32>
+  %ninf = arith.constant dense<0xFF800000> : tensor<16x8xf32>
+  %s1 = arith.select %keys, %ss, %ninf : tensor<16x8xi1>, tensor<16x8xf32>
+  %s2 = arith.select %causal, %s1, %ninf : tensor<16x8xi1>, tensor<16x8xf32>
+  %l = tile.load %y[%c0] : memref<?xf32, strided<[1]>> -> tensor<16xf32>
+  %e = tile.expand_dims %l axis 1 : tensor<16xf32> -> tensor<16x1xf32>
+  %b = tile.broadcast %e : tensor<16x1xf32> -> tensor<16x8xf32>
+  %d = arith.subf %s2, %b : tensor<16x8xf32>
+  %p = math.exp %d : tensor<16x8xf32>
+  tile.store %p, %x[%c0, %c0] : tensor<16x8xf32>, memref<?x?xf32, strided<[?, 1]>>
+  tile.return
+}
+
+// -----
+
 // Plain exp(x) and exp(x * k): log2(e) multiplies x, or folds into k.
 // f16 tiles, scalars and existing exp2 are not touched.
 // CHECK-LABEL: tile.kernel @plain

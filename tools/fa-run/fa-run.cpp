@@ -22,6 +22,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Backward.h"
 #include "fa/Runtime/CudaRuntime.h"
 #include "fa/Runtime/GpuKernel.h"
 
@@ -784,6 +785,17 @@ int main(int argc, char **argv) {
                         "than half of this machine's {1:F1} GiB",
                         needBytes / (1 << 30), haveBytes / (1 << 30))
                     .str());
+
+#ifndef FA_RUN_GPU_ONLY
+  // The backward's check lives in Backward.cpp.
+  if (fa_run::backwardRequested()) {
+    if (onGpu)
+      return fail("--backward runs on --target host only");
+    return fa_run::runBackward({inputFile, batch, heads, hkv, seqlen, nk,
+                                headDim, causal, dtypeName, seed, blockM,
+                                blockN, doCheck, tileOpt, jitOpt});
+  }
+#endif
 
   Problem p{batch, heads,   hkv,    seqlen,
             nk,    headDim, causal, 1.0 / std::sqrt(double(headDim))};

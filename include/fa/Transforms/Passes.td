@@ -13,6 +13,9 @@ def TileExp2Fold : Pass<"tile-exp2-fold"> {
     the constant, and `exp((s - m) * scale)` with `m` a broadcast row
     statistic becomes `exp2(fma(s, scale*log2e, -(m*scale*log2e)))`, and
     `exp(x * scale - m)` becomes `exp2(fma(x, scale*log2e, -(m*log2e)))`.
+    Masked scores `exp(select(c, x * scale, C) - m)` (any chain of selects
+    with constant false values) become `exp2(select(c, x * (scale*log2e),
+    C*log2e) - m*log2e)`, with `m` scaled before its broadcast.
 
     An online-softmax loop (an `scf.for` whose iteration argument `m` is a
     running row maximum computed from `m` and a scaled score tile
@@ -54,8 +57,15 @@ def TileCausalSplit : Pass<"tile-causal-split"> {
     `exp`/`exp2` of a difference) and the loop writes no memory, blocks in
     which every score is -inf contribute nothing, and the upper bound is
     tightened so that they are never visited. The masked loop is marked
-    `tile.masked_blocks` so that it is not split again. Anything else is left
-    unchanged.
+    `tile.masked_blocks` so that it is not split again.
+
+    A mask that switches on as the loop advances (the causal mask over the
+    query blocks of the attention backward) splits the loop the other way:
+    the blocks that need the mask come first, then the blocks that do not;
+    no block is skipped. Selects whose mask does not depend on the loop stay
+    in both loops. Loops that write memory are split too (the iterations and
+    their order are unchanged). Masks switching in both directions, and
+    anything else, are left unchanged.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::scf::SCFDialect"];

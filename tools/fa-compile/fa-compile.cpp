@@ -25,6 +25,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -72,6 +73,20 @@ cl::opt<unsigned>
               cl::init(2), cl::cat(category));
 cl::opt<std::string> kernelName("kernel", cl::desc("Compile only this kernel"),
                                 cl::value_desc("name"), cl::cat(category));
+/// Flushes and keeps `out`; a write error (a full disk, /dev/full, a
+/// read-only file) is reported and removes the output, instead of LLVM's
+/// "IO failure on output stream" abort.
+int keep(ToolOutputFile &out) {
+  out.os().flush();
+  if (std::error_code ec = out.os().error()) {
+    errs() << "fa-compile: error: cannot write '" << outputFile
+           << "': " << ec.message() << "\n";
+    out.os().clear_error();
+    return 1;
+  }
+  out.keep();
+  return 0;
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -82,6 +97,11 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "FlashTile compiler: .tile source to tile IR\n");
 
+  if (target.getNumOccurrences() && target.empty()) {
+    errs() << "fa-compile: error: --target is empty: expected sm_80 or "
+              "sm_90a\n";
+    return 1;
+  }
   bool gpuEmit = emit == Emit::TileGPU || emit == Emit::LLVM ||
                  emit == Emit::PTX || emit == Emit::Cubin;
   if (!target.empty() && emit.getNumOccurrences() == 0)
@@ -108,6 +128,28 @@ int main(int argc, char **argv) {
     errs() << "fa-compile: error: --emit=cubin needs -o <file.cubin>\n";
     return 1;
   }
+  // A cubin comes with a .ptx and a .json beside it: the output must be a
+  // regular file (not /dev/null), and the files of an earlier compile go
+  // first, so that a failure cannot leave a stale sidecar next to new PTX.
+  if (emit == Emit::Cubin) {
+    sys::fs::file_status status;
+    if (!sys::fs::status(outputFile, status) &&
+        status.type() != sys::fs::file_type::regular_file) {
+      errs() << "fa-compile: error: --emit=cubin writes '" << outputFile
+             << "' and its .ptx and .json beside it: -o must name a regular "
+                "file\n";
+      return 1;
+    }
+    for (StringRef ext : {"json", "cubin"}) {
+      SmallString<256> old(outputFile);
+      sys::path::replace_extension(old, ext);
+      if (std::error_code ec = sys::fs::remove(old)) {
+        errs() << "fa-compile: error: cannot remove the old '" << old
+               << "': " << ec.message() << "\n";
+        return 1;
+      }
+    }
+  }
 
   fa::FrontendOptions options;
   options.kernelName = kernelName;
@@ -127,10 +169,10 @@ int main(int argc, char **argv) {
     }
   }
 
-  auto fileOrErr = MemoryBuffer::getFileOrSTDIN(inputFile, /*IsText=*/true);
-  if (std::error_code ec = fileOrErr.getError()) {
+  auto fileOrErr = fa::readSourceFile(inputFile);
+  if (!fileOrErr) {
     errs() << "fa-compile: error: cannot open '" << inputFile
-           << "': " << ec.message() << "\n";
+           << "': " << toString(fileOrErr.takeError()) << "\n";
     return 1;
   }
   SourceMgr srcMgr;
@@ -143,12 +185,14 @@ int main(int argc, char **argv) {
            << "': " << ec.message() << "\n";
     return 1;
   }
+  // Only a regular file is removed when the compile fails, never a device.
+  if (outputFile != "-" && !sys::fs::is_regular_file(outputFile))
+    out->keep();
 
   if (emit == Emit::AST) {
     if (mlir::failed(fa::dumpTileAST(srcMgr, out->os(), options)))
       return 1;
-    out->keep();
-    return 0;
+    return keep(*out);
   }
 
   mlir::DialectRegistry registry;
@@ -160,13 +204,29 @@ int main(int argc, char **argv) {
     return 1;
   if (!gpuEmit) {
     module->print(out->os());
-    out->keep();
-    return 0;
+    return keep(*out);
   }
   // GPU: target-independent tile optimizations, then the GPU pipeline.
   // Diagnostics from here on (errors, and warnings such as register spills)
   // point into the source with its line shown.
   mlir::SourceMgrDiagnosticHandler handler(srcMgr, &context);
+  // Diagnostics about the module as a whole (an unknown target, ptxas) have
+  // no place in the source: printed like the tool's own errors, not at a
+  // made-up position. Handlers run newest first; the rest go to `handler`.
+  mlir::ScopedDiagnosticHandler unlocated(
+      &context, [](mlir::Diagnostic &diag) -> mlir::LogicalResult {
+        if (!isa<mlir::UnknownLoc>(diag.getLocation()))
+          return mlir::failure();
+        StringRef kind =
+            diag.getSeverity() == mlir::DiagnosticSeverity::Error ? "error"
+            : diag.getSeverity() == mlir::DiagnosticSeverity::Warning
+                ? "warning"
+                : "note";
+        errs() << "fa-compile: " << kind << ": " << diag << "\n";
+        for (mlir::Diagnostic &note : diag.getNotes())
+          errs() << "fa-compile: note: " << note << "\n";
+        return mlir::success();
+      });
   context.printOpOnDiagnostic(false);
   mlir::PassManager pm(&context);
   fa::buildTileOptimizationPipeline(pm);

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "fa/Dialect/Tile/IR/TileDialect.h"
 #include "fa/InitAll.h"
 #include "fa/Target/GPUCompiler.h"
 
@@ -17,8 +18,11 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 
 using namespace llvm;
@@ -66,6 +70,11 @@ int main(int argc, char **argv) {
       mlir::parseSourceFile<mlir::ModuleOp>(sm, &context);
   if (!module)
     return 1;
+  if (module->getOps<fa::tile::KernelOp>().empty()) {
+    errs() << "fa-gpu: error: '" << inputFile
+           << "' holds no tile.kernel: nothing to compile\n";
+    return 1;
+  }
   std::string out = outputFile;
   if (out.empty()) {
     if (emit == fa::GPUEmit::Cubin) {
@@ -73,6 +82,28 @@ int main(int argc, char **argv) {
       return 1;
     }
     out = "-";
+  }
+  // A cubin comes with a .ptx and a .json beside it: the output must be a
+  // regular file (not /dev/null), and the files of an earlier compile go
+  // first, so that a failure cannot leave a stale sidecar next to new PTX.
+  if (emit == fa::GPUEmit::Cubin) {
+    sys::fs::file_status status;
+    if (!sys::fs::status(out, status) &&
+        status.type() != sys::fs::file_type::regular_file) {
+      errs() << "fa-gpu: error: --emit=cubin writes '" << out
+             << "' and its .ptx and .json beside it: -o must name a regular "
+                "file\n";
+      return 1;
+    }
+    for (StringRef ext : {"json", "cubin"}) {
+      SmallString<256> old(out);
+      sys::path::replace_extension(old, ext);
+      if (std::error_code ec = sys::fs::remove(old)) {
+        errs() << "fa-gpu: error: cannot remove the old '" << old
+               << "': " << ec.message() << "\n";
+        return 1;
+      }
+    }
   }
   fa::GPUOptions options;
   options.target = target;

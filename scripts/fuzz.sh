@@ -64,6 +64,12 @@ seed() {
       cp "$f" "$dir/seed-$i.json"
       i=$((i + 1))
     done
+    # The malformed variants of the sidecar validation test.
+    if command -v python3 >/dev/null 2>&1; then
+      python3 test/Runtime/Inputs/bad_sidecars.py \
+        test/Runtime/Inputs/flash_fwd_d64_bf16.json "$dir"
+      rm -f "$dir/big.json" # 17 MiB, beyond -max_len
+    fi
     ;;
   esac
 }
@@ -88,10 +94,12 @@ for name in "${targets[@]}"; do
     -dict="$root/$dict" -artifact_prefix="$root/$work/" \
     -max_total_time="$share" -timeout=10 -rss_limit_mb=4096 -max_len=$maxlen \
     -print_final_stats=1 > fuzz.log 2>&1) || rc=$?
-  tail -12 "$work/fuzz.log"
   if [ "$rc" -ne 0 ]; then
+    tail -40 "$work/fuzz.log"
     echo "fuzz.sh: fa-$name-fuzzer failed (status $rc); see $work/ for the crashing input" >&2
     status=1
+  else
+    grep -E '^(INFO: seed corpus|Done |stat::(new_units|peak_rss|slowest))' "$work/fuzz.log"
   fi
 done
 [ "$status" -eq 0 ] || exit 1

@@ -7,6 +7,7 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CheckedArithmetic.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -117,6 +118,12 @@ constexpr int64_t kMaxAlignBytes = 256;
 
 Expected<std::unique_ptr<GpuKernel>> GpuKernel::load(StringRef sidecarPath,
                                                      StringRef wanted) {
+  // A device or a pipe could yield without end (/dev/zero): regular files
+  // only, whose size parse() then bounds.
+  sys::fs::file_status status;
+  if (!sys::fs::status(sidecarPath, status) &&
+      status.type() != sys::fs::file_type::regular_file)
+    return err("kernel sidecar '" + sidecarPath + "' is not a regular file");
   auto buf = MemoryBuffer::getFile(sidecarPath, /*IsText=*/false,
                                    /*RequiresNullTerminator=*/false);
   if (!buf)

@@ -70,6 +70,27 @@ int main(int argc, char **argv) {
       mlir::parseSourceFile<mlir::ModuleOp>(sm, &context);
   if (!module)
     return 1;
+  // The module the parser wraps around the file's ops sits at line 0, no
+  // place in the source: errors about the whole module (an unknown target,
+  // ptxas) are printed like the tool's own errors, without the module dump.
+  if (auto at = dyn_cast<mlir::FileLineColLoc>(module->getLoc());
+      at && at.getLine() == 0)
+    (*module)->setLoc(mlir::UnknownLoc::get(&context));
+  context.printOpOnDiagnostic(false);
+  mlir::ScopedDiagnosticHandler unlocated(
+      &context, [](mlir::Diagnostic &diag) -> mlir::LogicalResult {
+        if (!isa<mlir::UnknownLoc>(diag.getLocation()))
+          return mlir::failure();
+        StringRef kind =
+            diag.getSeverity() == mlir::DiagnosticSeverity::Error ? "error"
+            : diag.getSeverity() == mlir::DiagnosticSeverity::Warning
+                ? "warning"
+                : "note";
+        errs() << "fa-gpu: " << kind << ": " << diag << "\n";
+        for (mlir::Diagnostic &note : diag.getNotes())
+          errs() << "fa-gpu: note: " << note << "\n";
+        return mlir::success();
+      });
   if (module->getOps<fa::tile::KernelOp>().empty()) {
     errs() << "fa-gpu: error: '" << inputFile
            << "' holds no tile.kernel: nothing to compile\n";

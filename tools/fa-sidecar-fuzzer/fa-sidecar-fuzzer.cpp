@@ -57,8 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (p.dimSymbols[d].empty())
         sizes.push_back(fresh);
       else
-        sizes.push_back(symbols.try_emplace(p.dimSymbols[d], fresh)
-                            .first->second);
+        sizes.push_back(
+            symbols.try_emplace(p.dimSymbols[d], fresh).first->second);
     }
     args.push_back(fa::GpuArg::tensor(/*ptr=*/4096, sizes));
   }

@@ -31,6 +31,10 @@ def setter(key, value):
 # 100,000 nested arrays (json::parse recursed until the stack overflowed).
 with open(os.path.join(out, "deep.json"), "w") as f:
     f.write("[" * 100000 + "]" * 100000)
+# 17 MiB of blanks after a valid sidecar.
+with open(os.path.join(out, "big.json"), "w") as f:
+    json.dump(base, f)
+    f.write(" " * (17 << 20))
 write("shared-huge", setter("shared_bytes", 2**40))
 write("shared-frac", setter("shared_bytes", 1.5))
 write("shared-neg", setter("shared_bytes", -1))

@@ -78,20 +78,18 @@ struct CheckRegisterBudgetPass
         double regs = tileRegisters(v.getType());
         if (regs > kMaxBlockRegisters) {
           emitError(whereIs(v, op, kernel))
-              << "tile " << v.getType() << " needs "
-              << asInt(regs * 4)
-              << " bytes of registers, more than the "
-              << kMaxBlockRegisters * 4 << " (" << kMaxBlockRegisters
+              << "tile " << v.getType() << " needs " << asInt(regs * 4)
+              << " bytes of registers, more than the " << kMaxBlockRegisters * 4
+              << " (" << kMaxBlockRegisters
               << " 32-bit registers) a thread block has; use smaller blocks";
           return false;
         }
         double perThread = std::ceil(regs / threads);
         if (perThread > kMaxRegistersPerThread) {
           emitError(whereIs(v, op, kernel))
-              << "tile " << v.getType() << " needs "
-              << asInt(perThread)
-              << " registers per thread with " << warps
-              << " warps, more than " << kMaxRegistersPerThread
+              << "tile " << v.getType() << " needs " << asInt(perThread)
+              << " registers per thread with " << warps << " warps, more than "
+              << kMaxRegistersPerThread
               << " (four times the 255 a thread can address); use smaller "
                  "blocks or more warps";
           return false;
@@ -100,8 +98,8 @@ struct CheckRegisterBudgetPass
       };
       // The first tile over budget in program order: one error per kernel,
       // at the op that makes the tile.
-      WalkResult walk = kernel.getBody().walk<WalkOrder::PreOrder>(
-          [&](Operation *op) {
+      WalkResult walk =
+          kernel.getBody().walk<WalkOrder::PreOrder>([&](Operation *op) {
             for (Value result : op->getResults())
               if (!check(result, op))
                 return WalkResult::interrupt();

@@ -2,11 +2,11 @@
 //
 // Feeds arbitrary bytes to the MLIR parser as `tile` IR (what fa-opt, fa-gpu
 // and fa-run read from .mlir files); what parses and verifies goes through
-// the tile optimizations and the tile -> tilegpu pipeline (layouts, shared
-// memory, pipelining) for sm_80 or sm_90a. Errors are expected; any crash,
-// sanitizer report, leak or hang is a bug. The dialects and passes of
-// FlashTile are compiled with the sanitizers (see CMakeLists.txt). Run it
-// with scripts/fuzz.sh.
+// the tile optimizations, the tile -> tilegpu pipeline (layouts, shared
+// memory, pipelining) for sm_80 or sm_90a, and the lowering to LLVM + NVVM.
+// Errors are expected; any crash, sanitizer report, leak or hang is a bug. The
+// dialects and passes of FlashTile are compiled with the sanitizers (see
+// CMakeLists.txt). Run it with scripts/fuzz.sh.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +16,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -78,6 +80,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   options.numStages = 2;
   mlir::PassManager gpu(&context);
   fa::buildTileToTileGPUPipeline(gpu, options);
-  (void)gpu.run(*module);
+  if (mlir::failed(gpu.run(*module)))
+    return 0;
+  // Then the lowering to LLVM + NVVM (where an out-of-range memref.dim once
+  // crashed): what reached tilegpu must lower or fail with an error.
+  // As fa::compileForGPU does before lowering.
+  context.loadDialect<mlir::LLVM::LLVMDialect, mlir::NVVM::NVVMDialect>();
+  mlir::PassManager lower(&context);
+  fa::buildTileGPUToLLVMPipeline(lower, options);
+  (void)lower.run(*module);
   return 0;
 }

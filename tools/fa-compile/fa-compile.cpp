@@ -140,9 +140,9 @@ int main(int argc, char **argv) {
                 "file\n";
       return 1;
     }
-    for (StringRef ext : {"json", "cubin"}) {
-      SmallString<256> old(outputFile);
-      sys::path::replace_extension(old, ext);
+    SmallString<256> sidecar(outputFile);
+    sys::path::replace_extension(sidecar, "json");
+    for (StringRef old : {StringRef(outputFile), StringRef(sidecar)}) {
       if (std::error_code ec = sys::fs::remove(old)) {
         errs() << "fa-compile: error: cannot remove the old '" << old
                << "': " << ec.message() << "\n";

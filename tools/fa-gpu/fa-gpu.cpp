@@ -116,9 +116,9 @@ int main(int argc, char **argv) {
                 "file\n";
       return 1;
     }
-    for (StringRef ext : {"json", "cubin"}) {
-      SmallString<256> old(out);
-      sys::path::replace_extension(old, ext);
+    SmallString<256> sidecar(out);
+    sys::path::replace_extension(sidecar, "json");
+    for (StringRef old : {StringRef(out), StringRef(sidecar)}) {
       if (std::error_code ec = sys::fs::remove(old)) {
         errs() << "fa-gpu: error: cannot remove the old '" << old
                << "': " << ec.message() << "\n";

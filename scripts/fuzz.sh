@@ -13,6 +13,10 @@
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 #   SECONDS: total budget (default 60), split evenly between the targets;
 #   TARGET:  parse, ir or sidecar (default: all three).
+# Each run starts from the seeds alone, so that it keeps to its budget
+# (libFuzzer replays a whole corpus before it counts time, and a grown IR
+# corpus takes minutes). FUZZ_KEEP_CORPUS=1 keeps build/fuzz/<target>/corpus
+# from run to run instead, for long local fuzzing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
@@ -84,6 +88,7 @@ for name in "${targets[@]}"; do
   esac
   work=build/fuzz/$name
   rm -rf "$work/seeds"
+  [ "${FUZZ_KEEP_CORPUS:-0}" = 1 ] || rm -rf "$work/corpus"
   mkdir -p "$work/corpus" "$work/seeds"
   seed "$name" "$work/seeds"
   echo "fuzz.sh: fa-$name-fuzzer: $(ls "$work/seeds" | wc -l) seeds, ${share} s"

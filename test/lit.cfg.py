@@ -20,7 +20,8 @@ llvm_config.use_default_substitutions()
 
 tool_dirs = [config.fa_tools_dir, config.llvm_tools_dir]
 tools = [ToolSubst(name, unresolved="ignore") for name in
-         ["fa-opt", "fa-compile", "fa-run", "fa-parse-fuzzer", "fa-device-info", "fa-run-gpu",
+         ["fa-opt", "fa-compile", "fa-run", "fa-parse-fuzzer", "fa-ir-fuzzer",
+          "fa-sidecar-fuzzer", "fa-device-info", "fa-run-gpu",
           "fa-gpu", "mlir-runner"]]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
@@ -36,6 +37,9 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 # fa-parse-fuzzer is built (clang with FA_ENABLE_FUZZER).
 if os.path.exists(os.path.join(config.fa_tools_dir, "fa-parse-fuzzer")):
     config.available_features.add("fuzzer")
+for _fuzzer in ["ir", "sidecar"]:
+    if os.path.exists(os.path.join(config.fa_tools_dir, "fa-%s-fuzzer" % _fuzzer)):
+        config.available_features.add("%s-fuzzer" % _fuzzer)
 
 # A CUDA driver (libcuda.so.1) on this machine: GPU tests may run.
 import ctypes.util, subprocess

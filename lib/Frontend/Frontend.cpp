@@ -15,7 +15,10 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 
 #include <cstdlib>
 
@@ -80,8 +83,10 @@ fa::compileTileSource(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
   mlir::OpBuilder builder(&context);
   const llvm::MemoryBuffer *buf =
       sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
-  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::ModuleOp::create(
-      mlir::FileLineColLoc::get(&context, buf->getBufferIdentifier(), 1, 1));
+  // The module has no place in the source: errors about it as a whole (an
+  // unknown target, ptxas) carry no location rather than a made-up 1:1.
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::ModuleOp::create(mlir::UnknownLoc::get(&context));
 
   llvm::StringSet<> usedDefines;
   bool checkedAll = true;
@@ -118,4 +123,43 @@ fa::compileTileSource(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
     return nullptr;
   }
   return module;
+}
+
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+fa::readSourceFile(llvm::StringRef path) {
+  namespace fs = llvm::sys::fs;
+  bool isStdin = path == "-";
+  auto fail = [&](const llvm::Twine &why) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), why);
+  };
+  fs::file_t file = fs::getStdinHandle();
+  if (!isStdin) {
+    llvm::Expected<fs::file_t> opened = fs::openNativeFileForRead(path);
+    if (!opened)
+      return fail(llvm::toString(opened.takeError()));
+    file = *opened;
+  }
+  auto close = llvm::make_scope_exit([&] {
+    if (!isStdin)
+      fs::closeFile(file);
+  });
+  // Read in chunks up to one byte past the limit: the size of a special file
+  // (a device, a pipe) says nothing about how much it yields.
+  llvm::SmallString<0> text;
+  constexpr size_t chunk = 1 << 16;
+  while (text.size() <= kMaxSourceBytes) {
+    size_t old = text.size();
+    text.resize_for_overwrite(old + chunk);
+    llvm::Expected<size_t> n = fs::readNativeFile(
+        file, llvm::MutableArrayRef(text.data() + old, chunk));
+    if (!n)
+      return fail(llvm::toString(n.takeError()));
+    text.truncate(old + *n);
+    if (*n == 0)
+      break;
+  }
+  if (text.size() > kMaxSourceBytes)
+    return fail("larger than " + llvm::Twine(kMaxSourceBytes >> 20) +
+                " MiB, the most a kernel source may be");
+  return llvm::MemoryBuffer::getMemBufferCopy(text, isStdin ? "<stdin>" : path);
 }

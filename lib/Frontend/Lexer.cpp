@@ -7,6 +7,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 
@@ -202,6 +203,9 @@ Token Lexer::lexNumber(const char *start) {
   if (isFloat) {
     std::string s = t.text.str();
     t.floatValue = std::strtod(s.c_str(), nullptr);
+    // Too large for any float type (1e400): an error, not a silent inf.
+    if (std::isinf(t.floatValue))
+      error(t.loc, "float literal '" + t.text + "' is out of range");
     return t;
   }
   StringRef digits = hex ? t.text.drop_front(2) : t.text;

@@ -887,6 +887,12 @@ SType Sema::binaryType(BinaryOp op, SMLoc loc, const SType &l, const SType &r,
   SType result = (l.isTile() || r.isTile()) ? SType::tile(resultElem, *shape)
                                             : SType::scalar(resultElem);
   result.weak = l.weak && r.weak && !isComparison(op);
+  // An integer division by a constant zero is undefined behaviour on every
+  // target, whatever the dividend (a size, a tile).
+  if (isInt(elem) && (op == BinaryOp::Div || op == BinaryOp::Rem) && rc &&
+      rc->kind == ConstVal::Kind::Int && rc->i == 0)
+    return error(loc, lc ? "division by zero in a constant expression"
+                         : what + " by a constant zero (the divisor is 0)");
   if (!lc || !rc || !result.isScalar())
     return result;
   // Fold constants.
@@ -913,8 +919,6 @@ SType Sema::binaryType(BinaryOp op, SMLoc loc, const SType &l, const SType &r,
   if (isInt(elem) && lc->kind == ConstVal::Kind::Int &&
       rc->kind == ConstVal::Kind::Int) {
     int64_t a = lc->i, b = rc->i;
-    if ((op == BinaryOp::Div || op == BinaryOp::Rem) && b == 0)
-      return error(loc, "division by zero in a constant expression");
     if (isComparison(op)) {
       bool v = op == BinaryOp::Lt   ? a < b
                : op == BinaryOp::Le ? a <= b

@@ -5,11 +5,17 @@
 #include "fa/Runtime/CudaRuntime.h"
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/CheckedArithmetic.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
 #include <cstring>
+#include <limits>
+#include <optional>
 
 using namespace llvm;
 using namespace fa;
@@ -38,7 +44,8 @@ GpuArg GpuArg::tensor(uint64_t ptr, ArrayRef<int64_t> sizes,
     int64_t s = 1;
     for (int i = static_cast<int>(sizes.size()) - 1; i >= 0; --i) {
       a.strides[i] = s;
-      s *= sizes[i];
+      // Saturates: validate() then refuses what cannot be addressed.
+      s = checkedMul(s, sizes[i]).value_or(std::numeric_limits<int64_t>::max());
     }
   } else {
     a.strides.assign(strides.begin(), strides.end());
@@ -69,16 +76,115 @@ int GpuKernel::findParam(StringRef name) const {
   return -1;
 }
 
+/// Deepest nesting of arrays and objects in JSON `text` (strings skipped).
+/// json::parse recurses once per level, so a hostile sidecar nested 100,000
+/// deep would overflow the stack: measure before parsing.
+static unsigned jsonDepth(StringRef text, unsigned stopAt) {
+  unsigned depth = 0, deepest = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
+      continue;
+    }
+    if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > stopAt)
+        return deepest;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+namespace {
+/// Limits of a valid sidecar (CUDA's limits where there is one).
+constexpr uint64_t kMaxSidecarBytes = 16u << 20;
+constexpr unsigned kMaxJsonDepth = 64;
+constexpr unsigned kMaxRank = 8;
+constexpr int64_t kMaxThreads[3] = {1024, 1024, 64};
+constexpr int64_t kMaxThreadsPerBlock = 1024;
+/// Largest dynamic shared memory of a thread block on sm_80/sm_90 (227 KiB).
+constexpr int64_t kMaxSharedBytes = 227 * 1024;
+constexpr int64_t kMaxAlignBytes = 256;
+} // namespace
+
 Expected<std::unique_ptr<GpuKernel>> GpuKernel::load(StringRef sidecarPath,
                                                      StringRef wanted) {
-  auto buf = MemoryBuffer::getFile(sidecarPath);
+  // A device or a pipe could yield without end (/dev/zero): regular files
+  // only, whose size parse() then bounds.
+  sys::fs::file_status status;
+  if (!sys::fs::status(sidecarPath, status) &&
+      status.type() != sys::fs::file_type::regular_file)
+    return err("kernel sidecar '" + sidecarPath + "' is not a regular file");
+  auto buf = MemoryBuffer::getFile(sidecarPath, /*IsText=*/false,
+                                   /*RequiresNullTerminator=*/false);
   if (!buf)
     return err("cannot read kernel sidecar '" + sidecarPath +
                "': " + buf.getError().message());
-  Expected<json::Value> root = json::parse((*buf)->getBuffer());
+  return parse((*buf)->getBuffer(), sidecarPath, wanted);
+}
+
+/// Checks one grid expression of the sidecar against the parameters: a
+/// constant, a tensor size, an integer scalar, or a known binary operation.
+static Error checkGridExpr(const json::Value &expr, ArrayRef<GpuParam> params) {
+  if (expr.getAsInteger())
+    return Error::success();
+  const json::Object *o = expr.getAsObject();
+  if (!o)
+    return err("a grid expression is neither an integer nor an object");
+  if (const json::Value *sv = o->get("size")) {
+    const json::Array *s = sv->getAsArray();
+    std::optional<int64_t> a, d;
+    if (s && s->size() == 2) {
+      a = (*s)[0].getAsInteger();
+      d = (*s)[1].getAsInteger();
+    }
+    if (!a || !d || *a < 0 || *a >= static_cast<int64_t>(params.size()) ||
+        !params[*a].isTensor || *d < 0 || *d >= params[*a].rank)
+      return err("a grid 'size' does not name a dimension of a tensor "
+                 "parameter");
+    return Error::success();
+  }
+  if (const json::Value *av = o->get("arg")) {
+    std::optional<int64_t> a = av->getAsInteger();
+    if (!a || *a < 0 || *a >= static_cast<int64_t>(params.size()) ||
+        params[*a].isTensor || !StringRef(params[*a].dtype).starts_with("i"))
+      return err("a grid 'arg' does not name an integer scalar parameter");
+    return Error::success();
+  }
+  std::optional<StringRef> op = o->getString("op");
+  const json::Array *ops = o->getArray("args");
+  if (!op || !ops || ops->size() != 2)
+    return err("a grid expression needs 'op' and two 'args'");
+  if (!llvm::is_contained(
+          {"add", "sub", "mul", "div", "cdiv", "rem", "min", "max"}, *op))
+    return err("unknown grid operation '" + *op + "'");
+  for (const json::Value &v : *ops)
+    if (Error e = checkGridExpr(v, params))
+      return e;
+  return Error::success();
+}
+
+Expected<std::unique_ptr<GpuKernel>>
+GpuKernel::parse(StringRef text, StringRef sidecarPath, StringRef wanted) {
+  auto malformed = [&](const Twine &what) {
+    return err("malformed kernel sidecar '" + sidecarPath + "': " + what);
+  };
+  if (text.size() > kMaxSidecarBytes)
+    return malformed(formatv("larger than {0} MiB", kMaxSidecarBytes >> 20));
+  if (jsonDepth(text, kMaxJsonDepth) > kMaxJsonDepth)
+    return malformed(formatv("nested more than {0} deep", kMaxJsonDepth));
+  Expected<json::Value> root = json::parse(text);
   if (!root)
-    return err("malformed kernel sidecar '" + sidecarPath +
-               "': " + toString(root.takeError()));
+    return malformed(toString(root.takeError()));
   const json::Object *top = root->getAsObject();
   if (!top || top->getString("format") != "flashtile-kernel-1")
     return err("'" + sidecarPath +
@@ -91,7 +197,9 @@ Expected<std::unique_ptr<GpuKernel>> GpuKernel::load(StringRef sidecarPath,
   const json::Object *k = nullptr;
   for (const json::Value &v : *kernels) {
     const json::Object *o = v.getAsObject();
-    if (o && (wanted.empty() || o->getString("entry") == wanted)) {
+    if (!o)
+      return malformed("a kernel is not an object");
+    if (wanted.empty() || o->getString("entry") == wanted) {
       if (k && wanted.empty())
         return err("sidecar '" + sidecarPath +
                    "' holds several kernels: name one");
@@ -101,57 +209,166 @@ Expected<std::unique_ptr<GpuKernel>> GpuKernel::load(StringRef sidecarPath,
   if (!k)
     return err("sidecar '" + sidecarPath + "' has no kernel '" + wanted + "'");
 
+  // Everything a launch uses is checked here, before the driver is touched:
+  // schema, ranges, and the ABI against the parameters.
   std::unique_ptr<GpuKernel> kernel(new GpuKernel());
-  auto malformed = [&](const Twine &what) {
-    return err("malformed kernel sidecar '" + sidecarPath + "': " + what);
-  };
   kernel->entry = k->getString("entry").value_or("").str();
   kernel->target = k->getString("target").value_or("").str();
   if (kernel->entry.empty())
     return malformed("kernel without an entry");
-  if (const json::Array *t = k->getArray("threads")) {
-    for (unsigned i = 0; i < 3 && i < t->size(); ++i)
-      kernel->threads[i] =
-          static_cast<unsigned>((*t)[i].getAsInteger().value_or(1));
-  } else {
-    return malformed("no 'threads'");
+  if (kernel->target.empty())
+    return malformed("kernel '" + kernel->entry + "' without a target");
+  auto bad = [&](const Twine &what) {
+    return malformed("kernel '" + kernel->entry + "': " + what);
+  };
+
+  const json::Array *t = k->getArray("threads");
+  if (!t || t->size() != 3)
+    return bad("'threads' must be an array of 3 integers");
+  int64_t totalThreads = 1;
+  for (unsigned i = 0; i < 3; ++i) {
+    std::optional<int64_t> n = (*t)[i].getAsInteger();
+    if (!n || *n < 1 || *n > kMaxThreads[i])
+      return bad(formatv("'threads'[{0}] must be an integer in [1, {1}]", i,
+                         kMaxThreads[i]));
+    kernel->threads[i] = static_cast<unsigned>(*n);
+    totalThreads *= *n;
   }
-  kernel->sharedBytes =
-      static_cast<unsigned>(k->getInteger("shared_bytes").value_or(0));
-  if (const json::Object *s = k->getObject("specialization"))
-    kernel->spec = *s;
+  if (totalThreads > kMaxThreadsPerBlock)
+    return bad(formatv("{0} threads per block, more than {1}", totalThreads,
+                       kMaxThreadsPerBlock));
+
+  std::optional<int64_t> smem = k->getInteger("shared_bytes");
+  if (!smem || *smem < 0 || *smem > kMaxSharedBytes)
+    return bad(formatv("'shared_bytes' must be an integer in [0, {0}]",
+                       kMaxSharedBytes));
+  kernel->sharedBytes = static_cast<unsigned>(*smem);
+  if (const json::Value *s = k->get("specialization")) {
+    if (!s->getAsObject())
+      return bad("'specialization' is not an object");
+    kernel->spec = *s->getAsObject();
+  }
+
   const json::Array *ps = k->getArray("params");
   const json::Array *abi = k->getArray("abi");
   const json::Array *grid = k->getArray("grid");
   if (!ps || !abi || !grid || grid->size() != 3)
-    return malformed("needs 'params', 'abi' and a 3-entry 'grid'");
+    return bad("needs 'params', 'abi' and a 3-entry 'grid'");
+  StringSet<> names;
   for (const json::Value &pv : *ps) {
     const json::Object *po = pv.getAsObject();
     if (!po)
-      return malformed("a parameter is not an object");
+      return bad("a parameter is not an object");
     GpuParam p;
     p.name = po->getString("name").value_or("").str();
-    p.isTensor = po->getString("kind") == "tensor";
+    if (p.name.empty())
+      return bad("a parameter without a name");
+    if (!names.insert(p.name).second)
+      return bad("two parameters named '" + p.name + "'");
+    std::optional<StringRef> kind = po->getString("kind");
+    if (kind != "tensor" && kind != "scalar")
+      return bad("parameter '" + p.name +
+                 "' must be of kind 'tensor' or 'scalar'");
+    p.isTensor = kind == "tensor";
     p.dtype = po->getString("dtype").value_or("").str();
-    p.alignBytes =
-        static_cast<unsigned>(po->getInteger("align_bytes").value_or(1));
+    if (!gpuDTypeBytes(p.dtype))
+      return bad("parameter '" + p.name + "' has unknown dtype '" + p.dtype +
+                 "'");
+    if (const json::Value *av = po->get("align_bytes")) {
+      std::optional<int64_t> a = av->getAsInteger();
+      if (!a || *a < 1 || *a > kMaxAlignBytes || !isPowerOf2_64(*a))
+        return bad(formatv("parameter '{0}': 'align_bytes' must be a power "
+                           "of two in [1, {1}]",
+                           p.name, kMaxAlignBytes));
+      p.alignBytes = static_cast<unsigned>(*a);
+    }
     if (p.isTensor) {
       const json::Array *dims = po->getArray("dims");
-      p.rank = static_cast<unsigned>(po->getInteger("rank").value_or(0));
+      std::optional<int64_t> rank = po->getInteger("rank");
+      if (!rank || *rank < 0 || *rank > kMaxRank)
+        return bad(formatv("tensor '{0}' needs a 'rank' in [0, {1}]", p.name,
+                           kMaxRank));
+      p.rank = static_cast<unsigned>(*rank);
       if (!dims || dims->size() != p.rank)
-        return malformed("tensor '" + p.name + "' needs 'dims' of its rank");
+        return bad("tensor '" + p.name + "' needs 'dims' of its rank");
       for (const json::Value &d : *dims) {
         if (auto s = d.getAsString()) {
+          if (s->empty())
+            return bad("tensor '" + p.name + "' has an empty dimension name");
           p.dimSymbols.push_back(s->str());
           p.dimSizes.push_back(-1);
-        } else {
+        } else if (d.getAsNull()) { // dynamic, shared with nothing
           p.dimSymbols.push_back("");
-          p.dimSizes.push_back(d.getAsInteger().value_or(-1));
+          p.dimSizes.push_back(-1);
+        } else if (auto n = d.getAsInteger(); n && *n >= 0) {
+          p.dimSymbols.push_back("");
+          p.dimSizes.push_back(*n);
+        } else {
+          return bad("tensor '" + p.name +
+                     "': a dimension must be a name, null or a size >= 0");
         }
       }
     }
     kernel->params.push_back(std::move(p));
   }
+
+  // The ABI is exactly what the compiler emits for these parameters: per
+  // tensor its pointer, every size and every stride but the innermost (which
+  // is 1); per scalar its value. Anything else would launch with garbage.
+  unsigned slot = 0;
+  auto expect = [&](unsigned param, StringRef kind, std::optional<unsigned> dim,
+                    ArrayRef<StringRef> types) -> Error {
+    auto where = [&](const Twine &what) {
+      return bad(formatv("ABI entry {0} ", slot).str() + what);
+    };
+    if (slot >= abi->size())
+      return bad(formatv("the ABI is too short: it ends before the {0} of "
+                         "parameter '{1}'",
+                         kind, kernel->params[param].name)
+                     .str());
+    const json::Object *e = (*abi)[slot].getAsObject();
+    if (!e)
+      return where("is not an object");
+    std::optional<int64_t> dimNow = e->getInteger("dim");
+    if (e->getInteger("param") != std::optional<int64_t>(param) ||
+        e->getString("kind") != kind ||
+        (dim ? dimNow != std::optional<int64_t>(*dim)
+             : e->get("dim") != nullptr))
+      return where(formatv("should be the {0}{1} of parameter '{2}'", kind,
+                           dim ? formatv(" of dimension {0}", *dim).str() : "",
+                           kernel->params[param].name)
+                       .str());
+    std::optional<StringRef> type = e->getString("type");
+    if (!type || !llvm::is_contained(types, *type))
+      return where("has a bad 'type'");
+    ++slot;
+    return Error::success();
+  };
+  for (auto [i, p] : llvm::enumerate(kernel->params)) {
+    unsigned param = static_cast<unsigned>(i);
+    if (p.isTensor) {
+      if (Error e = expect(param, "ptr", std::nullopt, {"ptr"}))
+        return std::move(e);
+      for (unsigned d = 0; d < p.rank; ++d)
+        if (Error e = expect(param, "size", d, {"i64", "i32"}))
+          return std::move(e);
+      for (unsigned d = 0; d + 1 < p.rank; ++d)
+        if (Error e = expect(param, "stride", d, {"i64", "i32"}))
+          return std::move(e);
+    } else {
+      if (!llvm::is_contained({"f32", "f64", "i32", "i64"}, p.dtype))
+        return bad("scalar parameter '" + p.name + "' of unsupported type '" +
+                   p.dtype + "'");
+      if (Error e = expect(param, "value", std::nullopt, {p.dtype}))
+        return std::move(e);
+    }
+  }
+  if (slot != abi->size())
+    return bad(formatv("the ABI has {0} entries, the parameters need {1}",
+                       abi->size(), slot));
+  for (const json::Value &g : *grid)
+    if (Error e = checkGridExpr(g, kernel->params))
+      return bad(toString(std::move(e)));
   kernel->abi = *abi;
   kernel->gridExprs = *grid;
 
@@ -218,7 +435,9 @@ Error GpuKernel::validate(ArrayRef<GpuArg> args) const {
         return err(formatv("tensor '{0}' must start on a {1}-byte boundary",
                            p.name, p.alignBytes));
       for (unsigned d = 0; d + 1 < p.rank; ++d)
-        if ((a.strides[d] * elt) % p.alignBytes)
+        // In uint64_t: wraps instead of overflowing, and the remainder by a
+        // power of two is still exact.
+        if ((static_cast<uint64_t>(a.strides[d]) * elt) % p.alignBytes)
           return err(formatv("tensor '{0}': stride of dimension {1} ({2} "
                              "elements) is not a multiple of {3} bytes",
                              p.name, d, a.strides[d], p.alignBytes));
@@ -235,8 +454,8 @@ Expected<int64_t> GpuKernel::evalGrid(const json::Value &expr,
   if (!o)
     return err("malformed grid expression in the sidecar");
   if (const json::Array *s = o->getArray("size")) {
-    int64_t a = (*s)[0].getAsInteger().value_or(-1);
-    int64_t d = s->size() > 1 ? (*s)[1].getAsInteger().value_or(-1) : -1;
+    int64_t a = s->size() == 2 ? (*s)[0].getAsInteger().value_or(-1) : -1;
+    int64_t d = s->size() == 2 ? (*s)[1].getAsInteger().value_or(-1) : -1;
     if (a < 0 || a >= static_cast<int64_t>(args.size()) || d < 0 ||
         d >= static_cast<int64_t>(args[a].sizes.size()))
       return err("grid expression reads a size that does not exist");
@@ -259,23 +478,31 @@ Expected<int64_t> GpuKernel::evalGrid(const json::Value &expr,
     return y.takeError();
   if ((*op == "div" || *op == "cdiv" || *op == "rem") && *y == 0)
     return err("grid rule divides by zero for these sizes");
+  // Checked arithmetic: sizes are attacker- or user-controlled, and
+  // INT64_MIN / -1 traps.
+  std::optional<int64_t> r;
   if (*op == "add")
-    return *x + *y;
-  if (*op == "sub")
-    return *x - *y;
-  if (*op == "mul")
-    return *x * *y;
-  if (*op == "div")
-    return *x / *y;
-  if (*op == "cdiv")
-    return (*x + *y - 1) / *y;
-  if (*op == "rem")
-    return *x % *y;
-  if (*op == "min")
-    return std::min(*x, *y);
-  if (*op == "max")
-    return std::max(*x, *y);
-  return err("unknown grid operation '" + *op + "' in the sidecar");
+    r = checkedAdd(*x, *y);
+  else if (*op == "sub")
+    r = checkedSub(*x, *y);
+  else if (*op == "mul")
+    r = checkedMul(*x, *y);
+  else if (*op == "div" || *op == "rem" || *op == "cdiv") {
+    std::optional<int64_t> n = *x;
+    if (*op == "cdiv") // (x + y - 1) / y
+      if ((n = checkedAdd(*x, *y)))
+        n = checkedSub(*n, int64_t(1));
+    if (n && !(*n == std::numeric_limits<int64_t>::min() && *y == -1))
+      r = *op == "rem" ? *n % *y : *n / *y;
+  } else if (*op == "min")
+    r = std::min(*x, *y);
+  else if (*op == "max")
+    r = std::max(*x, *y);
+  else
+    return err("unknown grid operation '" + *op + "' in the sidecar");
+  if (!r)
+    return err("grid rule overflows for these sizes");
+  return *r;
 }
 
 Expected<std::array<unsigned, 3>> GpuKernel::grid(ArrayRef<GpuArg> args) const {
@@ -346,11 +573,11 @@ Error GpuKernel::marshal(ArrayRef<GpuArg> args, std::vector<uint64_t> &storage,
 Error GpuKernel::launch(ArrayRef<GpuArg> args) {
   if (Error e = validate(args))
     return e;
-  if (Error e = ensureLoaded())
-    return e;
   auto g = grid(args);
   if (!g)
     return g.takeError();
+  if (Error e = ensureLoaded())
+    return e;
   if ((*g)[0] == 0 || (*g)[1] == 0 || (*g)[2] == 0)
     return Error::success(); // nothing to do (an empty problem)
   std::vector<uint64_t> storage;
@@ -368,11 +595,11 @@ Expected<std::vector<float>> GpuKernel::time(ArrayRef<GpuArg> args, int warmup,
                                              int iters) {
   if (Error e = validate(args))
     return std::move(e);
-  if (Error e = ensureLoaded())
-    return std::move(e);
   auto g = grid(args);
   if (!g)
     return g.takeError();
+  if (Error e = ensureLoaded())
+    return std::move(e);
   std::vector<uint64_t> storage;
   std::vector<void *> pointers;
   if (Error e = marshal(args, storage, pointers))

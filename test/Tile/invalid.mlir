@@ -666,3 +666,75 @@ tile.kernel @k() -> f32 grid {
 
 // expected-error @+1 {{'tile.return' op expects parent op 'tile.kernel'}}
 "tile.return"() : () -> ()
+
+// -----
+
+// A constant memref.dim index beyond the rank has no value (it used to crash
+// the GPU lowering).
+!g = memref<?x?xf32, strided<[?, 1]>>
+tile.kernel @k(%x: !g) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c2 = arith.constant 2 : index
+  // expected-error @+1 {{'memref.dim' op index 2 is out of range for a rank-2 memref}}
+  %n = memref.dim %x, %c2 : !g
+  tile.return
+}
+
+// -----
+
+!g = memref<?x?xf32, strided<[?, 1]>>
+tile.kernel @k(%x: !g) grid {
+  %c7 = arith.constant 7 : index
+  // expected-error @+1 {{'memref.dim' op index 7 is out of range for a rank-2 memref}}
+  %n = memref.dim %x, %c7 : !g
+  tile.yield %n, %n, %n : index, index, index
+} {
+  tile.return
+}
+
+// -----
+
+// tile.dims must give one entry per dimension (a short list used to reach
+// the sidecar as dims [-1, -3] and drop the innermost stride from the ABI).
+!g = memref<?x?xf32, strided<[?, 1]>>
+// expected-error @+1 {{argument 0: 'tile.dims' has 1 entries for a rank-2 global tensor}}
+tile.kernel @k(%x: !g {tile.dims = ["N"]}) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  tile.return
+}
+
+// -----
+
+!g = memref<?x?xf32, strided<[?, 1]>>
+// expected-error @+1 {{argument 0: 'tile.dims' entry 1 must be a dimension name or a size >= 0, got -3 : i64}}
+tile.kernel @k(%x: !g {tile.dims = ["N", -3]}) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  tile.return
+}
+
+// -----
+
+!g = memref<?x64xf32, strided<[?, 1]>>
+// expected-error @+1 {{argument 0: 'tile.dims' entry 1 is 32 but the type's dimension is 64}}
+tile.kernel @k(%x: !g {tile.dims = ["N", 32]}) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  tile.return
+}
+
+// -----
+
+// expected-error @+1 {{argument 0: 'tile.dims' must be an array on a global tensor (memref) argument}}
+tile.kernel @k(%s: f32 {tile.dims = ["N"]}) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  tile.return
+}

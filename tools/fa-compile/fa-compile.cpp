@@ -26,6 +26,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -82,6 +83,20 @@ cl::opt<bool> failOnSpill("fail-on-spill",
                           cl::desc("A kernel whose binary spills registers "
                                    "or has a stack frame is an error"),
                           cl::cat(category));
+/// Flushes and keeps `out`; a write error (a full disk, /dev/full, a
+/// read-only file) is reported and removes the output, instead of LLVM's
+/// "IO failure on output stream" abort.
+int keep(ToolOutputFile &out) {
+  out.os().flush();
+  if (std::error_code ec = out.os().error()) {
+    errs() << "fa-compile: error: cannot write '" << outputFile
+           << "': " << ec.message() << "\n";
+    out.os().clear_error();
+    return 1;
+  }
+  out.keep();
+  return 0;
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -97,6 +112,11 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "FlashTile compiler: .tile source to tile IR\n");
 
+  if (target.getNumOccurrences() && target.empty()) {
+    errs() << "fa-compile: error: --target is empty: expected one of "
+           << targets << "\n";
+    return 1;
+  }
   auto isGpuEmit = [] { return emit != Emit::AST && emit != Emit::Tile; };
   if (!target.empty() && emit.getNumOccurrences() == 0)
     emit = Emit::Binary;
@@ -127,6 +147,28 @@ int main(int argc, char **argv) {
     errs() << "fa-compile: error: --emit=cubin needs -o <file.cubin>\n";
     return 1;
   }
+  // A cubin comes with a .ptx and a .json beside it: the output must be a
+  // regular file (not /dev/null), and the files of an earlier compile go
+  // first, so that a failure cannot leave a stale sidecar next to new PTX.
+  if (emit == Emit::Binary) {
+    sys::fs::file_status status;
+    if (!sys::fs::status(outputFile, status) &&
+        status.type() != sys::fs::file_type::regular_file) {
+      errs() << "fa-compile: error: --emit=cubin writes '" << outputFile
+             << "' and its .ptx and .json beside it: -o must name a regular "
+                "file\n";
+      return 1;
+    }
+    SmallString<256> sidecar(outputFile);
+    sys::path::replace_extension(sidecar, "json");
+    for (StringRef old : {StringRef(outputFile), StringRef(sidecar)}) {
+      if (std::error_code ec = sys::fs::remove(old)) {
+        errs() << "fa-compile: error: cannot remove the old '" << old
+               << "': " << ec.message() << "\n";
+        return 1;
+      }
+    }
+  }
 
   fa::FrontendOptions options;
   options.kernelName = kernelName;
@@ -146,10 +188,10 @@ int main(int argc, char **argv) {
     }
   }
 
-  auto fileOrErr = MemoryBuffer::getFileOrSTDIN(inputFile, /*IsText=*/true);
-  if (std::error_code ec = fileOrErr.getError()) {
+  auto fileOrErr = fa::readSourceFile(inputFile);
+  if (!fileOrErr) {
     errs() << "fa-compile: error: cannot open '" << inputFile
-           << "': " << ec.message() << "\n";
+           << "': " << toString(fileOrErr.takeError()) << "\n";
     return 1;
   }
   SourceMgr srcMgr;
@@ -162,12 +204,14 @@ int main(int argc, char **argv) {
            << "': " << ec.message() << "\n";
     return 1;
   }
+  // Only a regular file is removed when the compile fails, never a device.
+  if (outputFile != "-" && !sys::fs::is_regular_file(outputFile))
+    out->keep();
 
   if (emit == Emit::AST) {
     if (mlir::failed(fa::dumpTileAST(srcMgr, out->os(), options)))
       return 1;
-    out->keep();
-    return 0;
+    return keep(*out);
   }
 
   mlir::DialectRegistry registry;
@@ -179,13 +223,29 @@ int main(int argc, char **argv) {
     return 1;
   if (!gpuEmit) {
     module->print(out->os());
-    out->keep();
-    return 0;
+    return keep(*out);
   }
   // GPU: tile-optimize, the back end's pipelines, assembly and binary.
   // Diagnostics from here on (errors, and warnings such as register spills)
   // point into the source with its line shown.
   mlir::SourceMgrDiagnosticHandler handler(srcMgr, &context);
+  // Diagnostics about the module as a whole (an unknown target, ptxas) have
+  // no place in the source: printed like the tool's own errors, not at a
+  // made-up position. Handlers run newest first; the rest go to `handler`.
+  mlir::ScopedDiagnosticHandler unlocated(
+      &context, [](mlir::Diagnostic &diag) -> mlir::LogicalResult {
+        if (!isa<mlir::UnknownLoc>(diag.getLocation()))
+          return mlir::failure();
+        StringRef kind =
+            diag.getSeverity() == mlir::DiagnosticSeverity::Error ? "error"
+            : diag.getSeverity() == mlir::DiagnosticSeverity::Warning
+                ? "warning"
+                : "note";
+        errs() << "fa-compile: " << kind << ": " << diag << "\n";
+        for (mlir::Diagnostic &note : diag.getNotes())
+          errs() << "fa-compile: note: " << note << "\n";
+        return mlir::success();
+      });
   context.printOpOnDiagnostic(false);
   fa::CompileOptions gpu;
   gpu.target = target;

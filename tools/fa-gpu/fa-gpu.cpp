@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "fa/Dialect/Tile/IR/TileDialect.h"
 #include "fa/InitAll.h"
 #include "fa/Target/Compile.h"
 
@@ -18,8 +19,11 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 
 using namespace llvm;
@@ -88,6 +92,32 @@ int main(int argc, char **argv) {
       mlir::parseSourceFile<mlir::ModuleOp>(sm, &context);
   if (!module)
     return 1;
+  // The module the parser wraps around the file's ops sits at line 0, no
+  // place in the source: errors about the whole module (an unknown target,
+  // ptxas) are printed like the tool's own errors, without the module dump.
+  if (auto at = dyn_cast<mlir::FileLineColLoc>(module->getLoc());
+      at && at.getLine() == 0)
+    (*module)->setLoc(mlir::UnknownLoc::get(&context));
+  context.printOpOnDiagnostic(false);
+  mlir::ScopedDiagnosticHandler unlocated(
+      &context, [](mlir::Diagnostic &diag) -> mlir::LogicalResult {
+        if (!isa<mlir::UnknownLoc>(diag.getLocation()))
+          return mlir::failure();
+        StringRef kind =
+            diag.getSeverity() == mlir::DiagnosticSeverity::Error ? "error"
+            : diag.getSeverity() == mlir::DiagnosticSeverity::Warning
+                ? "warning"
+                : "note";
+        errs() << "fa-gpu: " << kind << ": " << diag << "\n";
+        for (mlir::Diagnostic &note : diag.getNotes())
+          errs() << "fa-gpu: note: " << note << "\n";
+        return mlir::success();
+      });
+  if (module->getOps<fa::tile::KernelOp>().empty()) {
+    errs() << "fa-gpu: error: '" << inputFile
+           << "' holds no tile.kernel: nothing to compile\n";
+    return 1;
+  }
   std::string out = outputFile;
   if (out.empty()) {
     if (emit == fa::EmitStage::Binary) {
@@ -95,6 +125,28 @@ int main(int argc, char **argv) {
       return 1;
     }
     out = "-";
+  }
+  // A cubin comes with a .ptx and a .json beside it: the output must be a
+  // regular file (not /dev/null), and the files of an earlier compile go
+  // first, so that a failure cannot leave a stale sidecar next to new PTX.
+  if (emit == fa::EmitStage::Binary) {
+    sys::fs::file_status status;
+    if (!sys::fs::status(out, status) &&
+        status.type() != sys::fs::file_type::regular_file) {
+      errs() << "fa-gpu: error: --emit=cubin writes '" << out
+             << "' and its .ptx and .json beside it: -o must name a regular "
+                "file\n";
+      return 1;
+    }
+    SmallString<256> sidecar(out);
+    sys::path::replace_extension(sidecar, "json");
+    for (StringRef old : {StringRef(out), StringRef(sidecar)}) {
+      if (std::error_code ec = sys::fs::remove(old)) {
+        errs() << "fa-gpu: error: cannot remove the old '" << old
+               << "': " << ec.message() << "\n";
+        return 1;
+      }
+    }
   }
   fa::CompileOptions options;
   options.target = target;

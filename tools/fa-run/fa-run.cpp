@@ -110,7 +110,8 @@ cl::opt<int64_t>
 cl::opt<int64_t> headDim("headdim", cl::desc("Head dimension D"), cl::Required);
 cl::opt<bool> causal("causal",
                      cl::desc("Causal: query i sees keys j <= i (top-left)"));
-cl::opt<std::string> dtypeName("dtype", cl::desc("bf16, fp16 or f32"),
+cl::opt<std::string> dtypeName("dtype",
+                               cl::desc("bf16, f16 (also fp16) or f32"),
                                cl::init("bf16"));
 cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0));
 cl::opt<int64_t> blockM("block-m", cl::desc("BLOCK_M (default: the kernel's)"),
@@ -391,9 +392,9 @@ struct Defines {
 
 mlir::OwningOpRef<mlir::ModuleOp> loadKernel(mlir::MLIRContext &ctx,
                                              const Defines &defines) {
-  auto file = MemoryBuffer::getFileOrSTDIN(inputFile);
+  auto file = fa::readSourceFile(inputFile);
   if (!file) {
-    fail("cannot read '" + inputFile + "': " + file.getError().message());
+    fail("cannot read '" + inputFile + "': " + toString(file.takeError()));
     return nullptr;
   }
   llvm::SourceMgr sourceMgr;
@@ -661,6 +662,9 @@ int runOnGpu(const Problem &p, const Defines &defines, const char *typeName,
                   "' (it must take q, k, v, o, lse and scale)");
   if (Error e = (*kernel)->validate(args))
     return fail(toString(std::move(e)));
+  // The grid rule too is checked before the driver is touched.
+  if (auto g = (*kernel)->grid(args); !g)
+    return fail(toString(g.takeError()));
   if (Error e = (*kernel)->ensureLoaded())
     return fail(toString(std::move(e)));
 
@@ -746,11 +750,13 @@ int main(int argc, char **argv) {
     return fail("--num-stages must be between 1 and 8");
   std::optional<DType> dtype = StringSwitch<std::optional<DType>>(dtypeName)
                                    .Case("bf16", DType::BF16)
-                                   .Case("fp16", DType::F16)
+                                   .Cases({"f16", "fp16"}, DType::F16)
                                    .Case("f32", DType::F32)
                                    .Default(std::nullopt);
   if (!dtype)
-    return fail("--dtype " + dtypeName + ": expected bf16, fp16 or f32");
+    return fail("--dtype " + dtypeName + ": expected bf16, f16 or f32");
+  if (checkRows.getNumOccurrences() && checkRows < 1)
+    return fail("--check-rows must be >= 1");
   if (batch < 1 || heads < 1 || seqlen < 1 || headDim < 1)
     return fail("--batch, --heads, --seqlen and --headdim must be >= 1");
   int64_t hkv = kvHeads == 0 ? heads : kvHeads;

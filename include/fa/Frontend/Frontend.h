@@ -9,12 +9,25 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstdint>
+#include <memory>
 #include <string>
 
 namespace fa {
+
+/// Largest kernel source (`.tile` or `.mlir`) the tools read: 16 MiB.
+constexpr uint64_t kMaxSourceBytes = uint64_t(16) << 20;
+
+/// Reads `path` ("-": standard input) into a buffer named after it. Stops
+/// with an error past kMaxSourceBytes, so an endless input (`/dev/zero`, a
+/// pipe) cannot exhaust memory. The error is the reason alone.
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+readSourceFile(llvm::StringRef path);
 
 struct FrontendOptions {
   /// `-D NAME=VALUE` specializations of compile-time parameters.

@@ -62,6 +62,13 @@ public:
   /// loaded on device 0 at the first launch, or by ensureLoaded().
   static llvm::Expected<std::unique_ptr<GpuKernel>>
   load(llvm::StringRef sidecarPath, llvm::StringRef entry = "");
+  /// As load(), from the sidecar's text (`sidecarPath` names it in errors
+  /// and locates a relative cubin). The whole sidecar is validated (size,
+  /// nesting depth, schema, ranges, the ABI against the parameters, the grid
+  /// rule) so that nothing malformed reaches the driver.
+  static llvm::Expected<std::unique_ptr<GpuKernel>>
+  parse(llvm::StringRef text, llvm::StringRef sidecarPath,
+        llvm::StringRef entry = "");
 
   llvm::StringRef getEntry() const { return entry; }
   llvm::StringRef getTarget() const { return target; }
@@ -86,11 +93,14 @@ public:
   llvm::Expected<std::vector<float>> time(llvm::ArrayRef<GpuArg> args,
                                           int warmup, int iters);
 
-private:
-  GpuKernel() = default;
+  /// Packs `args` into the kernel's ABI: one slot of `storage` per ABI
+  /// entry, `pointers` to them (what the driver's launch takes).
   llvm::Error marshal(llvm::ArrayRef<GpuArg> args,
                       std::vector<uint64_t> &storage,
                       std::vector<void *> &pointers) const;
+
+private:
+  GpuKernel() = default;
   llvm::Expected<int64_t> evalGrid(const llvm::json::Value &expr,
                                    llvm::ArrayRef<GpuArg> args) const;
 

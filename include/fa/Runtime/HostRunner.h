@@ -83,9 +83,14 @@ public:
   mlir::DictionaryAttr getParams() const { return params; }
 
   /// Checks `values` against the signature (count, kind, rank, unit
-  /// innermost stride, `tile.dims`: fixed sizes and equal symbolic sizes)
-  /// and runs the whole grid. Returns an error naming the offending argument.
+  /// innermost stride, `tile.dims`: fixed sizes and equal symbolic sizes),
+  /// evaluates the grid (at most kMaxPrograms programs) and runs it. Returns an
+  /// error naming the offending argument.
   llvm::Error run(llvm::ArrayRef<HostArg> values);
+
+  /// Most programs a grid may have on the host (they run one after another,
+  /// on the calling thread); run() refuses larger grids before running any.
+  static constexpr int64_t kMaxPrograms = int64_t(1) << 24;
 
   /// Only the checks of `run`.
   llvm::Error check(llvm::ArrayRef<HostArg> values) const;

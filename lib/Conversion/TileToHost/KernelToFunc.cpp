@@ -28,6 +28,9 @@ std::string fa::getHostGridName(StringRef kernel) {
 std::string fa::getHostProgramName(StringRef kernel) {
   return (kernel + "__program").str();
 }
+std::string fa::getHostGridSizeName(StringRef kernel) {
+  return (kernel + "__grid_size").str();
+}
 
 namespace {
 
@@ -52,7 +55,8 @@ LogicalResult convertKernel(tile::KernelOp kernel, ModuleOp module) {
   OpBuilder b(kernel);
 
   for (const std::string &generated :
-       {getHostGridName(name), getHostProgramName(name)})
+       {getHostGridName(name), getHostProgramName(name),
+        getHostGridSizeName(name)})
     if (module.lookupSymbol(generated))
       return kernel.emitError()
              << "cannot lower kernel '" << name << "' to host code: symbol '"
@@ -130,6 +134,30 @@ LogicalResult convertKernel(tile::KernelOp kernel, ModuleOp module) {
   func::CallOp::create(b, loc, programFn, callArgs);
   b.setInsertionPointToEnd(entry);
   func::ReturnOp::create(b, loc);
+
+  // Grid size along one axis, public: the runner reads the grid before it
+  // runs anything, to refuse grids too large to loop over.
+  SmallVector<Type> sizeArgTypes(argTypes);
+  sizeArgTypes.push_back(b.getIndexType());
+  b.setInsertionPoint(kernel);
+  auto sizeFn =
+      func::FuncOp::create(b, loc, getHostGridSizeName(name),
+                           b.getFunctionType(sizeArgTypes, b.getIndexType()));
+  sizeFn->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                  UnitAttr::get(ctx));
+  Block *sizeEntry = sizeFn.addEntryBlock();
+  b.setInsertionPointToStart(sizeEntry);
+  auto sizes = func::CallOp::create(b, loc, gridFn,
+                                    sizeEntry->getArguments().drop_back());
+  Value axis = sizeEntry->getArguments().back();
+  Value size = sizes.getResult(2);
+  for (int i = 1; i >= 0; --i) {
+    Value isAxis =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, axis,
+                              arith::ConstantIndexOp::create(b, loc, i));
+    size = arith::SelectOp::create(b, loc, isAxis, sizes.getResult(i), size);
+  }
+  func::ReturnOp::create(b, loc, size);
 
   kernel.erase();
   return success();

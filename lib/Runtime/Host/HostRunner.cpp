@@ -15,6 +15,7 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <array>
 #include <cstring>
 #include <mutex>
 
@@ -322,6 +323,32 @@ llvm::Error HostKernel::run(llvm::ArrayRef<HostArg> values) {
         return e;
       packed.push_back(&scalars[i]);
     }
+  }
+  // The grid first: the host runs programs one after another, so a grid
+  // beyond the limit would run (practically) forever.
+  std::array<int64_t, 3> grid;
+  for (int64_t axis = 0; axis < 3; ++axis) {
+    SmallVector<void *> sizeArgs(packed);
+    sizeArgs.push_back(&axis);
+    sizeArgs.push_back(&grid[axis]);
+    if (llvm::Error e = engine->invokePacked(
+            "_mlir_ciface_" + getHostGridSizeName(name), sizeArgs))
+      return e;
+  }
+  int64_t programs = 1;
+  for (int64_t axis = 0; axis < 3; ++axis) {
+    if (grid[axis] < 0 || grid[axis] > kMaxPrograms)
+      return makeError("kernel '" + name + "': grid size " +
+                       llvm::Twine(grid[axis]) + " along axis " +
+                       llvm::Twine(axis) + " is outside [0, " +
+                       llvm::Twine(kMaxPrograms) + "]");
+    programs *= grid[axis];
+    if (programs > kMaxPrograms)
+      return makeError("kernel '" + name + "': the grid (" +
+                       llvm::Twine(grid[0]) + ", " + llvm::Twine(grid[1]) +
+                       ", " + llvm::Twine(grid[2]) + ") has more than " +
+                       llvm::Twine(kMaxPrograms) +
+                       " programs, the host's limit");
   }
   return engine->invokePacked("_mlir_ciface_" + getHostEntryName(name), packed);
 }

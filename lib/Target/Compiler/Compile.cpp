@@ -31,6 +31,14 @@ namespace json = llvm::json;
 
 void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
                                     const GPUOptions &options) {
+  // Tiles that cannot fit a CTA's registers are refused at their location
+  // before any pass (or LLVM) spends time and memory on them.
+  tilegpu::TileGPUCheckRegisterBudgetOptions budget;
+  budget.numWarps = options.numWarps;
+  std::string unknown;
+  if (auto info = createTargetInfo(options.target, unknown))
+    budget.threadsPerWarp = info->getWarpSize();
+  pm.addPass(tilegpu::createTileGPUCheckRegisterBudget(budget));
   pm.addPass(tilegpu::createTileGPUFoldDotAccumulate());
   tilegpu::TileGPUAssignLayoutsOptions assign;
   assign.numWarps = options.numWarps;
@@ -155,6 +163,15 @@ static LogicalResult writeFile(StringRef path, StringRef contents,
   if (!file)
     return op->emitError("cannot write ") << path << ": " << error;
   file->os() << contents;
+  file->os().flush();
+  if (std::error_code ec = file->os().error()) {
+    // Reported here, not by LLVM's "IO failure on output stream" abort; a
+    // device (/dev/full) is never removed as a failed output would be.
+    file->os().clear_error();
+    if (!llvm::sys::fs::is_regular_file(path))
+      file->keep();
+    return op->emitError("cannot write ") << path << ": " << ec.message();
+  }
   file->keep();
   return success();
 }

@@ -36,6 +36,17 @@
 // CHECK: %[[XI:.*]] = arith.index_cast %[[XX]]
 // CHECK: call @copy__program(%[[EX]], %[[EY]], %[[XI]], %[[YI]], %[[ZI]], %[[GX]], %[[GY]], %[[GZ]])
 // CHECK-NOT: tile.kernel
+
+// The grid size along one axis, for runners that check the grid first.
+// CHECK-LABEL: func.func @copy__grid_size
+// CHECK-SAME: (%[[SX:.*]]: memref<?xf32, strided<[1]>>, %[[SY:.*]]: memref<?xf32, strided<[1]>>, %[[AXIS:.*]]: index) -> index
+// CHECK-SAME: attributes {llvm.emit_c_interface}
+// CHECK: %[[SG:.*]]:3 = call @copy__grid(%[[SX]], %[[SY]])
+// CHECK-DAG: %[[IS1:.*]] = arith.cmpi eq, %[[AXIS]], %c1
+// CHECK-DAG: %[[S1:.*]] = arith.select %[[IS1]], %[[SG]]#1, %[[SG]]#2
+// CHECK-DAG: %[[IS0:.*]] = arith.cmpi eq, %[[AXIS]], %c0
+// CHECK: %[[S0:.*]] = arith.select %[[IS0]], %[[SG]]#0, %[[S1]]
+// CHECK: return %[[S0]] : index
 tile.kernel @copy(%x: !g {tile.name = "x", tile.dims = ["N"]},
                   %y: !g {tile.name = "y", tile.dims = ["N"]}) grid {
   %c0 = arith.constant 0 : index

@@ -44,6 +44,8 @@ void registerTileToHostDialects(mlir::DialectRegistry &registry);
 std::string getHostEntryName(llvm::StringRef kernel);
 std::string getHostGridName(llvm::StringRef kernel);
 std::string getHostProgramName(llvm::StringRef kernel);
+/// `@k__grid_size(args..., axis) -> index`: the grid size along `axis`.
+std::string getHostGridSizeName(llvm::StringRef kernel);
 
 } // namespace fa
 

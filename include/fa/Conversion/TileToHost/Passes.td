@@ -14,7 +14,10 @@ def ConvertTileKernelToFunc : Pass<"convert-tile-kernel-to-func", "mlir::ModuleO
       (x, y, z) as `i32`. `tile.program_id` and `tile.num_programs` become
       uses of those arguments;
     - `@k` (with `llvm.emit_c_interface`) evaluates the grid and runs the
-      program for every id, z outermost and x innermost.
+      program for every id, z outermost and x innermost;
+    - `@k__grid_size` (with `llvm.emit_c_interface`) takes the kernel
+      arguments and an axis and returns the grid size along that axis, so
+      that a runner can refuse a grid before running it.
     `@k` keeps the kernel's argument attributes (`tile.name`, `tile.dims`)
     and records the compile-time parameters as `tile.params`.
   }];

@@ -1,6 +1,7 @@
 //===- TileOps.cpp - `tile` dialect operations ----------------------------===//
 
 #include "fa/Dialect/Tile/IR/TileDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -128,6 +129,40 @@ LogicalResult KernelOp::verify() {
                            << getFunctionType().getNumInputs() << " arguments";
   if (getResAttrsAttr() && !getResAttrsAttr().empty())
     return emitOpError("a tile kernel has no result attributes");
+  // `tile.dims` names or fixes each dimension of a global tensor: launchers
+  // take it for the argument's shape (and its ABI), so it must match.
+  ArrayAttr argAttrs = getArgAttrsAttr();
+  for (auto [i, type] : llvm::enumerate(getFunctionType().getInputs())) {
+    auto dict =
+        argAttrs ? dyn_cast<DictionaryAttr>(argAttrs[i]) : DictionaryAttr();
+    Attribute attr = dict ? dict.get("tile.dims") : Attribute();
+    if (!attr)
+      continue;
+    auto mem = dyn_cast<MemRefType>(type);
+    auto dims = dyn_cast<ArrayAttr>(attr);
+    if (!mem || !dims)
+      return emitOpError() << "argument " << i
+                           << ": 'tile.dims' must be an array on a global "
+                              "tensor (memref) argument";
+    if (static_cast<int64_t>(dims.size()) != mem.getRank())
+      return emitOpError() << "argument " << i << ": 'tile.dims' has "
+                           << dims.size() << " entries for a rank-"
+                           << mem.getRank() << " global tensor";
+    for (auto [d, a] : llvm::enumerate(dims)) {
+      if (auto name = dyn_cast<StringAttr>(a); name && !name.empty())
+        continue;
+      auto size = dyn_cast<IntegerAttr>(a);
+      if (!size || size.getInt() < 0)
+        return emitOpError()
+               << "argument " << i << ": 'tile.dims' entry " << d
+               << " must be a dimension name or a size >= 0, got " << a;
+      if (!mem.isDynamicDim(d) && mem.getDimSize(d) != size.getInt())
+        return emitOpError()
+               << "argument " << i << ": 'tile.dims' entry " << d << " is "
+               << size.getInt() << " but the type's dimension is "
+               << mem.getDimSize(d);
+    }
+  }
   return success();
 }
 
@@ -150,7 +185,19 @@ LogicalResult KernelOp::verifyRegions() {
     return emitOpError("the body must end in 'tile.return'");
   if (!getGridYield())
     return emitOpError("the grid region must end in 'tile.yield'");
-  return success();
+  // A `memref.dim` of a constant index beyond the rank has no value; upstream
+  // does not verify it, and the lowerings would read past the descriptor.
+  WalkResult walk = getOperation()->walk([](memref::DimOp dim) {
+    std::optional<int64_t> index = dim.getConstantIndex();
+    auto mem = dyn_cast<MemRefType>(dim.getSource().getType());
+    if (index && mem && (*index < 0 || *index >= mem.getRank())) {
+      dim.emitOpError() << "index " << *index << " is out of range for a rank-"
+                        << mem.getRank() << " memref";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return failure(walk.wasInterrupted());
 }
 
 //===----------------------------------------------------------------------===//

@@ -13,6 +13,27 @@ def TileGPUFoldDotAccumulate
   }];
 }
 
+def TileGPUCheckRegisterBudget
+    : Pass<"tilegpu-check-register-budget", "mlir::ModuleOp"> {
+  let summary = "refuse tiles too large for a thread block's registers";
+  let description = [{
+    Every tile of a kernel is held in registers, spread over the threads of
+    the block (`num-warps` x `threads-per-warp`). A tile larger than the
+    register file of a thread block (64K 32-bit registers, 256 KiB, on every
+    GPU FlashTile targets) cannot be held at all, and one
+    needing more than 1020 registers per thread (four times the 255 a
+    thread addresses) would be mostly spilled while the per-element lowering
+    makes LLVM run for minutes or out of memory. Both are refused with the
+    tile's location before any lowering. Elements count `max(bits, 8)`
+    bits. Runs on `tile` IR, first in the GPU pipeline.
+  }];
+  let options = [
+    Option<"numWarps", "num-warps", "unsigned", "4", "warps per CTA">,
+    Option<"threadsPerWarp", "threads-per-warp", "unsigned", "32",
+           "threads per warp (the target's warp size)">,
+  ];
+}
+
 def TileGPUAssignLayouts : Pass<"tilegpu-assign-layouts", "mlir::ModuleOp"> {
   let summary = "give every tile of a `tile` kernel a GPU register layout";
   let description = [{

@@ -1,0 +1,2 @@
+tile.kernel @k() grid {
+  %c1 = arouith.congh

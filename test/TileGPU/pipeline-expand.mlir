@@ -18,7 +18,6 @@
 // CHECK: %[[VR:.*]] = tilegpu.alloc_ring
 // CHECK: %[[M0:.*]] = arith.muli %[[STEP:.*]], %[[C0:.*]] : index
 // CHECK-NEXT: %[[IV0:.*]] = arith.addi %[[LB:.*]], %[[M0]] : index
-// CHECK-NEXT: arith.constant 0 : index
 // CHECK-NEXT: %[[Z:.*]] = arith.constant 0 : index
 // CHECK-NEXT: %[[S0:.*]] = tilegpu.ring_slot %[[KR]][%[[Z]]]
 // CHECK-NEXT: tilegpu.async_copy %{{.*}}[%[[IV0]], %{{.*}}] into %[[S0]] {layout = #tilegpu.blocked<sizePerThread = [1, 8]
@@ -28,7 +27,6 @@
 // CHECK-NEXT: arith.constant 1 : index
 // CHECK-NEXT: arith.muli
 // CHECK-NEXT: %[[IV1:.*]] = arith.addi
-// CHECK-NEXT: arith.constant 1 : index
 // CHECK-NEXT: %[[ONE:.*]] = arith.constant 1 : index
 // CHECK-NEXT: tilegpu.ring_slot %[[KR]][%[[ONE]]]
 // CHECK-NEXT: tilegpu.async_copy %{{.*}}[%[[IV1]], %{{.*}}]

@@ -44,12 +44,12 @@ bool fa::nvidia::canCpAsync(const AsyncCopyRequest &copy, std::string &why) {
   auto ll = tilegpu::toLinearLayout(tile.getEncoding(), tile.getShape(), why);
   if (!shared || !ll)
     return false;
-  if (!canCpAsyncVectors(tile.getElementType(), *ll, shared.getOrder()[0],
-                         why))
+  if (!canCpAsyncVectors(tile.getElementType(), *ll, shared.getOrder()[0], why))
     return false;
   // Every vector must start 16-byte aligned: rows of the block start rows
   // of the tensor whose width is a known multiple of the vector.
-  int64_t vec = kCpAsyncBytes * 8 / tile.getElementType().getIntOrFloatBitWidth();
+  int64_t vec =
+      kCpAsyncBytes * 8 / tile.getElementType().getIntOrFloatBitWidth();
   if (!copy.rowAligned || !copy.rowElements || *copy.rowElements % vec ||
       tile.getShape().back() % vec) {
     why = "async copies need rows that start 16-byte aligned (a block at "

@@ -19,8 +19,7 @@ inline constexpr unsigned kCpAsyncBytes = 16;
 /// Whether threads holding `ll` (a layout of `elementType` elements) can copy
 /// with 16-byte vectors along the innermost dimension into a buffer whose
 /// fastest-varying dimension is `bufferInner`; otherwise sets `why`.
-bool canCpAsyncVectors(mlir::Type elementType,
-                       const tilegpu::LinearLayout &ll,
+bool canCpAsyncVectors(mlir::Type elementType, const tilegpu::LinearLayout &ll,
                        unsigned bufferInner, std::string &why);
 
 /// The whole rule: the vectors above, plus rows that start 16-byte aligned

@@ -163,8 +163,19 @@ struct PipelineExpandPass
     Value lb = loop.getLowerBound(), step = loop.getStep();
     Value iv = loop.getInductionVar();
     OpBuilder b(loop);
+    // Index arithmetic made here, erased at the end where nothing used it.
+    SmallVector<Operation *> made;
+    auto track = [&](Value v) {
+      made.push_back(v.getDefiningOp());
+      return v;
+    };
     auto cIdx = [&](int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(b, loc, v);
+      return track(arith::ConstantIndexOp::create(b, loc, v));
+    };
+    // iv advanced by `count` steps from `base`.
+    auto advance = [&](Value base, int64_t count) -> Value {
+      Value offset = track(arith::MulIOp::create(b, loc, step, cIdx(count)));
+      return track(arith::AddIOp::create(b, loc, base, offset));
     };
 
     // Prologue: step k runs stage s of iteration k - s, for stages before
@@ -185,8 +196,7 @@ struct PipelineExpandPass
         if (!map) {
           maps[s].emplace();
           map = &*maps[s];
-          ivK = arith::AddIOp::create(
-              b, loc, lb, arith::MulIOp::create(b, loc, step, cIdx(k - s)));
+          ivK = advance(lb, k - s);
           map->map(iv, ivK);
           if (iteration)
             map->map(iteration->getResult(0), cIdx(k - s));
@@ -223,12 +233,11 @@ struct PipelineExpandPass
         continue;
       }
       if (!shifted[s]) {
-        Value ivS = arith::AddIOp::create(
-            b, loc, iv, arith::MulIOp::create(b, loc, step, cIdx(last - s)));
+        Value ivS = advance(iv, last - s);
         Value iterS;
         if (iteration)
-          iterS = arith::AddIOp::create(b, loc, iteration->getResult(0),
-                                        cIdx(last - s));
+          iterS = track(arith::AddIOp::create(b, loc, iteration->getResult(0),
+                                              cIdx(last - s)));
         shifted[s] = {ivS, iterS};
       }
       Value ivS = shifted[s]->first, iterS = shifted[s]->second;
@@ -242,6 +251,9 @@ struct PipelineExpandPass
         op->moveBefore(ib.getInsertionBlock(), ib.getInsertionPoint());
       });
     }
+    for (Operation *op : llvm::reverse(made))
+      if (op->use_empty())
+        op->erase();
     pl::clearSchedule(loop);
     return success();
   }

@@ -133,8 +133,8 @@ fa::AsyncCopyRequest describeCopy(const Prefetch &p) {
   return copy;
 }
 
-/// CopyEngine::CpAsync: a ring of S buffers per load. In program order of the body
-/// before rotation (the expander reorders by cluster):
+/// CopyEngine::CpAsync: a ring of S buffers per load. In program order of the
+/// body before rotation (the expander reorders by cluster):
 ///   cluster 0, last stage: wait until this iteration's group landed
 ///     (S - 2 younger groups may stay in flight), then a CTA barrier so
 ///     every thread's copies are visible (and the slot refilled next was
@@ -153,8 +153,8 @@ void lowerWithCpAsync(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
     for (unsigned o : enc.getOrder())
       order.push_back(o + 1);
     order.push_back(0);
-    auto ringEnc = SharedEncodingAttr::get(
-        ctx, enc.getVec(), enc.getPerPhase(), enc.getMaxPhase(), order);
+    auto ringEnc = SharedEncodingAttr::get(ctx, enc.getVec(), enc.getPerPhase(),
+                                           enc.getMaxPhase(), order);
     SmallVector<int64_t> shape = {stages};
     llvm::append_range(shape, p.slotTy.getShape());
     auto ringTy =
@@ -185,9 +185,8 @@ void lowerWithCpAsync(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
   // Loads proven in bounds (`in_bounds`) are so only for iterations of the
   // loop: their copies must not run past its end. The commit stays
   // unconditional so that group counting is unchanged.
-  bool guarded = llvm::any_of(prefetches, [](Prefetch &p) {
-    return p.load.getInBounds().has_value();
-  });
+  bool guarded = llvm::any_of(
+      prefetches, [](Prefetch &p) { return p.load.getInBounds().has_value(); });
   Value copySlot = arith::RemSIOp::create(b, loc, rel, numSlots);
   for (Prefetch &p : prefetches) {
     Value dst = RingSlotOp::create(b, loc, p.slotTy, p.ring, copySlot);
@@ -200,8 +199,8 @@ void lowerWithCpAsync(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
     }
   }
   AsyncCommitOp::create(b, loc);
-  for (Operation &op : llvm::make_range(
-           copySlot.getDefiningOp()->getIterator(), b.getInsertionPoint()))
+  for (Operation &op : llvm::make_range(copySlot.getDefiningOp()->getIterator(),
+                                        b.getInsertionPoint()))
     pl::setStage(&op, 0, 1);
 
   // The buffers become this iteration's slot, where they were filled.
@@ -260,8 +259,7 @@ struct PipelineLowerLoadsPass
   /// The copy engine: the best the target has, or the one asked for.
   LogicalResult pickEngine(ModuleOp module,
                            std::optional<fa::CopyEngine> &engine) {
-    if (copyEngine != "auto" && copyEngine != "CpAsync" &&
-        copyEngine != "none")
+    if (copyEngine != "auto" && copyEngine != "CpAsync" && copyEngine != "none")
       return module.emitError("unknown copy-engine '")
              << copyEngine << "' (expected auto, CpAsync or none)";
     TargetAttr targetAttr = getModuleTarget(module);
@@ -287,8 +285,8 @@ struct PipelineLowerLoadsPass
     int64_t stages = *pl::getIntAttr(loop, pl::kNumStages);
     int64_t last = stages - 1;
     SmallVector<Prefetch> prefetches;
-    for (Operation &op : llvm::make_early_inc_range(
-             loop.getBody()->without_terminator())) {
+    for (Operation &op :
+         llvm::make_early_inc_range(loop.getBody()->without_terminator())) {
       auto load = dyn_cast<fa::tile::LoadOp>(op);
       auto stage = pl::getIntAttr(&op, pl::kStage);
       if (!load || !stage || *stage == last)

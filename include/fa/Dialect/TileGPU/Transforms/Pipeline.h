@@ -1,4 +1,4 @@
-//===- Pipeline.h - attributes the software-pipelining passes share -*- C++ -*-===//
+//===- Pipeline.h - attributes shared by the pipelining passes -*- C++ -*-===//
 //
 // The four pipelining passes talk through attributes (see docs/gpu.md):
 //   assign-latencies: `tilegpu.latency` on a loop load (iterations ahead);

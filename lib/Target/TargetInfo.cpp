@@ -13,6 +13,12 @@
 namespace fa {
 TargetInfo::~TargetInfo() = default;
 
+bool TargetInfo::canCopyAsync(CopyEngine, const AsyncCopyRequest &,
+                              std::string &why) const {
+  why = ("target " + getName() + " has no asynchronous copy engine").str();
+  return false;
+}
+
 // Every vendor compiled in registers its targets once, on first use of the
 // registry (static initializers in archive members would be dropped by the
 // linker). A new vendor adds its call here.

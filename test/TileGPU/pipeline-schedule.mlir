@@ -1,29 +1,32 @@
-// RUN: fa-opt %s -tilegpu-pipeline-schedule="num-stages=3" | FileCheck %s
-// RUN: fa-opt %s -tilegpu-pipeline-schedule="num-stages=1" | FileCheck %s --check-prefix=OFF
+// RUN: fa-opt %s -tilegpu-pipeline-schedule | FileCheck %s
 
 #b = #tilegpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
 #bt = #tilegpu.blocked<sizePerThread = [8, 1], threadsPerWarp = [8, 4], warpsPerCTA = [1, 4], order = [0, 1]>
-#b4 = #tilegpu.blocked<sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
-#m = #tilenv.mma<version = 2, warpsPerCTA = [4, 1]>
-#a = #tilegpu.dot_op<opIdx = 0, parent = #m>
 #s = #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]>
 #st = #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [0, 1]>
 !g = memref<?x?xbf16, strided<[?, 1]>>
 
-// Loads that only fill a buffer (directly or through a transpose), at the
-// induction variable, with 16-byte rows of known width, go to stage 0.
+// Loads with a latency go to stage num_stages - 1 - latency, cluster 0;
+// everything else to the last stage, cluster 1. num_stages is one more
+// than the largest latency.
 // CHECK-LABEL: tile.kernel @schedule
 // CHECK: scf.for
-// CHECK: tile.load {{.*}} {tilegpu.pipeline_stage = 0 : i32}
-// CHECK: tile.load {{.*}} {tilegpu.pipeline_stage = 0 : i32}
-// An offset computed in the loop: not prefetched.
-// CHECK: tile.load
-// CHECK-NOT: pipeline_stage
-// CHECK: tile.load
-// CHECK-NOT: pipeline_stage
-// CHECK: } {tilegpu.num_stages = 3 : i32}
-// OFF-NOT: pipeline_stage
-// OFF-NOT: num_stages
+// CHECK-NEXT: tile.load {{.*}} {tilegpu.latency = 2 : i32, tilegpu.pipeline_cluster = 0 : i32, tilegpu.pipeline_stage = 0 : i32}
+// CHECK-NEXT: tile.trans {{.*}} {tilegpu.pipeline_cluster = 1 : i32, tilegpu.pipeline_stage = 2 : i32}
+// CHECK-NEXT: tilegpu.local_alloc {{.*}} {tilegpu.pipeline_cluster = 1 : i32, tilegpu.pipeline_stage = 2 : i32}
+// CHECK-NEXT: tile.load {{.*}} {tilegpu.latency = 1 : i32, tilegpu.pipeline_cluster = 0 : i32, tilegpu.pipeline_stage = 1 : i32}
+// CHECK-NEXT: tilegpu.local_alloc {{.*}} {tilegpu.pipeline_cluster = 1 : i32, tilegpu.pipeline_stage = 2 : i32}
+// A load whose address is computed in the loop would drag its producers
+// along: left unscheduled (last stage), its latency dropped.
+// CHECK-NEXT: arith.addi {{.*}} {tilegpu.pipeline_cluster = 1 : i32, tilegpu.pipeline_stage = 2 : i32}
+// CHECK-NEXT: tile.load {{.*}} {tilegpu.pipeline_cluster = 1 : i32, tilegpu.pipeline_stage = 2 : i32}
+// CHECK-NEXT: tilegpu.local_alloc
+// CHECK-NEXT: } {tilegpu.num_stages = 3 : i32}
+// A loop without latencies keeps no schedule.
+// CHECK: scf.for
+// CHECK-NOT: pipeline
+// CHECK-NOT: num_stages
+// CHECK: return
 tile.kernel @schedule(%x: !g {tile.dims = ["N", 64]}) grid {
   %c1 = arith.constant 1 : index
   tile.yield %c1, %c1, %c1 : index, index, index
@@ -33,17 +36,18 @@ tile.kernel @schedule(%x: !g {tile.dims = ["N", 64]}) grid {
   %c64 = arith.constant 64 : index
   %c512 = arith.constant 512 : index
   scf.for %i = %c0 to %c512 step %c64 {
-    %k = tile.load %x[%i, %c0] : !g -> tensor<64x64xbf16, #b>
+    %k = tile.load %x[%i, %c0] {tilegpu.latency = 2 : i32} : !g -> tensor<64x64xbf16, #b>
     %kt = tile.trans %k : tensor<64x64xbf16, #b> -> tensor<64x64xbf16, #bt>
     %ks = tilegpu.local_alloc %kt : tensor<64x64xbf16, #bt> -> !tilegpu.smem<64x64xbf16, #st>
-    %v = tile.load %x[%i, %c0] : !g -> tensor<64x64xbf16, #b>
+    %v = tile.load %x[%i, %c0] {tilegpu.latency = 1 : i32} : !g -> tensor<64x64xbf16, #b>
     %vs = tilegpu.local_alloc %v : tensor<64x64xbf16, #b> -> !tilegpu.smem<64x64xbf16, #s>
     %j = arith.addi %i, %c1 : index
-    %w = tile.load %x[%j, %c0] : !g -> tensor<64x64xbf16, #b>
+    %w = tile.load %x[%j, %c0] {tilegpu.latency = 2 : i32} : !g -> tensor<64x64xbf16, #b>
     %ws = tilegpu.local_alloc %w : tensor<64x64xbf16, #b> -> !tilegpu.smem<64x64xbf16, #s>
-    // Feeds registers, not a buffer: not prefetched.
-    %u = tile.load %x[%i, %c0] : !g -> tensor<64x64xbf16, #b>
-    tile.store %u, %x[%i, %c0] : tensor<64x64xbf16, #b>, !g
+  }
+  scf.for %i = %c0 to %c512 step %c64 {
+    %v = tile.load %x[%i, %c0] : !g -> tensor<64x64xbf16, #b>
+    %vs = tilegpu.local_alloc %v : tensor<64x64xbf16, #b> -> !tilegpu.smem<64x64xbf16, #s>
   }
   tile.return
 }

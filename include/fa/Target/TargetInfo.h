@@ -23,6 +23,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace mlir {
@@ -45,6 +46,24 @@ enum class CopyEngine {
   Tma,     ///< tensor memory accelerator (bulk, descriptor-based)
 };
 
+/// A block of a global tensor to be copied into a shared-memory buffer by
+/// a copy engine, described for the engine's legality rule.
+struct AsyncCopyRequest {
+  /// The block as a load would give it: shape, element type and the
+  /// distributed layout that shares the copy among threads.
+  mlir::RankedTensorType tile;
+  /// The destination buffer (a `!tilegpu.smem` type).
+  mlir::Type buffer;
+  /// Elements in a row of the global tensor (its innermost size) when known
+  /// at compile time.
+  std::optional<int64_t> rowElements;
+  /// The block's innermost dimension is the tensor's innermost one and
+  /// starts at offset 0, so each block row starts a tensor row.
+  bool rowAligned = false;
+  /// Elements outside the tensor read as zero.
+  bool zeroPadding = false;
+};
+
 class TargetInfo {
 public:
   virtual ~TargetInfo();
@@ -61,6 +80,10 @@ public:
   virtual unsigned getGlobalAddressSpace() const = 0;
   virtual bool hasMma(MmaKind kind) const = 0;
   virtual bool hasCopyEngine(CopyEngine engine) const = 0;
+  /// Whether `engine` can perform `copy` (the rule its lowering enforces);
+  /// otherwise sets `why`. By default no engine copies asynchronously.
+  virtual bool canCopyAsync(CopyEngine engine, const AsyncCopyRequest &copy,
+                            std::string &why) const;
 
   //===--- capabilities: checked before any lowering ---------------------===//
   /// Whether a matrix instruction exists for `a` x `b` accumulated into

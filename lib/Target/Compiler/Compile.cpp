@@ -53,9 +53,13 @@ void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
   // of tile-causal-split) become one shared-memory copy, not one per loop.
   pm.addPass(createCSEPass());
   pm.addPass(tilegpu::createTileGPUDecomposeConversions());
-  tilegpu::TileGPUPipelineScheduleOptions schedule;
-  schedule.numStages = options.numStages;
-  pm.addPass(tilegpu::createTileGPUPipelineSchedule(schedule));
+  // Software pipelining in four steps: which loads, their stages, the
+  // target's copies for them, then the rotated loop.
+  tilegpu::TileGPUPipelineAssignLatenciesOptions latencies;
+  latencies.numStages = options.numStages;
+  pm.addPass(tilegpu::createTileGPUPipelineAssignLatencies(latencies));
+  pm.addPass(tilegpu::createTileGPUPipelineSchedule());
+  pm.addPass(tilegpu::createTileGPUPipelineLowerLoads());
   pm.addPass(tilegpu::createTileGPUPipelineExpand());
   pm.addPass(tilegpu::createTileGPUAllocateSharedMemory());
 }

@@ -1,6 +1,7 @@
 //===- NVTargetInfo.cpp - NVIDIA (NVVM) implementation of TargetInfo ------===//
 
 #include "fa/Dialect/TileNV/IR/TileNVDialect.h"
+#include "fa/Target/NVIDIA/CpAsync.h"
 #include "fa/Target/TargetInfo.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -31,6 +32,12 @@ public:
   bool hasCopyEngine(fa::CopyEngine engine) const override {
     return engine == fa::CopyEngine::Direct ||
            engine == fa::CopyEngine::CpAsync;
+  }
+  bool canCopyAsync(fa::CopyEngine engine, const fa::AsyncCopyRequest &copy,
+                    std::string &why) const override {
+    if (engine != fa::CopyEngine::CpAsync)
+      return TargetInfo::canCopyAsync(engine, copy, why);
+    return fa::nvidia::canCpAsync(copy, why);
   }
 
   LogicalResult checkDot(Operation *op, RankedTensorType aTy,

@@ -9,6 +9,8 @@
 
 #include "NVIDIALowerings.h"
 
+#include "fa/Target/NVIDIA/CpAsync.h"
+
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 
@@ -51,11 +53,11 @@ static LogicalResult lowerAsyncCopy(AsyncCopyOp op, KernelLowering &kl) {
   auto ll = toLinearLayout(op.getLayout(), bufTy.getShape(), error);
   if (!ll)
     return op.emitError() << error;
-  int64_t vec = 128 / bits;
-  if (bits % 8 || kl.contiguousRegs(*ll, ll->rank() - 1, vec) != vec ||
-      enc.getOrder()[0] != ll->rank() - 1)
-    return op.emitError("async copies need 16-byte vectors along the "
-                        "innermost dimension");
+  // The rule the pipeliner asked the target about (nvidia::canCpAsync);
+  // the rest of it (alignment, zero padding) holds by construction.
+  if (!nvidia::canCpAsyncVectors(elem, *ll, enc.getOrder()[0], error))
+    return op.emitError(error);
+  int64_t vec = nvidia::kCpAsyncBytes * 8 / bits;
   unsigned rank = g.sizes.size();
   Type i64 = b.getI64Type();
   SmallVector<int64_t> tileDims;

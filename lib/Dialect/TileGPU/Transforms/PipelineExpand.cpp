@@ -1,13 +1,19 @@
-//===- PipelineExpand.cpp - multi-buffered asynchronous-copy loops --------===//
+//===- PipelineExpand.cpp - rotate scheduled loops by stage ---------------===//
+//
+// Generic: moves and clones ops by their stage and cluster attributes. It
+// knows no copy protocol; waits, commits and barriers are ordinary ops that
+// tilegpu-pipeline-lower-loads placed in some stage and cluster.
+//
+//===----------------------------------------------------------------------===//
 
 #include "fa/Dialect/TileGPU/Transforms/Passes.h"
 
-#include "fa/Dialect/Tile/IR/TileDialect.h"
-#include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
+#include "fa/Dialect/TileGPU/Transforms/Pipeline.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 
 namespace fa::tilegpu {
 #define GEN_PASS_DEF_TILEGPUPIPELINEEXPAND
@@ -15,174 +21,241 @@ namespace fa::tilegpu {
 } // namespace fa::tilegpu
 
 using namespace mlir;
-using namespace fa::tilegpu;
+namespace pl = fa::tilegpu::pipeline;
 
 namespace {
-struct Prefetch {
-  fa::tile::LoadOp load;
-  fa::tile::TransOp trans; // may be null
-  LocalAllocOp alloc;
-  SharedBufferType slotTy;
-  Value ring;
+struct Item {
+  Operation *op;
+  int64_t stage, cluster;
+  size_t index; // program order
 };
 
-/// The buffer type the load's tile has in its own (untransposed) frame.
-SharedBufferType slotTypeFor(fa::tile::LoadOp load) {
-  auto ty = load.getType();
-  auto blocked = dyn_cast<BlockedEncodingAttr>(ty.getEncoding());
-  if (!blocked)
-    return {};
-  auto enc =
-      getSwizzledShared(load.getContext(), ty.getShape(), blocked.getOrder(),
-                        ty.getElementType().getIntOrFloatBitWidth());
-  return SharedBufferType::get(load.getContext(), ty.getShape(),
-                               ty.getElementType(), enc);
-}
+/// Emits ops of one stage of one iteration, opening an `iv < ub` guard for
+/// runs of consecutive ops that must not run past the loop's end.
+class StageEmitter {
+public:
+  StageEmitter(OpBuilder &b, scf::ForOp loop) : b(b), loop(loop) {}
 
-SharedBufferType transposed(SharedBufferType t) {
-  auto enc = cast<SharedEncodingAttr>(t.getEncoding());
-  SmallVector<unsigned> order = {1u - enc.getOrder()[0],
-                                 1u - enc.getOrder()[1]};
-  auto tenc =
-      SharedEncodingAttr::get(t.getContext(), enc.getVec(), enc.getPerPhase(),
-                              enc.getMaxPhase(), order);
-  return SharedBufferType::get(t.getContext(),
-                               {t.getShape()[1], t.getShape()[0]},
-                               t.getElementType(), tenc);
-}
+  /// Where the next op of this stage goes: inside the open guard when the op
+  /// needs one, else at `b`'s insertion point (closing the guard).
+  void position(Operation *op, Value iv) {
+    if (!op->hasAttr(pl::kGuard)) {
+      guard = nullptr;
+      return;
+    }
+    if (!guard) {
+      Location loc = loop.getLoc();
+      Value inLoop = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                           iv, loop.getUpperBound());
+      guard = scf::IfOp::create(b, loc, inLoop, /*withElse=*/false);
+    }
+  }
+  /// The insertion point for the op just positioned.
+  void insert(function_ref<void(OpBuilder &)> fn) {
+    if (!guard)
+      return fn(b);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(guard.thenBlock()->getTerminator());
+    fn(b);
+  }
+  void close() { guard = nullptr; }
+
+private:
+  OpBuilder &b;
+  scf::ForOp loop;
+  scf::IfOp guard;
+};
 
 struct PipelineExpandPass
     : fa::tilegpu::impl::TileGPUPipelineExpandBase<PipelineExpandPass> {
   void runOnOperation() override {
     SmallVector<scf::ForOp> loops;
     getOperation().walk([&](scf::ForOp loop) {
-      if (loop->hasAttr("tilegpu.num_stages"))
+      if (loop->hasAttr(pl::kNumStages))
         loops.push_back(loop);
     });
     for (scf::ForOp loop : loops)
-      expand(loop);
+      if (failed(expand(loop)))
+        return signalPassFailure();
   }
 
-  void expand(scf::ForOp loop) {
-    int64_t stages =
-        loop->getAttrOfType<IntegerAttr>("tilegpu.num_stages").getInt();
-    loop->removeAttr("tilegpu.num_stages");
-    SmallVector<Prefetch> prefetches;
-    for (Operation &op : loop.getBody()->without_terminator()) {
-      auto load = dyn_cast<fa::tile::LoadOp>(op);
-      if (!load || !load->hasAttr("tilegpu.pipeline_stage"))
-        continue;
-      load->removeAttr("tilegpu.pipeline_stage");
-      Prefetch p;
-      p.load = load;
-      Operation *user = *load->user_begin();
-      p.trans = dyn_cast<fa::tile::TransOp>(user);
-      p.alloc = cast<LocalAllocOp>(p.trans ? *p.trans->user_begin() : user);
-      p.slotTy = slotTypeFor(load);
-      if (!p.slotTy)
-        continue;
-      // The buffer readers expect must be this slot, maybe transposed.
-      SharedBufferType want = p.trans ? transposed(p.slotTy) : p.slotTy;
-      if (want != p.alloc.getType())
-        continue;
-      prefetches.push_back(p);
-    }
-    if (prefetches.empty() || stages < 2)
-      return;
-
-    MLIRContext *ctx = loop.getContext();
-    Location loc = loop.getLoc();
-    OpBuilder b(loop);
-    auto cIdx = [&](int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(b, loc, v);
+  /// Checks that values cross stages only where allowed: loop-invariant
+  /// values, the induction variable and the iteration number.
+  LogicalResult checkStages(scf::ForOp loop, ArrayRef<Item> items,
+                            Operation *iteration, int64_t last) {
+    Block *body = loop.getBody();
+    DenseMap<Operation *, int64_t> stageOf;
+    for (const Item &item : items)
+      stageOf[item.op] = item.stage;
+    auto stageOfValue = [&](Value v) -> std::optional<int64_t> {
+      if (v == loop.getInductionVar())
+        return std::nullopt;
+      if (auto arg = dyn_cast<BlockArgument>(v))
+        return arg.getOwner() == body ? std::optional<int64_t>(last)
+                                      : std::nullopt;
+      Operation *def = body->findAncestorOpInBlock(*v.getDefiningOp());
+      if (!def || def == iteration)
+        return std::nullopt;
+      return stageOf.lookup(def);
     };
-    Value lb = loop.getLowerBound(), step = loop.getStep();
-
-    for (Prefetch &p : prefetches) {
-      auto enc = cast<SharedEncodingAttr>(p.slotTy.getEncoding());
-      SmallVector<unsigned> order;
-      for (unsigned o : enc.getOrder())
-        order.push_back(o + 1);
-      order.push_back(0);
-      auto ringEnc = SharedEncodingAttr::get(
-          ctx, enc.getVec(), enc.getPerPhase(), enc.getMaxPhase(), order);
-      SmallVector<int64_t> shape = {stages};
-      llvm::append_range(shape, p.slotTy.getShape());
-      auto ringTy =
-          SharedBufferType::get(ctx, shape, p.slotTy.getElementType(), ringEnc);
-      p.ring = AllocRingOp::create(b, loc, ringTy, IntegerAttr());
+    for (const Item &item : items) {
+      WalkResult r = item.op->walk([&](Operation *nested) {
+        for (Value v : nested->getOperands()) {
+          if (nested != item.op && v.getParentBlock() &&
+              item.op->isAncestor(v.getParentBlock()->getParentOp()))
+            continue;
+          auto s = stageOfValue(v);
+          if (s && *s != item.stage) {
+            item.op->emitError("value crosses pipeline stages (")
+                << *s << " to " << item.stage
+                << "); stages may only communicate through memory";
+            return WalkResult::interrupt();
+          }
+        }
+        return WalkResult::advance();
+      });
+      if (r.wasInterrupted())
+        return failure();
     }
+    for (Value v : body->getTerminator()->getOperands())
+      if (auto s = stageOfValue(v); s && *s != last)
+        return loop.emitError("a loop-carried value comes from pipeline "
+                              "stage ")
+               << *s << ", not the last";
+    return success();
+  }
 
-    // Starts the copies of iteration `iv` into slot `slot`.
-    // Loads proven in bounds (`in_bounds`) are so only for iterations of the
-    // loop: their copies are skipped past its end instead of relying on
-    // bounds checks.
-    bool guarded = llvm::any_of(prefetches, [](Prefetch &p) {
-      return p.load.getInBounds().has_value();
+  LogicalResult expand(scf::ForOp loop) {
+    int64_t stages = *pl::getIntAttr(loop, pl::kNumStages);
+    int64_t last = stages - 1;
+    Block *body = loop.getBody();
+    SmallVector<Item> items;
+    Operation *iteration = nullptr;
+    int64_t cluster = 0;
+    for (Operation &op : body->without_terminator()) {
+      int64_t stage = pl::getIntAttr(&op, pl::kStage).value_or(last);
+      cluster = pl::getIntAttr(&op, pl::kCluster).value_or(cluster);
+      if (stage < 0 || stage > last)
+        return op.emitError("pipeline stage ")
+               << stage << " outside 0.." << last;
+      if (op.hasAttr(pl::kIteration)) {
+        if (iteration || op.getNumResults() != 1 || stage != last)
+          return op.emitError("the iteration number must be one value of "
+                              "the last pipeline stage");
+        iteration = &op;
+      }
+      items.push_back({&op, stage, cluster, items.size()});
+    }
+    bool early =
+        llvm::any_of(items, [&](const Item &i) { return i.stage < last; });
+    if (stages < 2 || !early) {
+      pl::clearSchedule(loop);
+      return success();
+    }
+    if (failed(checkStages(loop, items, iteration, last)))
+      return failure();
+    llvm::sort(items, [](const Item &a, const Item &b) {
+      return std::make_pair(a.cluster, a.index) <
+             std::make_pair(b.cluster, b.index);
     });
-    auto issue = [&](Value iv, Value slot) {
-      OpBuilder::InsertionGuard guard(b);
-      if (guarded) {
-        Value inLoop = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
-                                             iv, loop.getUpperBound());
-        auto ifOp = scf::IfOp::create(b, loc, inLoop, /*withElse=*/false);
-        b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-      }
-      for (Prefetch &p : prefetches) {
-        SmallVector<Value> offsets;
-        for (Value o : p.load.getOffsets())
-          offsets.push_back(o == loop.getInductionVar() ? iv : o);
-        Value dst = RingSlotOp::create(b, loc, p.slotTy, p.ring, slot);
-        AsyncCopyOp::create(
-            b, loc, p.load.getBase(), offsets, p.load.getDimsAttr(), dst,
-            p.load.getType().getEncoding(), p.load.getInBoundsAttr());
-      }
-    };
-    auto issueAndCommit = [&](Value iv, Value slot) {
-      issue(iv, slot);
-      AsyncCommitOp::create(b, loc);
-    };
 
-    // Prologue: iterations 0 .. S-2. Copies past the loop's end read only
-    // in-bounds memory (or zero-fill) and are never used.
-    for (int64_t s = 0; s + 1 < stages; ++s) {
-      Value iv = arith::AddIOp::create(
-          b, loc, lb, arith::MulIOp::create(b, loc, step, cIdx(s)));
-      issueAndCommit(iv, cIdx(s));
-    }
-
-    // Body: wait for this iteration's copy, refill the slot freed by the
-    // previous iteration, read this iteration's slot.
-    b.setInsertionPointToStart(loop.getBody());
+    Location loc = loop.getLoc();
+    Value lb = loop.getLowerBound(), step = loop.getStep();
     Value iv = loop.getInductionVar();
-    Value rel = arith::DivSIOp::create(
-        b, loc, arith::SubIOp::create(b, loc, iv, lb), step);
-    Value slot = arith::RemSIOp::create(b, loc, rel, cIdx(stages));
-    AsyncWaitOp::create(b, loc, b.getI32IntegerAttr(stages - 2));
-    // Copies by other threads become visible after the barrier.
-    BarrierOp::create(b, loc);
-    Value nextIv = arith::AddIOp::create(
-        b, loc, iv, arith::MulIOp::create(b, loc, step, cIdx(stages - 1)));
-    Value nextSlot = arith::RemSIOp::create(
-        b, loc, arith::AddIOp::create(b, loc, rel, cIdx(stages - 1)),
-        cIdx(stages));
-    issueAndCommit(nextIv, nextSlot);
-    for (Prefetch &p : prefetches) {
-      b.setInsertionPoint(p.alloc);
-      Value cur = RingSlotOp::create(b, loc, p.slotTy, p.ring, slot);
-      if (p.trans)
-        cur = TransViewOp::create(b, loc, p.alloc.getType(), cur);
-      p.alloc.getResult().replaceAllUsesWith(cur);
-      p.alloc.erase();
-      if (p.trans)
-        p.trans.erase();
-      p.load.erase();
+    OpBuilder b(loop);
+    // Index arithmetic made here, erased at the end where nothing used it.
+    SmallVector<Operation *> made;
+    auto track = [&](Value v) {
+      made.push_back(v.getDefiningOp());
+      return v;
+    };
+    auto cIdx = [&](int64_t v) -> Value {
+      return track(arith::ConstantIndexOp::create(b, loc, v));
+    };
+    // iv advanced by `count` steps from `base`.
+    auto advance = [&](Value base, int64_t count) -> Value {
+      Value offset = track(arith::MulIOp::create(b, loc, step, cIdx(count)));
+      return track(arith::AddIOp::create(b, loc, base, offset));
+    };
+
+    // Prologue: step k runs stage s of iteration k - s, for stages before
+    // the last.
+    for (int64_t k = 0; k < last; ++k) {
+      SmallVector<std::optional<IRMapping>> maps(stages);
+      StageEmitter emit(b, loop);
+      int64_t prevStage = -1;
+      for (const Item &item : items) {
+        int64_t s = item.stage;
+        if (s == last || s > k)
+          continue;
+        if (s != prevStage)
+          emit.close();
+        prevStage = s;
+        IRMapping *map = maps[s] ? &*maps[s] : nullptr;
+        Value ivK;
+        if (!map) {
+          maps[s].emplace();
+          map = &*maps[s];
+          ivK = advance(lb, k - s);
+          map->map(iv, ivK);
+          if (iteration)
+            map->map(iteration->getResult(0), cIdx(k - s));
+        }
+        emit.position(item.op, map->lookup(iv));
+        emit.insert([&](OpBuilder &ib) {
+          Operation *clone = ib.clone(*item.op, *map);
+          pl::clearPipelineAttrs(clone);
+          // Iteration numbers are constants here: fold what follows.
+          SmallVector<Value> folded;
+          if (succeeded(ib.tryFold(clone, folded)) && !folded.empty()) {
+            for (auto [from, to] : llvm::zip(item.op->getResults(), folded))
+              map->map(from, to);
+            clone->erase();
+          }
+        });
+      }
     }
 
-    // Drain before anything after the loop reuses shared memory.
-    b.setInsertionPointAfter(loop);
-    AsyncWaitOp::create(b, loc, b.getI32IntegerAttr(0));
-    BarrierOp::create(b, loc);
+    // Body: stage s runs iteration iv + (last - s) * step.
+    Operation *yield = body->getTerminator();
+    b.setInsertionPoint(yield);
+    SmallVector<std::optional<std::pair<Value, Value>>> shifted(stages);
+    StageEmitter emit(b, loop);
+    int64_t prevStage = -1;
+    for (const Item &item : items) {
+      int64_t s = item.stage;
+      if (s != prevStage)
+        emit.close();
+      prevStage = s;
+      Operation *op = item.op;
+      if (s == last) {
+        op->moveBefore(yield);
+        continue;
+      }
+      if (!shifted[s]) {
+        Value ivS = advance(iv, last - s);
+        Value iterS;
+        if (iteration)
+          iterS = track(arith::AddIOp::create(b, loc, iteration->getResult(0),
+                                              cIdx(last - s)));
+        shifted[s] = {ivS, iterS};
+      }
+      Value ivS = shifted[s]->first, iterS = shifted[s]->second;
+      op->walk([&](Operation *nested) {
+        nested->replaceUsesOfWith(iv, ivS);
+        if (iteration)
+          nested->replaceUsesOfWith(iteration->getResult(0), iterS);
+      });
+      emit.position(op, ivS);
+      emit.insert([&](OpBuilder &ib) {
+        op->moveBefore(ib.getInsertionBlock(), ib.getInsertionPoint());
+      });
+    }
+    for (Operation *op : llvm::reverse(made))
+      if (op->use_empty())
+        op->erase();
+    pl::clearSchedule(loop);
+    return success();
   }
 };
 } // namespace

@@ -77,16 +77,18 @@ def TileGPUDecomposeConversions
   }];
 }
 
-def TileGPUPipelineSchedule
-    : Pass<"tilegpu-pipeline-schedule", "mlir::ModuleOp"> {
-  let summary = "choose the loop loads to prefetch `num-stages - 1` iterations ahead";
+def TileGPUPipelineAssignLatencies
+    : Pass<"tilegpu-pipeline-assign-latencies", "mlir::ModuleOp"> {
+  let summary = "pipelining 1/4: choose the loop loads worth prefetching";
   let description = [{
-    In each `scf.for` of a kernel, a `tile.load` that only feeds a
-    shared-memory buffer (directly or through a transpose), whose offsets are
-    the induction variable or loop-invariant, whose padding is zero and whose
-    rows are 16-byte vectors, is put in stage 0 (`tilegpu.pipeline_stage`),
-    and the loop gets `tilegpu.num_stages`. Everything else stays in the last
-    stage. With `num-stages` below 2 nothing is marked.
+    In each `scf.for`, a `tile.load` whose offsets are the induction
+    variable or loop-invariant and whose every use fills a shared-memory
+    buffer (`tilegpu.local_alloc`, directly or through a 2-D `tile.trans`;
+    several buffers may read one load) gets `tilegpu.latency = num-stages -
+    1`: it is worth issuing that many iterations ahead, since its consumers
+    wait on memory, not on registers. Whether the target can copy it
+    asynchronously is decided later, by `tilegpu-pipeline-lower-loads`.
+    With `num-stages` below 2 nothing is marked.
   }];
   let options = [
     Option<"numStages", "num-stages", "unsigned", "1",
@@ -94,16 +96,58 @@ def TileGPUPipelineSchedule
   ];
 }
 
+def TileGPUPipelineSchedule
+    : Pass<"tilegpu-pipeline-schedule", "mlir::ModuleOp"> {
+  let summary = "pipelining 2/4: stages and clusters for the ops of a loop";
+  let description = [{
+    In a loop with loads carrying `tilegpu.latency`, the loop gets
+    `tilegpu.num_stages = 1 + max latency`; each such load gets stage
+    `num_stages - 1 - latency` and cluster 0, every other op of the body the
+    last stage and cluster 1 (`tilegpu.pipeline_stage`,
+    `tilegpu.pipeline_cluster`). A load whose operands are computed in the
+    loop (other than the induction variable) is left unscheduled.
+  }];
+}
+
+def TileGPUPipelineLowerLoads
+    : Pass<"tilegpu-pipeline-lower-loads", "mlir::ModuleOp"> {
+  let summary = "pipelining 3/4: scheduled loads become the target's copies";
+  let description = [{
+    The module's `#tilegpu.target` picks the copy engine. With
+    `CopyEngine::CpAsync` (per-thread asynchronous copies), each early-stage load that the target can copy
+    (`TargetInfo::canCopyAsync`) gets one ring of `num_stages` shared buffers
+    (`tilegpu.alloc_ring`); its buffers (one or several, maybe transposed)
+    become `tilegpu.ring_slot` reads of this iteration's slot. The loop body
+    starts with `tilegpu.async_wait num_stages - 2` and `tilegpu.barrier`
+    (last stage, a new first cluster), then the copies of the load's stage
+    into the slot `iteration % num_stages` and one `tilegpu.async_commit`.
+    Copies of loads proven in bounds (`in_bounds`) are marked
+    `tilegpu.pipeline_guard`. After the loop all copies are drained. Loads
+    the target cannot copy return to the last stage; a loop left without
+    early loads loses its schedule. A target without an asynchronous copy
+    engine (or `copy-engine=none`) pipelines nothing and says so in a remark.
+  }];
+  let options = [
+    Option<"copyEngine", "copy-engine", "std::string", "\"auto\"",
+           "copy engine: auto (the target's best), CpAsync or none">,
+  ];
+}
+
 def TileGPUPipelineExpand
     : Pass<"tilegpu-pipeline-expand", "mlir::ModuleOp"> {
-  let summary = "rewrite scheduled loops into multi-buffered asynchronous-copy pipelines";
+  let summary = "pipelining 4/4: rotate scheduled loops by stage";
   let description = [{
-    For a loop with `tilegpu.num_stages = S`, each stage-0 load gets a ring
-    of S shared buffers. A prologue starts the copies of the first S - 1
-    iterations; each iteration waits for its own copy (at most S - 2 groups
-    left in flight, then an explicit `tilegpu.barrier`), starts the copy for iteration
-    i + S - 1 into the slot the previous iteration freed, and reads its slot
-    where the buffer was read before. After the loop all copies are drained.
+    For a loop with `tilegpu.num_stages = S`, iteration `i` of the rotated
+    loop runs stage `s` of iteration `i + S - 1 - s`, its ops ordered by
+    cluster. A prologue runs stage `s` of iterations `0 .. S - 2 - s`
+    (constant-folded). Ops of stages below the last run ahead of the loop's
+    end; those marked `tilegpu.pipeline_guard` are guarded by `iv < ub`
+    (consecutive ones share one `scf.if`). The induction variable seen by
+    stage `s` is `iv + (S - 1 - s) * step`, the iteration number (the op
+    marked `tilegpu.pipeline_iteration`) is shifted by `S - 1 - s`. Stages
+    communicate through memory: any other value crossing stages is an
+    error. The expander knows no copy protocol; the waits, commits and
+    barriers are ops placed by `tilegpu-pipeline-lower-loads`.
   }];
 }
 

@@ -1,0 +1,323 @@
+//===- PipelineLowerLoads.cpp - scheduled loads as the target's copies ----===//
+//
+// The only pipelining step that knows a copy protocol. The target's copy
+// engines decide: today CopyEngine::CpAsync (per-thread copies, commit groups,
+// waits). Further engines (TMA with mbarrier rings, AMD's direct loads to
+// LDS) are further `lowerWith...` functions chosen in `pickEngine`; the
+// expander after this pass only sees stages, clusters and explicit ops.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fa/Dialect/TileGPU/Transforms/Passes.h"
+
+#include "fa/Dialect/Tile/IR/TileDialect.h"
+#include "fa/Dialect/TileGPU/IR/ModuleTarget.h"
+#include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
+#include "fa/Dialect/TileGPU/Transforms/Pipeline.h"
+#include "fa/Target/TargetInfo.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+
+namespace fa::tilegpu {
+#define GEN_PASS_DEF_TILEGPUPIPELINELOWERLOADS
+#include "fa/Dialect/TileGPU/Transforms/Passes.h.inc"
+} // namespace fa::tilegpu
+
+using namespace mlir;
+using namespace fa::tilegpu;
+namespace pl = fa::tilegpu::pipeline;
+
+namespace {
+/// A scheduled load, the buffers it fills and the ring replacing them.
+struct Prefetch {
+  fa::tile::LoadOp load;
+  /// Buffers filled with the load (type: the slot) or with its transpose
+  /// (type: the slot transposed); one ring serves them all.
+  SmallVector<LocalAllocOp> allocs;
+  SmallVector<fa::tile::TransOp> transposes;
+  SharedBufferType slotTy;
+  Value ring;
+};
+
+/// The buffer type the load's tile has in its own (untransposed) frame.
+SharedBufferType slotTypeFor(fa::tile::LoadOp load) {
+  auto ty = load.getType();
+  auto blocked = dyn_cast<BlockedEncodingAttr>(ty.getEncoding());
+  if (!blocked)
+    return {};
+  auto enc =
+      getSwizzledShared(load.getContext(), ty.getShape(), blocked.getOrder(),
+                        ty.getElementType().getIntOrFloatBitWidth());
+  return SharedBufferType::get(load.getContext(), ty.getShape(),
+                               ty.getElementType(), enc);
+}
+
+SharedBufferType transposed(SharedBufferType t) {
+  auto enc = cast<SharedEncodingAttr>(t.getEncoding());
+  SmallVector<unsigned> order = {1u - enc.getOrder()[0],
+                                 1u - enc.getOrder()[1]};
+  auto tenc =
+      SharedEncodingAttr::get(t.getContext(), enc.getVec(), enc.getPerPhase(),
+                              enc.getMaxPhase(), order);
+  return SharedBufferType::get(t.getContext(),
+                               {t.getShape()[1], t.getShape()[0]},
+                               t.getElementType(), tenc);
+}
+
+/// Collects the buffers `p.load` fills; false if a use is not a buffer of
+/// the slot's layout (the ring could not replace it).
+bool collectBuffers(Prefetch &p) {
+  p.slotTy = slotTypeFor(p.load);
+  if (!p.slotTy || p.load->use_empty())
+    return false;
+  for (Operation *user : p.load->getUsers()) {
+    if (auto alloc = dyn_cast<LocalAllocOp>(user)) {
+      if (alloc.getType() != p.slotTy)
+        return false;
+      p.allocs.push_back(alloc);
+      continue;
+    }
+    auto trans = dyn_cast<fa::tile::TransOp>(user);
+    if (!trans || trans.getType().getRank() != 2 || trans->use_empty())
+      return false;
+    for (Operation *tuser : trans->getUsers()) {
+      auto alloc = dyn_cast<LocalAllocOp>(tuser);
+      if (!alloc || alloc.getType() != transposed(p.slotTy))
+        return false;
+      p.allocs.push_back(alloc);
+    }
+    p.transposes.push_back(trans);
+  }
+  return true;
+}
+
+/// Elements in a row of the load's tensor, when known at compile time
+/// (static shape, or a kernel argument's `tile.dims`).
+std::optional<int64_t> rowElements(fa::tile::LoadOp load) {
+  auto mt = cast<MemRefType>(load.getBase().getType());
+  unsigned rank = mt.getRank();
+  if (!mt.isDynamicDim(rank - 1))
+    return mt.getDimSize(rank - 1);
+  auto arg = dyn_cast<BlockArgument>(load.getBase());
+  if (!arg)
+    return std::nullopt;
+  auto kernel = dyn_cast<fa::tile::KernelOp>(arg.getOwner()->getParentOp());
+  if (!kernel || !kernel.getArgAttrs())
+    return std::nullopt;
+  auto dict =
+      dyn_cast<DictionaryAttr>((*kernel.getArgAttrs())[arg.getArgNumber()]);
+  auto dims = dict ? dict.getAs<ArrayAttr>("tile.dims") : ArrayAttr();
+  if (!dims || dims.size() != rank)
+    return std::nullopt;
+  if (auto n = dyn_cast<IntegerAttr>(dims[rank - 1]))
+    return n.getInt();
+  return std::nullopt;
+}
+
+fa::AsyncCopyRequest describeCopy(const Prefetch &p) {
+  fa::tile::LoadOp load = p.load;
+  fa::AsyncCopyRequest copy;
+  copy.tile = load.getType();
+  copy.buffer = p.slotTy;
+  copy.rowElements = rowElements(load);
+  unsigned rank = cast<MemRefType>(load.getBase().getType()).getRank();
+  SmallVector<int64_t> dims = load.getTileDims();
+  copy.rowAligned = !dims.empty() && dims.back() == int64_t(rank) - 1 &&
+                    matchPattern(load.getOffsets()[rank - 1], m_Zero());
+  copy.zeroPadding = !load.getPadding() ||
+                     matchPattern(load.getPaddingOrZero(), m_Zero()) ||
+                     matchPattern(load.getPaddingOrZero(), m_AnyZeroFloat());
+  return copy;
+}
+
+/// CopyEngine::CpAsync: a ring of S buffers per load. In program order of the
+/// body before rotation (the expander reorders by cluster):
+///   cluster 0, last stage: wait until this iteration's group landed
+///     (S - 2 younger groups may stay in flight), then a CTA barrier so
+///     every thread's copies are visible (and the slot refilled next was
+///     read by everyone);
+///   cluster 1, stage 0: the copies into slot `iteration % S`, one commit;
+///   later clusters: the body, reading this iteration's slot.
+/// After the loop every group is drained before shared memory is reused.
+void lowerWithCpAsync(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
+                      int64_t stages) {
+  MLIRContext *ctx = loop.getContext();
+  Location loc = loop.getLoc();
+  OpBuilder b(loop);
+  for (Prefetch &p : prefetches) {
+    auto enc = cast<SharedEncodingAttr>(p.slotTy.getEncoding());
+    SmallVector<unsigned> order;
+    for (unsigned o : enc.getOrder())
+      order.push_back(o + 1);
+    order.push_back(0);
+    auto ringEnc = SharedEncodingAttr::get(ctx, enc.getVec(), enc.getPerPhase(),
+                                           enc.getMaxPhase(), order);
+    SmallVector<int64_t> shape = {stages};
+    llvm::append_range(shape, p.slotTy.getShape());
+    auto ringTy =
+        SharedBufferType::get(ctx, shape, p.slotTy.getElementType(), ringEnc);
+    p.ring = AllocRingOp::create(b, loc, ringTy, IntegerAttr());
+  }
+  Value numSlots = arith::ConstantIndexOp::create(b, loc, stages);
+
+  // Clusters of the scheduled body move up by two to make room.
+  Block *body = loop.getBody();
+  for (Operation &op : body->without_terminator())
+    if (auto c = pl::getIntAttr(&op, pl::kCluster))
+      pl::setIntAttr(&op, pl::kCluster, *c + 2);
+  int64_t last = stages - 1;
+
+  b.setInsertionPointToStart(body);
+  Value iv = loop.getInductionVar();
+  auto rel = arith::DivSIOp::create(
+      b, loc, arith::SubIOp::create(b, loc, iv, loop.getLowerBound()),
+      loop.getStep());
+  rel->setAttr(pl::kIteration, b.getUnitAttr());
+  Value slot = arith::RemSIOp::create(b, loc, rel, numSlots);
+  AsyncWaitOp::create(b, loc, b.getI32IntegerAttr(stages - 2));
+  BarrierOp::create(b, loc);
+  for (Operation &op : llvm::make_range(body->begin(), b.getInsertionPoint()))
+    pl::setStage(&op, last, 0);
+
+  // Loads proven in bounds (`in_bounds`) are so only for iterations of the
+  // loop: their copies must not run past its end. The commit stays
+  // unconditional so that group counting is unchanged.
+  bool guarded = llvm::any_of(
+      prefetches, [](Prefetch &p) { return p.load.getInBounds().has_value(); });
+  Value copySlot = arith::RemSIOp::create(b, loc, rel, numSlots);
+  for (Prefetch &p : prefetches) {
+    Value dst = RingSlotOp::create(b, loc, p.slotTy, p.ring, copySlot);
+    auto copy = AsyncCopyOp::create(
+        b, loc, p.load.getBase(), p.load.getOffsets(), p.load.getDimsAttr(),
+        dst, p.load.getType().getEncoding(), p.load.getInBoundsAttr());
+    if (guarded) {
+      dst.getDefiningOp()->setAttr(pl::kGuard, b.getUnitAttr());
+      copy->setAttr(pl::kGuard, b.getUnitAttr());
+    }
+  }
+  AsyncCommitOp::create(b, loc);
+  for (Operation &op : llvm::make_range(copySlot.getDefiningOp()->getIterator(),
+                                        b.getInsertionPoint()))
+    pl::setStage(&op, 0, 1);
+
+  // The buffers become this iteration's slot, where they were filled.
+  for (Prefetch &p : prefetches) {
+    for (LocalAllocOp alloc : p.allocs) {
+      b.setInsertionPoint(alloc);
+      int64_t cluster = pl::getIntAttr(alloc, pl::kCluster).value_or(3);
+      Value cur = RingSlotOp::create(b, loc, p.slotTy, p.ring, slot);
+      pl::setStage(cur.getDefiningOp(), last, cluster);
+      if (alloc.getType() != p.slotTy) {
+        cur = TransViewOp::create(b, loc, alloc.getType(), cur);
+        pl::setStage(cur.getDefiningOp(), last, cluster);
+      }
+      alloc.getResult().replaceAllUsesWith(cur);
+      alloc.erase();
+    }
+    for (fa::tile::TransOp trans : p.transposes)
+      trans.erase();
+    p.load.erase();
+  }
+
+  b.setInsertionPointAfter(loop);
+  AsyncWaitOp::create(b, loc, b.getI32IntegerAttr(0));
+  BarrierOp::create(b, loc);
+}
+
+struct PipelineLowerLoadsPass
+    : fa::tilegpu::impl::TileGPUPipelineLowerLoadsBase<PipelineLowerLoadsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<scf::ForOp> loops;
+    module.walk([&](scf::ForOp loop) {
+      if (loop->hasAttr(pl::kNumStages))
+        loops.push_back(loop);
+    });
+    if (loops.empty())
+      return;
+    std::optional<fa::CopyEngine> engine;
+    if (failed(pickEngine(module, engine)))
+      return signalPassFailure();
+    for (scf::ForOp loop : loops) {
+      if (!engine) {
+        loop.emitRemark("loop not pipelined: ")
+            << (copyEngine == "none" ? "copy-engine=none"
+                                     : "the target has no asynchronous copy "
+                                       "engine");
+        pl::clearSchedule(loop);
+        continue;
+      }
+      lowerLoop(loop, *engine);
+    }
+  }
+
+  /// The copy engine: the best the target has, or the one asked for.
+  LogicalResult pickEngine(ModuleOp module,
+                           std::optional<fa::CopyEngine> &engine) {
+    if (copyEngine != "auto" && copyEngine != "CpAsync" && copyEngine != "none")
+      return module.emitError("unknown copy-engine '")
+             << copyEngine << "' (expected auto, CpAsync or none)";
+    TargetAttr targetAttr = getModuleTarget(module);
+    if (!targetAttr)
+      return module.emitError("software pipelining needs the module's "
+                              "#tilegpu.target (set by "
+                              "tilegpu-assign-layouts)");
+    std::string error;
+    target = fa::createTargetInfo(targetAttr.getName(), error);
+    if (!target)
+      return module.emitError(error);
+    if (copyEngine == "none")
+      return success();
+    if (target->hasCopyEngine(fa::CopyEngine::CpAsync))
+      engine = fa::CopyEngine::CpAsync;
+    if (copyEngine == "CpAsync" && !engine)
+      return module.emitError("target ")
+             << targetAttr.getName() << " has no CpAsync copy engine";
+    return success();
+  }
+
+  void lowerLoop(scf::ForOp loop, fa::CopyEngine engine) {
+    int64_t stages = *pl::getIntAttr(loop, pl::kNumStages);
+    int64_t last = stages - 1;
+    SmallVector<Prefetch> prefetches;
+    for (Operation &op :
+         llvm::make_early_inc_range(loop.getBody()->without_terminator())) {
+      auto load = dyn_cast<fa::tile::LoadOp>(op);
+      auto stage = pl::getIntAttr(&op, pl::kStage);
+      if (!load || !stage || *stage == last)
+        continue;
+      Prefetch p;
+      p.load = load;
+      std::string why;
+      // Only the earliest stage is lowered: its copies are the one group
+      // the body's wait counts on. Others return to the last stage.
+      if (*stage == 0 && collectBuffers(p) &&
+          target->canCopyAsync(engine, describeCopy(p), why)) {
+        prefetches.push_back(p);
+        continue;
+      }
+      pl::setStage(load, last, 1);
+      load->removeAttr(pl::kLatency);
+    }
+    if (prefetches.empty() || stages < 2) {
+      pl::clearSchedule(loop);
+      return;
+    }
+    switch (engine) {
+    case fa::CopyEngine::CpAsync:
+      lowerWithCpAsync(loop, prefetches, stages);
+      break;
+    case fa::CopyEngine::Direct:
+    case fa::CopyEngine::Tma:
+      llvm_unreachable("pickEngine chooses only implemented engines");
+    }
+  }
+
+  std::shared_ptr<fa::TargetInfo> target;
+};
+} // namespace

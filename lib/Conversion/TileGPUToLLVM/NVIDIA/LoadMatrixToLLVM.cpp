@@ -18,9 +18,9 @@ using namespace fa;
 using namespace fa::tilegpu;
 
 /// Loads `num` (1, 2 or 4) 8x8 matrices of 16-bit elements from shared
-/// memory, each lane giving one row address (`ptr` plus `offsetBytes`, a
-/// constant); returns `num` i32 values.
-static SmallVector<Value> loadMatrix(OpBuilder &b, Location loc, Value ptr,
+/// memory, each lane giving one row address (`addr`, a 32-bit shared-window
+/// address, plus `offsetBytes`, a constant); returns `num` i32 values.
+static SmallVector<Value> loadMatrix(OpBuilder &b, Location loc, Value addr,
                                      int64_t offsetBytes, unsigned num,
                                      bool trans) {
   // Inline PTX, so that the constant offset stays an immediate of the
@@ -41,9 +41,8 @@ static SmallVector<Value> loadMatrix(OpBuilder &b, Location loc, Value ptr,
                         (trans ? ".trans" : "") + ".shared.b16 {" + outs +
                         "}, [$" + std::to_string(num) + "+" +
                         std::to_string(offsetBytes) + "];";
-  Value addr = LLVM::PtrToIntOp::create(b, loc, b.getI64Type(), ptr);
   auto op = LLVM::InlineAsmOp::create(
-      b, loc, resTy, ValueRange{addr}, asmText, cons + "l",
+      b, loc, resTy, ValueRange{addr}, asmText, cons + "r",
       /*has_side_effects=*/true, /*is_align_stack=*/false,
       LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
   Value r = op.getResult(0);
@@ -86,8 +85,12 @@ static LogicalResult loadMatrixTiles(LocalLoadOp op,
   const LinearLayout *ll = kl.layoutOf(op, op.getType());
   if (!ll)
     return failure();
-  Value base = regs[op.getSrc()][0];
+  // Shared-window addresses fit in 32 bits: 32-bit arithmetic halves the
+  // registers of the per-phase addresses that stay live across the loop.
+  Value base =
+      LLVM::PtrToIntOp::create(b, loc, b.getI32Type(), regs[op.getSrc()][0]);
   Type elem = bufTy.getElementType();
+  int64_t elemBytes = elem.getIntOrFloatBitWidth() / 8;
   ArrayRef<int64_t> shape = bufTy.getShape();
   unsigned f = enc.getOrder()[0];
   auto dotEnc = cast<DotOperandEncodingAttr>(op.getType().getEncoding());
@@ -140,10 +143,9 @@ static LogicalResult loadMatrixTiles(LocalLoadOp op,
       // a thread keeps one address register per swizzle phase, not one per
       // load (LLVM would hoist each base + constant out of the loop).
       auto [off, constant] = kl.sharedOffsetParts(enc, shape, laneCoords, o);
-      Value ptr =
-          LLVM::GEPOp::create(b, loc, kl.sharedPtrTy(), elem, base, off);
-      SmallVector<Value> m = loadMatrix(
-          b, loc, ptr, constant * elem.getIntOrFloatBitWidth() / 8, num, trans);
+      Value addr = kl.add(base, kl.mul(off, kl.c32(elemBytes)));
+      SmallVector<Value> m =
+          loadMatrix(b, loc, addr, constant * elemBytes, num, trans);
       for (unsigned j = 0; j < num; ++j) {
         auto [lo, hi] = nvidia::unpackPair(kl, m[j], elem);
         int64_t dmn = idx == 0 ? (j % 2) * 8 : (j / 2) * step;

@@ -79,8 +79,7 @@ static Value descriptor(KernelLowering &kl, Value base, int64_t byteOffset,
   Value addr = LLVM::PtrToIntOp::create(b, loc, i64, base);
   addr = kl.add(addr, kl.c64(byteOffset));
   Value start = arith::ShRUIOp::create(
-      b, loc, arith::AndIOp::create(b, loc, addr, kl.c64(0x3ffff)),
-      kl.c64(4));
+      b, loc, arith::AndIOp::create(b, loc, addr, kl.c64(0x3ffff)), kl.c64(4));
   uint64_t fields = (uint64_t((lbo >> 4) & 0x3fff) << 16) |
                     (uint64_t((sbo >> 4) & 0x3fff) << 32) | (uint64_t(1) << 62);
   return arith::OrIOp::create(b, loc, start, kl.c64(int64_t(fields)));
@@ -97,7 +96,8 @@ static FailureOr<Value> wgmmaBBuffer(tile::DotOp op, bool &kMajor) {
   auto enc = cast<SharedLayoutAttrInterface>(bufTy.getEncoding());
   ArrayRef<int64_t> shape = bufTy.getShape();
   unsigned f = enc.getOrder()[0];
-  if (shape.size() != 2 || bufTy.getElementType().getIntOrFloatBitWidth() != 16 ||
+  if (shape.size() != 2 ||
+      bufTy.getElementType().getIntOrFloatBitWidth() != 16 ||
       enc.getVec() != 8 || enc.getPerPhase() != 1 || enc.getMaxPhase() != 8 ||
       shape[f] != 64)
     return op.emitError("wgmma B buffer must hold rows of 64 16-bit elements "
@@ -146,8 +146,8 @@ static LogicalResult lowerWgmma(tile::DotOp op, KernelLowering &kl) {
       continue;
     SmallVector<int64_t> idx;
     for (int64_t j = 0; j < n; j += 8)
-      for (auto [di, dj] : {std::pair<int64_t, int64_t>{0, 0}, {0, 1}, {8, 0},
-                            {8, 1}}) {
+      for (auto [di, dj] :
+           {std::pair<int64_t, int64_t>{0, 0}, {0, 1}, {8, 0}, {8, 1}}) {
         auto i = lc->findReg(Offsets{o[0] + di, j + dj});
         if (!i)
           return op.emitError("accumulator layout is not a wgmma layout");
@@ -206,8 +206,12 @@ static LogicalResult lowerWgmma(tile::DotOp op, KernelLowering &kl) {
     v = pinned[next++];
 
   // Shared writes of the generic proxy (stores, cp.async) become visible to
-  // the async proxy wgmma reads with; then the registers are fenced.
+  // the async proxy wgmma reads with: every thread fences its own writes,
+  // then a barrier orders them before any thread's wgmma (conservative: a
+  // fence-insertion pass could place the fences after the writes instead).
+  // Then the registers are fenced.
   inlinePtx(b, loc, Type(), {}, "fence.proxy.async.shared::cta;", "");
+  kl.target.barrier(b, loc);
   inlinePtx(b, loc, Type(), {}, "wgmma.fence.sync.aligned;", "");
   std::string type = elem.isF16() ? "f16" : "bf16";
   int64_t nRegs = n / 2, x = 2 * nRegs;
@@ -218,9 +222,9 @@ static LogicalResult lowerWgmma(tile::DotOp op, KernelLowering &kl) {
   // scale-d = 1 (accumulate) as a predicate; trans-b = 1 for N-major B.
   std::string text = "{\n.reg .pred p;\nsetp.ne.b32 p, " + arg(5) +
                      ", 0;\nwgmma.mma_async.sync.aligned.m64n" +
-                     std::to_string(n) + "k16.f32." + type + "." + type +
-                     " {" + d + "}, {" + arg(0) + ", " + arg(1) + ", " +
-                     arg(2) + ", " + arg(3) + "}, " + arg(4) + ", p, 1, 1, " +
+                     std::to_string(n) + "k16.f32." + type + "." + type + " {" +
+                     d + "}, {" + arg(0) + ", " + arg(1) + ", " + arg(2) +
+                     ", " + arg(3) + "}, " + arg(4) + ", p, 1, 1, " +
                      (kMajor ? "0" : "1") + ";\n}";
   for (Step &s : steps) {
     const SmallVector<int64_t> &idx = tiles[s.tile].second;
@@ -254,11 +258,11 @@ static LogicalResult lowerWgmmaOperandLoad(LocalLoadOp op, KernelLowering &kl) {
                         "by its dot alone");
   kl.regs[op.getResult()] = SmallVector<Value>(ll->numRegs());
   Operation *load = op;
-  kl.lazy[op.getResult()] = LazyTile{
-      dot, [load](std::optional<int64_t>, SmallVector<Value> &) {
-        return LogicalResult(
-            load->emitError("the wgmma B operand has no registers"));
-      }};
+  kl.lazy[op.getResult()] =
+      LazyTile{dot, [load](std::optional<int64_t>, SmallVector<Value> &) {
+                 return LogicalResult(
+                     load->emitError("the wgmma B operand has no registers"));
+               }};
   return success();
 }
 

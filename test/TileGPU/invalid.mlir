@@ -19,8 +19,8 @@ func.func private @f(tensor<4x4xf32, #b>)
 
 // -----
 
-// expected-error @+1 {{only mma version 2 (m16n8k16) is defined}}
-#m = #tilenv.mma<version = 3, warpsPerCTA = [4, 1]>
+// expected-error @+1 {{mma version must be 2 (mma.sync m16n8k16) or 3 (wgmma m64nNk16)}}
+#m = #tilenv.mma<version = 4, warpsPerCTA = [4, 1]>
 func.func private @f(tensor<4x4xf32, #m>)
 
 // -----

@@ -77,11 +77,19 @@ cl::opt<unsigned>
                        "GPU (cp.async ring of this many buffers; 1: "
                        "none; default 2)"),
               cl::init(2), cl::cat(category));
+cl::opt<std::string>
+    mma("mma",
+        cl::desc("Matrix-instruction family for tile.dot on the GPU: auto "
+                 "(the target's default), mma_sync, or wgmma (sm_90a; dots "
+                 "it cannot run keep mma_sync)"),
+        cl::init("auto"), cl::cat(category));
 cl::opt<std::string> kernelName("kernel", cl::desc("Compile only this kernel"),
                                 cl::value_desc("name"), cl::cat(category));
 cl::opt<bool> failOnSpill("fail-on-spill",
-                          cl::desc("A kernel whose binary spills registers "
-                                   "or has a stack frame is an error"),
+                          cl::desc("A kernel whose binary spills registers, "
+                                   "has a stack frame, or that the assembler "
+                                   "reports slowed (serialized wgmma) is an "
+                                   "error"),
                           cl::cat(category));
 /// Flushes and keeps `out`; a write error (a full disk, /dev/full, a
 /// read-only file) is reported and removes the output, instead of LLVM's
@@ -251,6 +259,7 @@ int main(int argc, char **argv) {
   gpu.target = target;
   gpu.numWarps = numWarps;
   gpu.numStages = numStages;
+  gpu.mma = mma;
   gpu.failOnSpill = failOnSpill;
   gpu.emit = emit == Emit::TileGPU    ? fa::EmitStage::TileGPU
              : emit == Emit::LLVM     ? fa::EmitStage::LLVM

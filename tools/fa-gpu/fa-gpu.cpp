@@ -42,6 +42,11 @@ static cl::opt<unsigned> numStages("num-stages",
                                    cl::desc("software pipelining depth of loop "
                                             "loads (default 2; 1: none)"),
                                    cl::init(2));
+static cl::opt<std::string>
+    mma("mma",
+        cl::desc("matrix-instruction family for tile.dot: auto, mma_sync or "
+                 "wgmma (sm_90a)"),
+        cl::init("auto"));
 static cl::opt<fa::EmitStage> emit(
     "emit", cl::desc("what to write"), cl::init(fa::EmitStage::Binary),
     cl::values(clEnumValN(fa::EmitStage::TileGPU, "tilegpu", "tilegpu IR"),
@@ -152,6 +157,7 @@ int main(int argc, char **argv) {
   options.target = target;
   options.numWarps = numWarps;
   options.numStages = numStages;
+  options.mma = mma;
   options.emit = emit;
   options.failOnSpill = failOnSpill;
   return mlir::failed(fa::compileKernel(*module, options, out)) ? 1 : 0;

@@ -28,6 +28,8 @@ struct GPUOptions {
   unsigned numWarps = 4;
   /// Software pipelining depth of loop loads (1: none).
   unsigned numStages = 2;
+  /// Matrix-instruction family for tile.dot ("auto": the target's default).
+  std::string mma = "auto";
 };
 
 /// What the assembler says about one kernel of a binary.
@@ -37,6 +39,9 @@ struct KernelResources {
   int64_t spillLoads = 0;
   int64_t stackBytes = 0;
   int64_t staticSharedBytes = 0;
+  /// The assembler's reports of code it made slow on purpose (NVIDIA:
+  /// serialized wgmma, C7511/C7517/C7519; ignored setmaxnreg, C7508).
+  std::vector<std::string> performanceWarnings;
 };
 
 /// The assembler's report on a binary.

@@ -27,6 +27,8 @@ struct CompileOptions {
   unsigned numWarps = 0;
   /// Software pipelining depth of loop loads (1: none).
   unsigned numStages = 2;
+  /// Matrix-instruction family for tile.dot ("auto": the target's default).
+  std::string mma = "auto";
   EmitStage emit = EmitStage::Binary;
   /// Run the target-independent tile optimizations (tile-optimize) first,
   /// as every target does; only tests of unoptimized code turn this off.

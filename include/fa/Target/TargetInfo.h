@@ -100,6 +100,22 @@ public:
   virtual mlir::Attribute getDotAccumulatorLayout(mlir::MLIRContext *ctx,
                                                   llvm::ArrayRef<int64_t> shape,
                                                   unsigned numWarps) const = 0;
+  /// The accumulator layout for a dot `a` x `b` -> `acc` on `numWarps`
+  /// warps when the matrix-instruction family `mma` is asked for ("auto":
+  /// the target's default); the default layout where that family cannot
+  /// run the dot. Null for a family the target does not have (see
+  /// isMmaChoice).
+  virtual mlir::Attribute getDotLayoutFor(llvm::StringRef mma,
+                                          mlir::RankedTensorType a,
+                                          mlir::RankedTensorType b,
+                                          mlir::RankedTensorType acc,
+                                          unsigned numWarps) const {
+    return mma == "auto" ? getDotAccumulatorLayout(acc.getContext(),
+                                                   acc.getShape(), numWarps)
+                         : mlir::Attribute();
+  }
+  /// Whether `mma` names a matrix-instruction family of the target.
+  virtual bool isMmaChoice(llvm::StringRef mma) const { return mma == "auto"; }
   /// Dialects whose attributes or ops the target's choices create.
   virtual void getDependentDialects(mlir::DialectRegistry &registry) const {}
 

@@ -43,6 +43,7 @@ void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
   tilegpu::TileGPUAssignLayoutsOptions assign;
   assign.numWarps = options.numWarps;
   assign.target = options.target;
+  assign.mma = options.mma;
   pm.addPass(tilegpu::createTileGPUAssignLayouts(assign));
   pm.addPass(tilegpu::createTileGPURemoveLayoutConversions());
   pm.addPass(createCSEPass());
@@ -75,11 +76,17 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
   Option<unsigned> numStages{*this, "num-stages",
                              llvm::cl::desc("software pipelining depth"),
                              llvm::cl::init(2)};
+  Option<std::string> mma{
+      *this, "mma",
+      llvm::cl::desc("matrix-instruction family for tile.dot (auto: the "
+                     "target's default)"),
+      llvm::cl::init("auto")};
   GPUOptions get() const {
     GPUOptions o;
     o.target = target;
     o.numWarps = numWarps;
     o.numStages = numStages;
+    o.mma = mma;
     return o;
   }
 };
@@ -195,11 +202,18 @@ static LogicalResult checkSpills(ModuleOp module, const CompiledKernel &result,
   for (const auto &entry : result.report.kernels) {
     const KernelResources &k = entry.getValue();
     bool spills = k.spillStores || k.spillLoads;
-    if (!spills && !(failOnSpill && k.stackBytes))
-      continue;
     Location at = module.getLoc();
     if (auto fn = module.lookupSymbol(entry.getKey()))
       at = fn->getLoc();
+    // The assembler undid asynchrony the kernel relies on for speed.
+    for (const std::string &w : k.performanceWarnings) {
+      InFlightDiagnostic diag =
+          failOnSpill ? mlir::emitError(at) : mlir::emitWarning(at);
+      diag << "kernel '" << entry.getKey() << "': " << w;
+      failed |= failOnSpill;
+    }
+    if (!spills && !(failOnSpill && k.stackBytes))
+      continue;
     // Spills compile and run correctly but cost memory traffic in the loop;
     // say so where the user chose the configuration.
     InFlightDiagnostic diag =
@@ -241,6 +255,7 @@ FailureOr<CompiledKernel> fa::compileKernel(ModuleOp module,
   CompiledKernel result;
   result.options.target = options.target;
   result.options.numStages = options.numStages;
+  result.options.mma = options.mma;
   result.options.numWarps =
       options.numWarps ? options.numWarps
                        : chooseNumWarps(module, info->getWarpSize(),

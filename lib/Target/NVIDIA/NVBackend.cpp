@@ -181,12 +181,16 @@ public:
         if (it == report.kernels.end())
           continue;
         const KernelResources &r = it->second;
+        json::Array perf;
+        for (const std::string &w : r.performanceWarnings)
+          perf.push_back(w);
         obj["ptxas"] =
             json::Object{{"registers", r.registers},
                          {"spill_stores", r.spillStores},
                          {"spill_loads", r.spillLoads},
                          {"stack_bytes", r.stackBytes},
-                         {"static_shared_bytes", r.staticSharedBytes}};
+                         {"static_shared_bytes", r.staticSharedBytes},
+                         {"warnings", std::move(perf)}};
       }
     json::Array warnings;
     for (const std::string &w : report.warnings)

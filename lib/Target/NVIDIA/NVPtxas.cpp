@@ -70,6 +70,10 @@ FailureOr<BinaryReport> fa::runPtxas(StringRef ptxPath, StringRef cubinPath,
                       "stores, ([0-9]+) bytes spill loads");
   llvm::Regex usedRe("Used ([0-9]+) registers");
   llvm::Regex smemRe("([0-9]+) bytes smem");
+  // Serialized wgmma (C7511, C7517, C7519) or ignored setmaxnreg (C7508):
+  // correct code, but the asynchrony asked for is gone.
+  llvm::Regex perfRe("\\(C75(08|11|17|19)\\)");
+  llvm::Regex perfFnRe("function '([^']+)'");
   SmallVector<StringRef> lines;
   StringRef(text).split(lines, '\n');
   auto number = [](StringRef s) {
@@ -83,8 +87,16 @@ FailureOr<BinaryReport> fa::runPtxas(StringRef ptxPath, StringRef cubinPath,
       current = &report.kernels[m[1]];
       continue;
     }
-    if (line.contains("warning"))
+    bool perf = perfRe.match(line);
+    if (line.contains("warning") || perf)
       report.warnings.push_back(line.trim().str());
+    if (perf) {
+      KernelResources *k = current;
+      if (perfFnRe.match(line, &m))
+        k = &report.kernels[m[1]];
+      if (k)
+        k->performanceWarnings.push_back(line.trim().str());
+    }
     if (!current)
       continue;
     if (frameRe.match(line, &m)) {

@@ -24,10 +24,11 @@ public:
   int64_t getMaxSharedBytes() const override {
     return sm >= 90 ? 227 * 1024 : 163 * 1024;
   }
-  // wgmma and TMA exist on sm_90a but have no lowering yet: report only
-  // what the lowerings use.
+  // TMA exists on sm_90a but has no lowering yet: report only what the
+  // lowerings use. wgmma is lowered (opt-in, mma=wgmma).
   bool hasMma(fa::MmaKind kind) const override {
-    return kind == fa::MmaKind::MmaSyncV2;
+    return kind == fa::MmaKind::MmaSyncV2 ||
+           (kind == fa::MmaKind::WgmmaV3 && sm >= 90);
   }
   bool hasCopyEngine(fa::CopyEngine engine) const override {
     return engine == fa::CopyEngine::Direct ||
@@ -68,7 +69,34 @@ public:
     unsigned wm = 1;
     while (wm < numWarps && int64_t(wm) * 2 * 16 <= m)
       wm *= 2;
-    return fa::tilenv::MmaEncodingAttr::get(ctx, 2, {wm, numWarps / wm});
+    return fa::tilenv::MmaEncodingAttr::get(ctx, 2, {wm, numWarps / wm}, {});
+  }
+
+  bool isMmaChoice(StringRef mma) const override {
+    return mma == "auto" || mma == "mma_sync" || (mma == "wgmma" && sm >= 90);
+  }
+
+  // wgmma (opt-in until measured faster): whole warpgroups along M, 16-bit
+  // operands accumulated in f32. Other dots, and "auto", keep mma.sync.
+  Attribute getDotLayoutFor(StringRef mma, RankedTensorType a,
+                            RankedTensorType b, RankedTensorType acc,
+                            unsigned numWarps) const override {
+    MLIRContext *ctx = acc.getContext();
+    if (!isMmaChoice(mma))
+      return {};
+    Type e = a.getElementType();
+    int64_t m = acc.getShape()[0], n = acc.getShape()[1], k = a.getShape()[1];
+    // B is read through 128-byte-swizzle descriptors from rows of 64
+    // elements: K and N must both be 64 until wider rows are stored as
+    // 64-element panels.
+    bool fits = mma == "wgmma" && numWarps % 4 == 0 &&
+                m % (16 * int64_t(numWarps)) == 0 && n == 64 && k == 64 &&
+                (e.isBF16() || e.isF16()) && b.getElementType() == e &&
+                acc.getElementType().isF32();
+    if (!fits)
+      return getDotAccumulatorLayout(ctx, acc.getShape(), numWarps);
+    return fa::tilenv::MmaEncodingAttr::get(ctx, 3, {numWarps, 1},
+                                            {64, unsigned(n), 16});
   }
 
   void getDependentDialects(DialectRegistry &registry) const override {

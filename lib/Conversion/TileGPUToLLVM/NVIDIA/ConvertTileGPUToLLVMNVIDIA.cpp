@@ -22,6 +22,7 @@ void nvidia::populateLowerings(LoweringRegistry &registry) {
   populateDotLowerings(registry);
   populateLoadMatrixLowerings(registry);
   populateAsyncCopyLowerings(registry);
+  populateWgmmaLowerings(registry);
 }
 
 namespace {

@@ -64,8 +64,10 @@ static bool canLoadMatrix(LocalLoadOp op) {
                     : tilenv::MmaEncodingAttr();
   unsigned f = enc.getOrder()[0];
   bool rowsContiguous = enc.getVec() == 8 || enc.getMaxPhase() == 1;
-  return mma && mma.getVersion() == 2 &&
-         bufTy.getElementType().getIntOrFloatBitWidth() == 16 &&
+  // wgmma's A in registers has mma.sync's A fragment (TileNVDialect.cpp).
+  bool fragment = mma && (mma.getVersion() == 2 ||
+                          (mma.getVersion() == 3 && dotEnc.getOpIdx() == 0));
+  return fragment && bufTy.getElementType().getIntOrFloatBitWidth() == 16 &&
          rowsContiguous && bufTy.getShape().size() == 2 &&
          bufTy.getShape()[f] % 8 == 0;
 }

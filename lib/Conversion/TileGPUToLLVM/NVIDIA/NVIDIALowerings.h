@@ -7,6 +7,8 @@
 namespace fa::nvidia {
 /// tile.dot as mma.sync m16n8k16.
 void populateDotLowerings(LoweringRegistry &registry);
+/// tile.dot as wgmma (sm_90a) for #tilenv.mma version 3 accumulators.
+void populateWgmmaLowerings(LoweringRegistry &registry);
 /// local_load of mma.sync operands as ldmatrix (overrides the generic one).
 void populateLoadMatrixLowerings(LoweringRegistry &registry);
 /// async_copy / async_commit / async_wait as cp.async.

@@ -19,7 +19,23 @@ using namespace mlir;
 using namespace fa::tilegpu;
 
 namespace {
-constexpr int64_t kAlign = 128;
+constexpr int64_t kMinAlign = 128;
+
+/// The largest buffer alignment the kernel's matrix instructions need.
+int64_t sharedAlignment(fa::tile::KernelOp kernel) {
+  int64_t align = kMinAlign;
+  kernel.getBody().walk([&](Operation *op) {
+    for (Type t : op->getResultTypes()) {
+      auto tt = dyn_cast<RankedTensorType>(t);
+      Attribute enc = tt ? tt.getEncoding() : Attribute();
+      if (auto dot = dyn_cast_or_null<DotOperandEncodingAttr>(enc))
+        enc = dot.getParent();
+      if (auto mma = dyn_cast_or_null<MmaLayoutAttrInterface>(enc))
+        align = std::max(align, mma.getSharedAlignment());
+    }
+  });
+  return align;
+}
 
 struct Interval {
   Operation *op;
@@ -74,6 +90,7 @@ struct AllocateSharedMemoryPass
       last[op] = end;
     });
 
+    const int64_t kAlign = sharedAlignment(kernel);
     SmallVector<Interval> buffers;
     kernel.getBody().walk([&](Operation *alloc) {
       if (!isa<LocalAllocOp, AllocRingOp>(alloc))

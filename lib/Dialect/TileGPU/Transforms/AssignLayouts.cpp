@@ -61,8 +61,8 @@ int rankOf(Attribute layout) {
 class LayoutAssigner {
 public:
   LayoutAssigner(tile::KernelOp kernel, unsigned numWarps,
-                 const TargetInfo &target)
-      : kernel(kernel), numWarps(numWarps), target(target),
+                 const TargetInfo &target, StringRef mma)
+      : kernel(kernel), numWarps(numWarps), target(target), mma(mma),
         ctx(kernel.getContext()) {}
 
   LogicalResult run() {
@@ -84,6 +84,7 @@ private:
   tile::KernelOp kernel;
   unsigned numWarps;
   const TargetInfo &target;
+  StringRef mma;
   MLIRContext *ctx;
   DenseMap<Value, Attribute> layouts;
 
@@ -112,8 +113,10 @@ private:
   }
 
   /// The target's MMA accumulator layout.
-  Attribute mmaFor(RankedTensorType acc) const {
-    return target.getDotAccumulatorLayout(ctx, acc.getShape(), numWarps);
+  Attribute mmaFor(tile::DotOp dot) const {
+    return target.getDotLayoutFor(mma, dot.getA().getType(),
+                                  dot.getB().getType(), dot.getType(),
+                                  numWarps);
   }
 
   LogicalResult check() {
@@ -148,7 +151,7 @@ private:
     if (auto load = dyn_cast<tile::LoadOp>(op))
       return offer(load.getResult(), blockedFor(load.getType()));
     if (auto dot = dyn_cast<tile::DotOp>(op))
-      return offer(dot.getResult(), mmaFor(dot.getType()));
+      return offer(dot.getResult(), mmaFor(dot));
     if (auto red = dyn_cast<tile::ReduceOp>(op)) {
       if (Attribute l = get(red.getSrc()))
         return offer(red.getResult(),
@@ -333,11 +336,16 @@ struct AssignLayoutsPass
       module.emitError("num-warps must be 1, 2, 4, 8 or 16");
       return signalPassFailure();
     }
+    if (!targetInfo->isMmaChoice(mma)) {
+      module.emitError() << "mma=" << mma << " is not a matrix-instruction "
+                         << "family of " << name;
+      return signalPassFailure();
+    }
     setModuleTarget(module,
                     TargetAttr::get(&getContext(), targetInfo->getName(),
                                     numWarps, targetInfo->getWarpSize()));
     for (auto kernel : module.getOps<tile::KernelOp>()) {
-      LayoutAssigner assigner(kernel, numWarps, *targetInfo);
+      LayoutAssigner assigner(kernel, numWarps, *targetInfo, mma);
       if (failed(assigner.run()))
         return signalPassFailure();
     }

@@ -1,7 +1,7 @@
 //===- TileNVDialect.cpp - NVIDIA layouts of the GPU back end -------------===//
 //
-// The mma.sync (version 2) accumulator and operand layouts. Their lane
-// bases are the instruction's: 32 lanes, 5 lane bits.
+// The mma.sync (version 2) and wgmma (version 3) accumulator and operand
+// layouts. Their lane bases are the instructions': 32 lanes, 5 lane bits.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,12 +32,27 @@ void TileNVDialect::initialize() {
 
 LogicalResult
 MmaEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                        unsigned version, ArrayRef<unsigned> wpc) {
-  if (version != 2)
-    return emitError() << "only mma version 2 (m16n8k16) is defined";
+                        unsigned version, ArrayRef<unsigned> wpc,
+                        ArrayRef<unsigned> instrShape) {
+  if (version != 2 && version != 3)
+    return emitError() << "mma version must be 2 (mma.sync m16n8k16) or 3 "
+                          "(wgmma m64nNk16)";
   if (wpc.size() != 2 || !llvm::isPowerOf2_32(wpc[0]) ||
       !llvm::isPowerOf2_32(wpc[1]))
     return emitError() << "mma warpsPerCTA must be two powers of two";
+  if (version == 2) {
+    if (!instrShape.empty())
+      return emitError() << "mma version 2 takes no instrShape";
+    return success();
+  }
+  // wgmma: whole warpgroups along M, one instruction spans all of N.
+  if (wpc[0] % 4 || wpc[1] != 1)
+    return emitError() << "wgmma warpsPerCTA must be [4k, 1] (warpgroups "
+                          "along M)";
+  if (instrShape.size() != 3 || instrShape[0] != 64 || instrShape[2] != 16 ||
+      instrShape[1] % 8 || instrShape[1] < 8 || instrShape[1] > 256)
+    return emitError() << "wgmma instrShape must be [64, N, 16] with N a "
+                          "multiple of 8 up to 256";
   return success();
 }
 
@@ -48,6 +63,12 @@ unsigned MmaEncodingAttr::getNumWarps() const {
 unsigned MmaEncodingAttr::getLanesPerWarp() const { return 32; }
 
 unsigned MmaEncodingAttr::getMmaVersion() const { return getVersion(); }
+
+// wgmma's 128-byte swizzle repeats every 8 rows of 128 bytes; descriptors
+// address it from a 1024-byte boundary.
+int64_t MmaEncodingAttr::getSharedAlignment() const {
+  return getVersion() == 3 ? 1024 : 128;
+}
 
 /// The lanes of a quad hold neighbouring columns (`fast`), the 8 quads
 /// neighbouring rows (`slow`): the fragment arrangement of m16n8k16.
@@ -70,6 +91,9 @@ MmaEncodingAttr::toLinearLayout(ArrayRef<int64_t> shape,
     return std::nullopt;
   }
   unsigned wm = getWarpsPerCTA()[0], wn = getWarpsPerCTA()[1];
+  // Version 3 places elements as version 2 does with warps along M (the
+  // verifier ensures it), on any shape: slices and broadcasts of an
+  // accumulator use it too. The lowering checks the dot's shape.
   // m16n8 accumulator: c0,c1 at (lane/4, 2*(lane%4) + {0,1}); c2,c3 at row+8.
   ll->reg = {LinearLayout::unit(2, 1, 1), LinearLayout::unit(2, 0, 8)};
   ll->lane = fragmentLanes(/*fast=*/1, /*slow=*/0, 2);
@@ -92,6 +116,10 @@ MmaEncodingAttr::getOperandLinearLayout(unsigned opIdx, ArrayRef<int64_t> shape,
     return std::nullopt;
   }
   unsigned wm = getWarpsPerCTA()[0], wn = getWarpsPerCTA()[1];
+  // wgmma's A in registers (RS) has the m16n8k16 A fragment per warp with
+  // warps along M, as below. Its B is read from shared memory by the
+  // instruction; the register layout below is what a copy in registers
+  // would hold (the wgmma lowering does not materialize it).
   if (opIdx == 0) {
     // A (m16 x k16): a0,a1 (g, 2t+{0,1}); a2,a3 row+8; a4..a7 col+8.
     ll->reg = {LinearLayout::unit(2, 1, 1), LinearLayout::unit(2, 0, 8),

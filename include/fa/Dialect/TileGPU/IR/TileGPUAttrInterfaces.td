@@ -49,6 +49,10 @@ def TileGPU_MmaLayoutAttrInterface : AttrInterface<"MmaLayoutAttrInterface"> {
       "std::optional<::fa::tilegpu::LinearLayout>", "getOperandLinearLayout",
       (ins "unsigned":$opIdx, "::llvm::ArrayRef<int64_t>":$shape,
            "std::string &":$error)>,
+    InterfaceMethod<"Byte alignment the instruction needs of the shared "
+                    "buffers its operands are read from (a swizzle pattern "
+                    "it addresses itself starts on this boundary).",
+      "int64_t", "getSharedAlignment", (ins), [{}], [{ return 128; }]>,
   ];
 }
 

@@ -52,6 +52,9 @@ def TileGPUAssignLayouts : Pass<"tilegpu-assign-layouts", "mlir::ModuleOp"> {
     Option<"target", "target", "std::string", "\"\"",
            "GPU target, a registered TargetInfo name (default: the module's "
            "#tilegpu.target)">,
+    Option<"mma", "mma", "std::string", "\"auto\"",
+           "matrix-instruction family for tile.dot: auto (the target's "
+           "default) or one the target names">,
   ];
   let dependentDialects = ["::fa::tilegpu::TileGPUDialect"];
 }

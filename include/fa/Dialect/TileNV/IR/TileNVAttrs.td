@@ -19,18 +19,30 @@ def TileNV_Dialect : Dialect {
 
 def TileNV_MmaEncodingAttr : AttrDef<TileNV_Dialect, "MmaEncoding", [
     DeclareAttrInterfaceMethods<TileGPU_DistributedLayoutAttrInterface>,
-    DeclareAttrInterfaceMethods<TileGPU_MmaLayoutAttrInterface>]> {
+    DeclareAttrInterfaceMethods<TileGPU_MmaLayoutAttrInterface,
+                                ["getSharedAlignment"]>]> {
   let mnemonic = "mma";
   let summary = "accumulator layout of NVIDIA warp-level MMA instructions";
   let description = [{
     Version 2: the accumulator of one mma.sync m16n8k16 (a 16x8 tile) per
     warp, with warps arranged `warpsPerCTA` and the pattern repeated to
-    cover the tensor. Version 3 (wgmma accumulators) is reserved.
+    cover the tensor.
+
+    Version 3: the accumulator of wgmma m64nNk16 (`instrShape = [64, N,
+    16]`): each warpgroup (4 consecutive warps) holds 64 rows, each of its
+    warps 16 of them with the m16n8 fragment repeated along N; warpgroups
+    are stacked along M (`warpsPerCTA = [numWarps, 1]`) and the pattern
+    repeats along M to cover the tensor. As a linear layout it equals
+    version 2 with the same warps, so the A operand in registers (RS) is a
+    renaming of an accumulator, as with mma.sync. The B operand is read
+    from shared memory through matrix descriptors.
   }];
   let parameters = (ins "unsigned":$version,
-                        ArrayRefParameter<"unsigned">:$warpsPerCTA);
+                        ArrayRefParameter<"unsigned">:$warpsPerCTA,
+                        OptionalArrayRefParameter<"unsigned">:$instrShape);
   let assemblyFormat = [{
-    `<` `version` `=` $version `,` `warpsPerCTA` `=` `[` $warpsPerCTA `]` `>`
+    `<` `version` `=` $version `,` `warpsPerCTA` `=` `[` $warpsPerCTA `]`
+    (`,` `instrShape` `=` `[` $instrShape^ `]`)? `>`
   }];
   let genVerifyDecl = 1;
 }

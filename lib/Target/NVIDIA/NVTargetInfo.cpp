@@ -76,8 +76,9 @@ public:
     return mma == "auto" || mma == "mma_sync" || (mma == "wgmma" && sm >= 90);
   }
 
-  // wgmma (opt-in until measured faster): whole warpgroups along M, 16-bit
-  // operands accumulated in f32. Other dots, and "auto", keep mma.sync.
+  // wgmma: whole warpgroups along M, 16-bit operands accumulated in f32.
+  // "auto" takes it on sm_90a wherever it fits (measured 1.16x mma.sync at
+  // D=64 on the H200, docs/perf.md); other dots keep mma.sync.
   Attribute getDotLayoutFor(StringRef mma, RankedTensorType a,
                             RankedTensorType b, RankedTensorType acc,
                             unsigned numWarps) const override {
@@ -89,7 +90,8 @@ public:
     // B is read through 128-byte-swizzle descriptors from rows of 64
     // elements: K and N must both be 64 until wider rows are stored as
     // 64-element panels.
-    bool fits = mma == "wgmma" && numWarps % 4 == 0 &&
+    bool wanted = mma == "wgmma" || (mma == "auto" && sm >= 90);
+    bool fits = wanted && numWarps % 4 == 0 &&
                 m % (16 * int64_t(numWarps)) == 0 && n == 64 && k == 64 &&
                 (e.isBF16() || e.isF16()) && b.getElementType() == e &&
                 acc.getElementType().isF32();

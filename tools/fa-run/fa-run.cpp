@@ -792,16 +792,40 @@ int main(int argc, char **argv) {
                         needBytes / (1 << 30), haveBytes / (1 << 30))
                     .str());
 
-#ifndef FA_RUN_GPU_ONLY
-  // The backward's check lives in Backward.cpp.
+  // The backward's check lives in Backward.cpp (host, and compiling for the
+  // GPU) and BackwardGpu.cpp (running sidecars on the GPU).
   if (fa_run::backwardRequested()) {
-    if (onGpu)
-      return fail("--backward runs on --target host only");
-    return fa_run::runBackward({inputFile, batch, heads, hkv, seqlen, nk,
-                                headDim, causal, dtypeName, seed, blockM,
-                                blockN, doCheck, tileOpt, jitOpt});
-  }
+    if (timeIters)
+      return fail("--time is for the forward; the backward reports the time "
+                  "of its first run");
+    fa_run::BackwardConfig config{
+        inputFile, batch,   heads,     hkv,    seqlen,   nk,
+        headDim,   causal,  dtypeName, seed,   blockM,   blockN,
+        doCheck,   tileOpt, jitOpt,    target, numWarps, numStages};
+    if (sys::path::extension(inputFile) == ".json")
+      return fa_run::runBackwardOnGpu(config, inputFile,
+                                      fa_run::backwardForwardFile());
+#ifdef FA_RUN_GPU_ONLY
+    return fail("this fa-run was built without MLIR: give the backward "
+                "kernels' sidecar (.json), not '" +
+                inputFile + "'");
+#else
+    if (!onGpu)
+      return fa_run::runBackward(config);
+    std::string bwdSidecar, fwdSidecar, tmpDir;
+    int rc =
+        fa_run::compileBackwardForGpu(config, bwdSidecar, fwdSidecar, tmpDir);
+    if (!rc)
+      rc = fa_run::runBackwardOnGpu(config, bwdSidecar, fwdSidecar);
+    if (!tmpDir.empty())
+      sys::fs::remove_directories(tmpDir);
+    return rc;
 #endif
+  }
+  if (fa_run::backwardForwardFile().size() || fa_run::backwardDeterministic() ||
+      fa_run::backwardRepeat() != 1)
+    return fail("--forward, --deterministic and --repeat are options of "
+                "--backward");
 
   Problem p{batch, heads,   hkv,    seqlen,
             nk,    headDim, causal, 1.0 / std::sqrt(double(headDim))};

@@ -93,8 +93,8 @@ bool checkSpecialization(const fa::GpuKernel &kernel, StringRef file,
   const json::Object &spec = kernel.getSpecialization();
   for (StringRef key : required)
     if (!spec.get(key)) {
-      fail("kernel '" + kernel.getEntry() + "' of '" + file +
-           "' records no " + key + " in its sidecar's specialization");
+      fail("kernel '" + kernel.getEntry() + "' of '" + file + "' records no " +
+           key + " in its sidecar's specialization");
       return false;
     }
   for (const auto &w : want) {
@@ -173,12 +173,12 @@ int runBackwardOnGpu(const BackwardConfig &c, const std::string &bwdSidecar,
   if (!post)
     return fail(toString(post.takeError()));
   // The forward has no DETERMINISTIC; the others only what they record.
-  if (!checkSpecialization(**fwd, fwdSidecar, want, {"HEAD_DIM", "CAUSAL", "T"}) ||
+  if (!checkSpecialization(**fwd, fwdSidecar, want,
+                           {"HEAD_DIM", "CAUSAL", "T"}) ||
       !checkSpecialization(**pre, bwdSidecar, want, {}) ||
       !checkSpecialization(**post, bwdSidecar, want, {}))
     return 1;
-  fa::GpuKernel *kernels[] = {fwd->get(), pre->get(), main->get(),
-                              post->get()};
+  fa::GpuKernel *kernels[] = {fwd->get(), pre->get(), main->get(), post->get()};
   for (fa::GpuKernel *k : kernels)
     if (k->getTarget() != c.target)
       return fail("kernel '" + k->getEntry() + "' was compiled for " +
@@ -304,10 +304,9 @@ int runBackwardOnGpu(const BackwardConfig &c, const std::string &bwdSidecar,
     }
   }
 
-  outs() << "fa-run: backward on " << c.target << ": B=" << p.B
-         << " H=" << p.H << " HKV=" << p.HKV << " N=" << p.N << " NK=" << p.NK
-         << " D=" << p.D << " causal=" << (p.causal ? "true" : "false")
-         << " dtype=" << c.dtype
+  outs() << "fa-run: backward on " << c.target << ": B=" << p.B << " H=" << p.H
+         << " HKV=" << p.HKV << " N=" << p.N << " NK=" << p.NK << " D=" << p.D
+         << " causal=" << (p.causal ? "true" : "false") << " dtype=" << c.dtype
          << " deterministic=" << (isDeterministic ? "true" : "false")
          << " seed=" << c.seed << "\n";
   auto secs = [](auto a, auto b) {

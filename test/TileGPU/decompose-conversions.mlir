@@ -50,3 +50,31 @@ tile.kernel @decompose(%x: !g) grid {
   }
   tile.return
 }
+
+// wgmma reads its B operand from shared memory: rows over 128 bytes are
+// stored as panels of 64 columns (the 128-byte swizzle's rows); rows of 64
+// and mma.sync operands are not panelled.
+#w = #tilenv.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 128, 16]>
+#wb = #tilegpu.dot_op<opIdx = 1, parent = #w>
+#w64 = #tilenv.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 64, 16]>
+#wb64 = #tilegpu.dot_op<opIdx = 1, parent = #w64>
+// CHECK-LABEL: tile.kernel @panels
+tile.kernel @panels(%x: !g) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  // CHECK: tilegpu.local_alloc {{.*}} -> !tilegpu.smem<64x128xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], panel = 64>>
+  %v = tile.load %x[%c0, %c0] : !g -> tensor<64x128xbf16, #b>
+  %vb = tilegpu.convert_layout %v : tensor<64x128xbf16, #b> -> tensor<64x128xbf16, #wb>
+  // CHECK: tilegpu.local_alloc {{.*}} -> !tilegpu.smem<64x64xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]>>
+  %u = tile.load %x[%c0, %c0] : !g -> tensor<64x64xbf16, #b>
+  %ub = tilegpu.convert_layout %u : tensor<64x64xbf16, #b> -> tensor<64x64xbf16, #wb64>
+  // CHECK: tilegpu.local_alloc {{.*}} -> !tilegpu.smem<64x128xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]>>
+  %s = tile.load %x[%c0, %c0] : !g -> tensor<64x128xbf16, #b>
+  %sb = tilegpu.convert_layout %s : tensor<64x128xbf16, #b> -> tensor<64x128xbf16, #bb>
+  tile.store %vb, %x[%c0, %c0] : tensor<64x128xbf16, #wb>, !g
+  tile.store %ub, %x[%c0, %c0] : tensor<64x64xbf16, #wb64>, !g
+  tile.store %sb, %x[%c0, %c0] : tensor<64x128xbf16, #bb>, !g
+  tile.return
+}

@@ -81,3 +81,20 @@ func.func private @f() attributes {tilegpu.target = "sm_80"}
 // expected-error @+1 {{'tilegpu.target' must be a #tilegpu.target on a module}}
 module attributes {tilegpu.target = "sm_80"} {
 }
+
+// -----
+
+// expected-error @+2 {{failed to parse TileGPU_SharedBuffer parameter 'encoding'}}
+// expected-error @+1 {{shared layout panel must be 0 or a power of two multiple of vec, got 12}}
+func.func private @f(!tilegpu.smem<64x96xbf16, #tilegpu.shared<vec = 4, perPhase = 1, maxPhase = 8, order = [1, 0], panel = 12>>)
+
+// -----
+
+// expected-error @+2 {{failed to parse TileGPU_SharedBuffer parameter 'encoding'}}
+// expected-error @+1 {{shared layout panel must be 0 or a power of two multiple of vec, got 4}}
+func.func private @f(!tilegpu.smem<64x128xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], panel = 4>>)
+
+// -----
+
+// expected-error @+1 {{shared layout panel of 64 columns must divide the rows of a buffer of rank 2 or more}}
+func.func private @f(!tilegpu.smem<64x96xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], panel = 64>>)

@@ -55,3 +55,12 @@ tile.kernel @target_and_barrier(%x: memref<?x?xf32, strided<[?, 1]>>) grid {
   tile.return
 }
 }
+
+// -----
+
+// A panelled layout (wgmma's B with rows over 128 bytes) prints its panel;
+// the default panel 0 is not printed.
+// CHECK-LABEL: func.func private @panel
+// CHECK-SAME: !tilegpu.smem<2x64x128xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [2, 1, 0], panel = 64>>
+// CHECK-SAME: !tilegpu.smem<64x64xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]>>
+func.func private @panel(!tilegpu.smem<2x64x128xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [2, 1, 0], panel = 64>>, !tilegpu.smem<64x64xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], panel = 0>>)

@@ -174,19 +174,37 @@ KernelLowering::sharedOffsetParts(SharedLayoutAttrInterface enc,
     stride *= shape[order[k]];
   }
   int64_t len = shape[f];
+  Value tCol = t[f];
+  int64_t cCol = c[f];
+  if (int64_t panel = enc.getPanel(); panel && len > panel) {
+    // [rows][len] stored as [len / panel][rows][panel] within each matrix
+    // of the two fastest dimensions: panel p of row r is row
+    // (outer * len / panel + p) * rows + r of `panel` columns. Panel and
+    // row bits stay disjoint, so the split above still holds.
+    int64_t rows = shape[order[1]];
+    Value tIn = t[order[1]],
+          tOuter = arith::DivUIOp::create(b, loc, tRow, c32(rows));
+    int64_t cIn = c[order[1]], cOuter = cRow / rows;
+    Value tPanel = arith::DivUIOp::create(b, loc, tCol, c32(panel));
+    tRow = add(mul(add(mul(tOuter, c32(len / panel)), tPanel), c32(rows)), tIn);
+    cRow = (cOuter * (len / panel) + cCol / panel) * rows + cIn;
+    tCol = arith::RemUIOp::create(b, loc, tCol, c32(panel));
+    cCol %= panel;
+    len = panel;
+  }
   if (enc.getMaxPhase() <= 1)
-    return {add(mul(tRow, c32(len)), t[f]), cRow * len + c[f]};
+    return {add(mul(tRow, c32(len)), tCol), cRow * len + cCol};
   int64_t vec = enc.getVec(), per = enc.getPerPhase(),
           maxPhase = enc.getMaxPhase();
-  Value tChunk = arith::DivUIOp::create(b, loc, t[f], c32(vec));
+  Value tChunk = arith::DivUIOp::create(b, loc, tCol, c32(vec));
   Value tPhase = arith::RemUIOp::create(
       b, loc, arith::DivUIOp::create(b, loc, tRow, c32(per)), c32(maxPhase));
   Value tSw = arith::XOrIOp::create(b, loc, tChunk, tPhase);
-  int64_t cSw = (c[f] / vec) ^ ((cRow / per) % maxPhase);
+  int64_t cSw = (cCol / vec) ^ ((cRow / per) % maxPhase);
   Value sw = arith::XOrIOp::create(b, loc, tSw, c32(cSw % maxPhase));
-  Value tIn = arith::RemUIOp::create(b, loc, t[f], c32(vec));
+  Value tIn = arith::RemUIOp::create(b, loc, tCol, c32(vec));
   Value runtime = add(add(mul(tRow, c32(len)), mul(sw, c32(vec))), tIn);
-  int64_t constant = cRow * len + (cSw - cSw % maxPhase) * vec + c[f] % vec;
+  int64_t constant = cRow * len + (cSw - cSw % maxPhase) * vec + cCol % vec;
   return {runtime, constant};
 }
 

@@ -88,11 +88,14 @@ public:
     Type e = a.getElementType();
     int64_t m = acc.getShape()[0], n = acc.getShape()[1], k = a.getShape()[1];
     // B is read through 128-byte-swizzle descriptors from rows of 64
-    // elements: K and N must both be 64 until wider rows are stored as
-    // 64-element panels.
+    // elements, wider rows stored as 64-element panels. "auto" keeps K = N =
+    // 64 (the measured case); "wgmma" also takes 128 and 256.
     bool wanted = mma == "wgmma" || (mma == "auto" && sm >= 90);
+    auto width = [&](int64_t d) {
+      return d == 64 || (mma == "wgmma" && (d == 128 || d == 256));
+    };
     bool fits = wanted && numWarps % 4 == 0 &&
-                m % (16 * int64_t(numWarps)) == 0 && n == 64 && k == 64 &&
+                m % (16 * int64_t(numWarps)) == 0 && width(n) && width(k) &&
                 (e.isBF16() || e.isF16()) && b.getElementType() == e &&
                 acc.getElementType().isF32();
     if (!fits)

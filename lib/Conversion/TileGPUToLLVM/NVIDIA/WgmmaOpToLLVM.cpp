@@ -4,7 +4,8 @@
 // MMA per 64 rows and K step of 16: A from registers (the mma.sync A
 // fragment, so P of attention stays in registers; Q comes from ldmatrix),
 // B read by the instruction from its shared buffer through a matrix
-// descriptor (128-byte swizzle, rows of 64 16-bit elements). The B operand's
+// descriptor (128-byte swizzle, rows of 64 16-bit elements or panels of
+// them, #tilegpu.shared `panel`). The B operand's
 // local_load emits nothing. Inline PTX throughout: the register-A form has
 // no NVVM op, and the wait must tie the accumulator registers so that LLVM
 // reads them only after it.
@@ -86,7 +87,8 @@ static Value descriptor(KernelLowering &kl, Value base, int64_t byteOffset,
 }
 
 /// The B buffer of a wgmma dot: its local_load's source, when its layout
-/// is the 128-byte swizzle of 64-element rows descriptors address.
+/// is the 128-byte swizzle of 64-element rows descriptors address (wider
+/// rows as panels of 64 elements).
 static FailureOr<Value> wgmmaBBuffer(tile::DotOp op, bool &kMajor) {
   auto load = op.getB().getDefiningOp<LocalLoadOp>();
   if (!load)
@@ -99,10 +101,11 @@ static FailureOr<Value> wgmmaBBuffer(tile::DotOp op, bool &kMajor) {
   if (shape.size() != 2 ||
       bufTy.getElementType().getIntOrFloatBitWidth() != 16 ||
       enc.getVec() != 8 || enc.getPerPhase() != 1 || enc.getMaxPhase() != 8 ||
-      shape[f] != 64)
+      (shape[f] != 64 && (enc.getPanel() != 64 || shape[f] % 64)) ||
+      shape[1 - f] % 8)
     return op.emitError("wgmma B buffer must hold rows of 64 16-bit elements "
-                        "with the 128-byte swizzle (vec 8, perPhase 1, "
-                        "maxPhase 8)");
+                        "(or panels of 64) with the 128-byte swizzle (vec 8, "
+                        "perPhase 1, maxPhase 8)");
   kMajor = f == 0; // B is K x N: K fastest
   return load.getSrc();
 }
@@ -171,10 +174,14 @@ static LogicalResult lowerWgmma(tile::DotOp op, KernelLowering &kl) {
   SmallVector<Step> steps;
   for (int64_t k0 = 0; k0 < k; k0 += 16) {
     // K-major B: a K step is 32 bytes along the 128-byte rows, 8-row
-    // groups of N are 1024 bytes apart. N-major B: a K step is 16 rows of
-    // 128 bytes, 8-row groups of K 1024 bytes apart.
-    Value desc = kMajor ? descriptor(kl, base, k0 * 2, 16, 1024)
-                        : descriptor(kl, base, k0 * 128, k * 128, 1024);
+    // groups of N are 1024 bytes apart, and every 64 of K start the next
+    // panel of N rows. N-major B: a K step is 16 rows of 128 bytes, 8-row
+    // groups of K 1024 bytes apart, and the panels of 64 columns of N are
+    // K rows apart (the leading byte offset).
+    Value desc = kMajor
+                     ? descriptor(kl, base, (k0 / 64) * n * 128 + (k0 % 64) * 2,
+                                  16, 1024)
+                     : descriptor(kl, base, k0 * 128, k * 128, 1024);
     for (auto [t, tile] : llvm::enumerate(tiles)) {
       Step s{{}, desc, unsigned(t)};
       for (auto [di, dk] :

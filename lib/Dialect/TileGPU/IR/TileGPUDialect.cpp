@@ -187,6 +187,22 @@ SharedBufferType::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "shared layout order has rank "
                        << shared.getOrder().size() << ", buffer has rank "
                        << shape.size();
+  unsigned panel = shared.getPanel();
+  if (panel && (shape.size() < 2 || shape[shared.getOrder()[0]] % panel))
+    return emitError() << "shared layout panel of " << panel
+                       << " columns must divide the rows of a buffer of "
+                          "rank 2 or more";
+  return success();
+}
+
+LogicalResult
+SharedEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                           unsigned vec, unsigned perPhase, unsigned maxPhase,
+                           ArrayRef<unsigned> order, unsigned panel) {
+  if (panel && (!llvm::isPowerOf2_32(panel) || panel % vec))
+    return emitError() << "shared layout panel must be 0 or a power of two "
+                          "multiple of vec, got "
+                       << panel;
   return success();
 }
 
@@ -351,7 +367,7 @@ LogicalResult RingSlotOp::verify() {
   auto re = cast<SharedEncodingAttr>(ring.getEncoding());
   auto se = cast<SharedEncodingAttr>(slot.getEncoding());
   if (re.getVec() != se.getVec() || re.getPerPhase() != se.getPerPhase() ||
-      re.getMaxPhase() != se.getMaxPhase())
+      re.getMaxPhase() != se.getMaxPhase() || re.getPanel() != se.getPanel())
     return emitOpError("slot swizzle must be the ring's");
   return success();
 }
@@ -367,7 +383,7 @@ LogicalResult TransViewOp::verify() {
   auto se = cast<SharedEncodingAttr>(src.getEncoding());
   auto de = cast<SharedEncodingAttr>(dst.getEncoding());
   if (se.getVec() != de.getVec() || se.getPerPhase() != de.getPerPhase() ||
-      se.getMaxPhase() != de.getMaxPhase() ||
+      se.getMaxPhase() != de.getMaxPhase() || se.getPanel() != de.getPanel() ||
       se.getOrder()[0] != 1 - de.getOrder()[0])
     return emitOpError("result layout must be the source's transposed");
   return success();

@@ -44,9 +44,19 @@ struct DecomposeConversionsPass
       else
         for (int d = srcTy.getRank() - 1; d >= 0; --d)
           order.push_back(d);
+      unsigned bits = srcTy.getElementType().getIntOrFloatBitWidth();
       auto shared =
-          getSwizzledShared(op.getContext(), srcTy.getShape(), order,
-                            srcTy.getElementType().getIntOrFloatBitWidth());
+          getSwizzledShared(op.getContext(), srcTy.getShape(), order, bits);
+      // An instruction reading the operand from shared memory itself may
+      // need its rows in panels (wgmma's B at rows over 128 bytes).
+      if (auto dot = dyn_cast<DotOperandEncodingAttr>(dstTy.getEncoding()))
+        if (auto mma = dyn_cast<MmaLayoutAttrInterface>(dot.getParent()))
+          if (unsigned panel = mma.getOperandSharedPanel(
+                  dot.getOpIdx(), srcTy.getShape()[order[0]], bits);
+              panel && shared.getMaxPhase() > 1)
+            shared = SharedEncodingAttr::get(
+                op.getContext(), shared.getVec(), shared.getPerPhase(),
+                shared.getMaxPhase(), shared.getOrder(), panel);
       auto bufTy = SharedBufferType::get(op.getContext(), srcTy.getShape(),
                                          srcTy.getElementType(), shared);
       OpBuilder b(op);

@@ -61,10 +61,35 @@ SharedBufferType transposed(SharedBufferType t) {
                                  1u - enc.getOrder()[1]};
   auto tenc =
       SharedEncodingAttr::get(t.getContext(), enc.getVec(), enc.getPerPhase(),
-                              enc.getMaxPhase(), order);
+                              enc.getMaxPhase(), order, enc.getPanel());
   return SharedBufferType::get(t.getContext(),
                                {t.getShape()[1], t.getShape()[0]},
                                t.getElementType(), tenc);
+}
+
+/// `t` with the shared layout's panel set to `panel`.
+SharedBufferType withPanel(SharedBufferType t, unsigned panel) {
+  auto enc = cast<SharedEncodingAttr>(t.getEncoding());
+  auto penc =
+      SharedEncodingAttr::get(t.getContext(), enc.getVec(), enc.getPerPhase(),
+                              enc.getMaxPhase(), enc.getOrder(), panel);
+  return SharedBufferType::get(t.getContext(), t.getShape(), t.getElementType(),
+                               penc);
+}
+
+/// The panel of the buffers `load` fills (wgmma's B operand stores wide
+/// rows as panels), or 0. Every buffer must then have that panel.
+unsigned panelOfBuffers(fa::tile::LoadOp load) {
+  for (Operation *user : load->getUsers()) {
+    SmallVector<Operation *> allocs = {user};
+    if (isa<fa::tile::TransOp>(user))
+      allocs.assign(user->getUsers().begin(), user->getUsers().end());
+    for (Operation *a : allocs)
+      if (auto alloc = dyn_cast<LocalAllocOp>(a))
+        return cast<SharedEncodingAttr>(alloc.getType().getEncoding())
+            .getPanel();
+  }
+  return 0;
 }
 
 /// Collects the buffers `p.load` fills; false if a use is not a buffer of
@@ -73,6 +98,8 @@ bool collectBuffers(Prefetch &p) {
   p.slotTy = slotTypeFor(p.load);
   if (!p.slotTy || p.load->use_empty())
     return false;
+  if (unsigned panel = panelOfBuffers(p.load))
+    p.slotTy = withPanel(p.slotTy, panel);
   for (Operation *user : p.load->getUsers()) {
     if (auto alloc = dyn_cast<LocalAllocOp>(user)) {
       if (alloc.getType() != p.slotTy)
@@ -153,8 +180,9 @@ void lowerWithCpAsync(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
     for (unsigned o : enc.getOrder())
       order.push_back(o + 1);
     order.push_back(0);
-    auto ringEnc = SharedEncodingAttr::get(ctx, enc.getVec(), enc.getPerPhase(),
-                                           enc.getMaxPhase(), order);
+    auto ringEnc =
+        SharedEncodingAttr::get(ctx, enc.getVec(), enc.getPerPhase(),
+                                enc.getMaxPhase(), order, enc.getPanel());
     SmallVector<int64_t> shape = {stages};
     llvm::append_range(shape, p.slotTy.getShape());
     auto ringTy =

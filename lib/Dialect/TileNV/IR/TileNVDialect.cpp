@@ -70,6 +70,16 @@ int64_t MmaEncodingAttr::getSharedAlignment() const {
   return getVersion() == 3 ? 1024 : 128;
 }
 
+unsigned MmaEncodingAttr::getOperandSharedPanel(unsigned opIdx,
+                                                int64_t rowElements,
+                                                unsigned elemBits) const {
+  // wgmma reads B through 128-byte-swizzle descriptors, which address rows
+  // of 128 bytes: wider rows are stored as 128-byte panels.
+  if (getVersion() != 3 || opIdx != 1 || rowElements * elemBits <= 1024)
+    return 0;
+  return 1024 / elemBits;
+}
+
 /// The lanes of a quad hold neighbouring columns (`fast`), the 8 quads
 /// neighbouring rows (`slow`): the fragment arrangement of m16n8k16.
 static SmallVector<Offsets> fragmentLanes(unsigned fast, unsigned slow,

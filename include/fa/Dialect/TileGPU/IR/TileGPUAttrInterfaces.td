@@ -53,6 +53,13 @@ def TileGPU_MmaLayoutAttrInterface : AttrInterface<"MmaLayoutAttrInterface"> {
                     "buffers its operands are read from (a swizzle pattern "
                     "it addresses itself starts on this boundary).",
       "int64_t", "getSharedAlignment", (ins), [{}], [{ return 128; }]>,
+    InterfaceMethod<"Columns per panel (SharedEncodingAttr `panel`) of the "
+                    "shared buffer operand `opIdx` is read from when its "
+                    "rows hold `rowElements` elements of `elemBits` bits "
+                    "(0: unpanelled).",
+      "unsigned", "getOperandSharedPanel",
+      (ins "unsigned":$opIdx, "int64_t":$rowElements, "unsigned":$elemBits),
+      [{}], [{ return 0; }]>,
   ];
 }
 
@@ -61,7 +68,8 @@ def TileGPU_SharedLayoutAttrInterface : AttrInterface<"SharedLayoutAttrInterface
   let description = [{
     A shared-memory layout: elements stored with `order` (fastest first),
     rows along the fastest dimension split into chunks of `vec` elements,
-    chunk `c` of row `r` at chunk `c ^ ((r / perPhase) % maxPhase)`.
+    chunk `c` of row `r` at chunk `c ^ ((r / perPhase) % maxPhase)`; rows
+    wider than a nonzero `panel` split into panels of that many columns.
   }];
   let methods = [
     InterfaceMethod<"Elements per swizzled chunk.", "unsigned", "getVec">,
@@ -71,6 +79,8 @@ def TileGPU_SharedLayoutAttrInterface : AttrInterface<"SharedLayoutAttrInterface
                     "getMaxPhase">,
     InterfaceMethod<"Dimensions, fastest first.", "::llvm::ArrayRef<unsigned>",
                     "getOrder">,
+    InterfaceMethod<"Columns per panel of the innermost two dimensions (0: "
+                    "rows are not split into panels).", "unsigned", "getPanel">,
   ];
 }
 

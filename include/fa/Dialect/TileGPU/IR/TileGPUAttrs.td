@@ -66,13 +66,25 @@ def TileGPU_SharedEncodingAttr : TileGPU_Attr<"SharedEncoding", "shared", [
     `r` is stored at chunk `c ^ ((r / perPhase) % maxPhase)`, which keeps
     row-wise and column-wise accesses of 16-byte chunks free of bank
     conflicts.
+
+    `panel` (0: none) stores rows wider than `panel` elements as panels of
+    `panel` columns, one after the other: the innermost two dimensions
+    `[rows][cols]` become `[cols / panel][rows][panel]`, each panel swizzled
+    as above (wgmma's 128-byte swizzle addresses 128-byte rows only).
   }];
   let parameters = (ins "unsigned":$vec, "unsigned":$perPhase,
                         "unsigned":$maxPhase,
-                        ArrayRefParameter<"unsigned">:$order);
+                        ArrayRefParameter<"unsigned">:$order,
+                        DefaultValuedParameter<"unsigned", "0">:$panel);
+  let builders = [
+    AttrBuilder<(ins "unsigned":$vec, "unsigned":$perPhase,
+                     "unsigned":$maxPhase, "::llvm::ArrayRef<unsigned>":$order),
+    [{ return $_get($_ctxt, vec, perPhase, maxPhase, order, 0); }]>
+  ];
+  let genVerifyDecl = 1;
   let assemblyFormat = [{
     `<` `vec` `=` $vec `,` `perPhase` `=` $perPhase `,` `maxPhase` `=` $maxPhase
-    `,` `order` `=` `[` $order `]` `>`
+    `,` `order` `=` `[` $order `]` (`,` `panel` `=` $panel^)? `>`
   }];
 }
 

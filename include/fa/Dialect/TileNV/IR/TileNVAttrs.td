@@ -20,7 +20,8 @@ def TileNV_Dialect : Dialect {
 def TileNV_MmaEncodingAttr : AttrDef<TileNV_Dialect, "MmaEncoding", [
     DeclareAttrInterfaceMethods<TileGPU_DistributedLayoutAttrInterface>,
     DeclareAttrInterfaceMethods<TileGPU_MmaLayoutAttrInterface,
-                                ["getSharedAlignment"]>]> {
+                                ["getSharedAlignment",
+                                 "getOperandSharedPanel"]>]> {
   let mnemonic = "mma";
   let summary = "accumulator layout of NVIDIA warp-level MMA instructions";
   let description = [{

@@ -314,24 +314,8 @@ int runBackwardOnGpu(const BackwardConfig &c, const std::string &bwdSidecar,
   };
   outs() << format("time: load %.3f s, forward %.3f s, backward %.3f s\n",
                    secs(t0, t1), secs(t1, t2), backwardSecs);
-  bool ok = true;
-  if (repeat > 1) {
-    outs() << "dq, dk, dv over " << repeat
-           << " runs: " << (identical ? "bit-identical" : "DIFFER") << "\n";
-    ok &= identical;
-  }
-  if (!c.check) {
-    outs() << "no check (pass --check to compare with fp64 gradients)\n";
-    if (!ok)
-      outs() << "FAIL\n";
-    return ok ? 0 : 1;
-  }
-  auto t3 = std::chrono::steady_clock::now();
-  ok &= checkGradients(p, dtype, c.dtype, q, k, v, dO, dq, dk, dv);
-  outs() << format("time: references and check %.3f s\n",
-                   secs(t3, std::chrono::steady_clock::now()));
-  outs() << (ok ? "PASS" : "FAIL") << "\n";
-  return ok ? 0 : 1;
+  return finishBackward(p, dtype, c.dtype, c.check, repeat, identical, q, k, v,
+                        dO, dq, dk, dv);
 }
 
 } // namespace fa_run

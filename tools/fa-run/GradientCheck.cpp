@@ -10,6 +10,7 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -18,7 +19,6 @@
 using namespace llvm;
 
 namespace fa_run {
-namespace {
 
 float bitsToFloat(uint32_t x) {
   float f;
@@ -85,6 +85,8 @@ double unitRoundoff(DType t) {
   }
   return 0;
 }
+
+namespace {
 
 //===----------------------------------------------------------------------===//
 // References
@@ -335,6 +337,32 @@ bool checkGradients(const Dims &p, DType t, StringRef dtypeName,
             "roundoff of "
          << dtypeName << format(" (%.3e)\n", eps);
   return ok;
+}
+
+int finishBackward(const Dims &p, DType t, StringRef dtypeName, bool check,
+                   unsigned repeat, bool identical, const Tensor &q,
+                   const Tensor &k, const Tensor &v, const Tensor &dO,
+                   const Tensor &dq, const Tensor &dk, const Tensor &dv) {
+  bool ok = true;
+  if (repeat > 1) {
+    outs() << "dq, dk, dv over " << repeat
+           << " runs: " << (identical ? "bit-identical" : "DIFFER") << "\n";
+    ok &= identical;
+  }
+  if (!check) {
+    outs() << "no check (pass --check to compare with fp64 gradients)\n";
+    if (!ok)
+      outs() << "FAIL\n";
+    return ok ? 0 : 1;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  ok &= checkGradients(p, t, dtypeName, q, k, v, dO, dq, dk, dv);
+  outs() << format(
+      "time: references and check %.3f s\n",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count());
+  outs() << (ok ? "PASS" : "FAIL") << "\n";
+  return ok ? 0 : 1;
 }
 
 } // namespace fa_run

@@ -22,6 +22,18 @@ namespace fa_run {
 
 enum class DType { BF16, F16, F32 };
 
+/// Bit conversions between f32 and the 16-bit types (round to nearest even).
+float bitsToFloat(uint32_t x);
+uint32_t floatToBits(float f);
+uint16_t floatToBF16(float f);
+float bf16ToFloat(uint16_t h);
+uint16_t floatToF16(float f);
+float f16ToFloat(uint16_t h);
+/// Rounds `v` to the nearest value of `t`.
+float roundTo(float v, DType t);
+/// Unit roundoff of `t` (half the distance from 1 to the next value).
+double unitRoundoff(DType t);
+
 /// Parses bf16, f16 / fp16 or f32 (the last for the host only).
 bool parseDType(llvm::StringRef name, DType &out);
 /// The tile/sidecar spelling: "bf16", "f16" or "f32".
@@ -67,6 +79,14 @@ bool checkGradients(const Dims &p, DType t, llvm::StringRef dtypeName,
                     const Tensor &q, const Tensor &k, const Tensor &v,
                     const Tensor &dO, const Tensor &dq, const Tensor &dk,
                     const Tensor &dv);
+
+/// The end of a backward run (host or GPU): reports whether `repeat` runs
+/// gave identical gradients, then, with `check`, checkGradients and its
+/// time, and PASS or FAIL. Returns the exit code.
+int finishBackward(const Dims &p, DType t, llvm::StringRef dtypeName,
+                   bool check, unsigned repeat, bool identical, const Tensor &q,
+                   const Tensor &k, const Tensor &v, const Tensor &dO,
+                   const Tensor &dq, const Tensor &dk, const Tensor &dv);
 
 } // namespace fa_run
 

@@ -23,6 +23,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Backward.h"
+#include "GradientCheck.h"
 #include "fa/Runtime/CudaRuntime.h"
 #include "fa/Runtime/GpuKernel.h"
 
@@ -139,79 +140,14 @@ int fail(const Twine &msg) {
 // Element types
 //===----------------------------------------------------------------------===//
 
-enum class DType { BF16, F16, F32 };
-
-float bitsToFloat(uint32_t x) {
-  float f;
-  std::memcpy(&f, &x, 4);
-  return f;
-}
-uint32_t floatToBits(float f) {
-  uint32_t x;
-  std::memcpy(&x, &f, 4);
-  return x;
-}
-
-uint16_t floatToBF16(float f) {
-  uint32_t x = floatToBits(f);
-  if ((x & 0x7fffffff) > 0x7f800000)
-    return (x >> 16) | 0x40;     // quiet NaN
-  x += 0x7fff + ((x >> 16) & 1); // round to nearest even
-  return x >> 16;
-}
-float bf16ToFloat(uint16_t h) { return bitsToFloat(uint32_t(h) << 16); }
-
-uint16_t floatToF16(float f) {
-  uint32_t x = floatToBits(f);
-  uint32_t sign = (x >> 16) & 0x8000;
-  uint32_t a = x & 0x7fffffff;
-  if (a >= 0x7f800000) // inf, NaN
-    return sign | 0x7c00 | (a > 0x7f800000 ? 0x200 : 0);
-  if (a >= 0x477ff000) // >= 65520 rounds to inf
-    return sign | 0x7c00;
-  if (a < 0x38800000) // below 2^-14: subnormal, in units of 2^-24
-    return sign | uint32_t(std::nearbyint(bitsToFloat(a) * 16777216.0f));
-  uint32_t h = ((a >> 23) - 112) << 10 | ((a & 0x7fffff) >> 13);
-  uint32_t rest = a & 0x1fff;
-  if (rest > 0x1000 || (rest == 0x1000 && (h & 1)))
-    ++h;
-  return sign | h;
-}
-float f16ToFloat(uint16_t h) {
-  uint32_t sign = uint32_t(h & 0x8000) << 16;
-  uint32_t e = (h >> 10) & 0x1f, m = h & 0x3ff;
-  if (e == 0) // zero or subnormal
-    return (sign ? -1.0f : 1.0f) * float(m) * (1.0f / 16777216.0f);
-  if (e == 31)
-    return bitsToFloat(sign | 0x7f800000 | (m << 13));
-  return bitsToFloat(sign | ((e + 112) << 23) | (m << 13));
-}
-
-/// Rounds `v` to the nearest value of `t`.
-float roundTo(float v, DType t) {
-  switch (t) {
-  case DType::BF16:
-    return bf16ToFloat(floatToBF16(v));
-  case DType::F16:
-    return f16ToFloat(floatToF16(v));
-  case DType::F32:
-    return v;
-  }
-  return v;
-}
-
-/// Unit roundoff of `t` (half the distance from 1 to the next value).
-double unitRoundoff(DType t) {
-  switch (t) {
-  case DType::BF16:
-    return std::ldexp(1.0, -8);
-  case DType::F16:
-    return std::ldexp(1.0, -11);
-  case DType::F32:
-    return std::ldexp(1.0, -24);
-  }
-  return 0;
-}
+// Element types and their rounding are shared with the backward check.
+using fa_run::bf16ToFloat;
+using fa_run::DType;
+using fa_run::f16ToFloat;
+using fa_run::floatToBF16;
+using fa_run::floatToF16;
+using fa_run::roundTo;
+using fa_run::unitRoundoff;
 
 /// A tensor in the kernel's element type plus its exact values as doubles.
 struct Tensor {

@@ -155,26 +155,12 @@ int main(int argc, char **argv) {
     errs() << "fa-compile: error: --emit=cubin needs -o <file.cubin>\n";
     return 1;
   }
-  // A cubin comes with a .ptx and a .json beside it: the output must be a
-  // regular file (not /dev/null), and the files of an earlier compile go
-  // first, so that a failure cannot leave a stale sidecar next to new PTX.
+  // A binary comes with its assembly and sidecar: see prepareBinaryOutput.
   if (emit == Emit::Binary) {
-    sys::fs::file_status status;
-    if (!sys::fs::status(outputFile, status) &&
-        status.type() != sys::fs::file_type::regular_file) {
-      errs() << "fa-compile: error: --emit=cubin writes '" << outputFile
-             << "' and its .ptx and .json beside it: -o must name a regular "
-                "file\n";
+    std::string error;
+    if (mlir::failed(fa::prepareBinaryOutput(outputFile, error))) {
+      errs() << "fa-compile: error: " << error << "\n";
       return 1;
-    }
-    SmallString<256> sidecar(outputFile);
-    sys::path::replace_extension(sidecar, "json");
-    for (StringRef old : {StringRef(outputFile), StringRef(sidecar)}) {
-      if (std::error_code ec = sys::fs::remove(old)) {
-        errs() << "fa-compile: error: cannot remove the old '" << old
-               << "': " << ec.message() << "\n";
-        return 1;
-      }
     }
   }
 

@@ -131,26 +131,12 @@ int main(int argc, char **argv) {
     }
     out = "-";
   }
-  // A cubin comes with a .ptx and a .json beside it: the output must be a
-  // regular file (not /dev/null), and the files of an earlier compile go
-  // first, so that a failure cannot leave a stale sidecar next to new PTX.
+  // A binary comes with its assembly and sidecar: see prepareBinaryOutput.
   if (emit == fa::EmitStage::Binary) {
-    sys::fs::file_status status;
-    if (!sys::fs::status(out, status) &&
-        status.type() != sys::fs::file_type::regular_file) {
-      errs() << "fa-gpu: error: --emit=cubin writes '" << out
-             << "' and its .ptx and .json beside it: -o must name a regular "
-                "file\n";
+    std::string error;
+    if (mlir::failed(fa::prepareBinaryOutput(out, error))) {
+      errs() << "fa-gpu: error: " << error << "\n";
       return 1;
-    }
-    SmallString<256> sidecar(out);
-    sys::path::replace_extension(sidecar, "json");
-    for (StringRef old : {StringRef(out), StringRef(sidecar)}) {
-      if (std::error_code ec = sys::fs::remove(old)) {
-        errs() << "fa-gpu: error: cannot remove the old '" << old
-               << "': " << ec.message() << "\n";
-        return 1;
-      }
     }
   }
   fa::CompileOptions options;

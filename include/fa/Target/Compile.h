@@ -60,6 +60,14 @@ mlir::FailureOr<CompiledKernel> compileKernel(mlir::ModuleOp module,
                                               const CompileOptions &options,
                                               llvm::StringRef output = {});
 
+/// Prepares `path` to receive a binary, which comes with its assembly and a
+/// `.json` sidecar beside it: the path must be a regular file (not a device
+/// such as /dev/null), and the binary and sidecar of an earlier compile are
+/// removed, so that a failure cannot leave a stale sidecar next to new
+/// assembly. On failure `error` says why.
+mlir::LogicalResult prepareBinaryOutput(llvm::StringRef path,
+                                        std::string &error);
+
 /// Warps per program for `module` when the user gives none: the fewest of
 /// 4, 8, 16 such that the f32 dot results of one loop body (the MMA
 /// accumulators live at once) need at most `budget` registers per thread,

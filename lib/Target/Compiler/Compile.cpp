@@ -167,6 +167,26 @@ unsigned fa::chooseNumWarps(ModuleOp module, unsigned threadsPerWarp,
 // The compile entry
 //===----------------------------------------------------------------------===//
 
+LogicalResult fa::prepareBinaryOutput(StringRef path, std::string &error) {
+  llvm::sys::fs::file_status status;
+  if (!llvm::sys::fs::status(path, status) &&
+      status.type() != llvm::sys::fs::file_type::regular_file) {
+    error = ("--emit=cubin writes '" + path +
+             "' and its .ptx and .json beside it: -o must name a regular file")
+                .str();
+    return failure();
+  }
+  SmallString<256> sidecar(path);
+  llvm::sys::path::replace_extension(sidecar, "json");
+  for (StringRef old : {path, StringRef(sidecar)}) {
+    if (std::error_code ec = llvm::sys::fs::remove(old)) {
+      error = ("cannot remove the old '" + old + "': " + ec.message()).str();
+      return failure();
+    }
+  }
+  return success();
+}
+
 static LogicalResult writeFile(StringRef path, StringRef contents,
                                Operation *op) {
   std::string error;

@@ -1,4 +1,5 @@
-//===- Generic.h - fa-run on any kernel: bind, fill, run, compare -*- C++ -*-===//
+//===- Generic.h - fa-run on any kernel: bind, fill, run, compare -*- C++
+//-*-===//
 //
 // fa-run's generic mode: any kernel (or sequence of kernels) of a file runs
 // on inputs bound from its signature: tensors are filled with seeded random
@@ -10,8 +11,10 @@
 // host in f64 (--reference), or reference values saved by an earlier run
 // (--save-reference / --reference-data, the only kind fa-run-gpu can use).
 //
-// This header is MLIR-free (fa-run-gpu builds Generic.cpp); the host side
-// (compiling and JIT-running kernels) lives in GenericHost.cpp.
+// Files: Generic.cpp (options, references, comparison, saved references,
+// the run), GenericPool.cpp (buffers, binding), GenericGpu.cpp (sidecars on
+// the GPU): MLIR-free, fa-run-gpu builds them; GenericHost.cpp (compiling
+// and JIT-running kernels) is fa-run's only.
 //
 //===----------------------------------------------------------------------===//
 #ifndef FA_TOOLS_FA_RUN_GENERIC_H
@@ -20,6 +23,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
@@ -107,8 +111,7 @@ public:
   /// upload them before and download them after).
   virtual llvm::Error run(Pool &pool) = 0;
   /// Median milliseconds of `iters` launches of each kernel (GPU only).
-  virtual llvm::Expected<std::vector<double>> time(Pool &pool,
-                                                   unsigned iters);
+  virtual llvm::Expected<std::vector<double>> time(Pool &pool, unsigned iters);
 };
 
 /// Everything generic mode takes from the command line.
@@ -143,9 +146,38 @@ bool readGenericOptions(GenericConfig &config);
 /// Runs generic mode; returns the exit status.
 int runGeneric(const GenericConfig &config);
 
+/// Element size in bytes of a dtype fa-run can fill (0: one it cannot).
+unsigned dtypeBytes(llvm::StringRef dtype);
+/// bf16, f16, f32 or f64.
+bool isFloatDType(llvm::StringRef dtype);
+/// "4x5x6" ("scalar" for rank 0).
+std::string shapeText(llvm::ArrayRef<int64_t> shape);
+
+/// Names of the command's sizes, arguments and fills that some kernel used
+/// (the others are reported as typos).
+struct Used {
+  llvm::StringSet<> sizes, args, fills;
+};
+
+/// Binds every argument of `kernels`: tensors sized from `config.sizes` and
+/// allocated (roles from the kernels' access), scalars from `config.args`.
+llvm::Error buildPool(const std::vector<GenericKernelDesc> &kernels,
+                      const GenericConfig &config, Pool &pool, Used &used);
+/// Fills the inputs (in order of first appearance, from one stream seeded
+/// with `config.seed`, or by `config.fills`) and poisons the outputs.
+llvm::Error fillPool(Pool &pool, const GenericConfig &config, Used &used);
+/// Reports a size, argument or fill of the command that nothing used.
+llvm::Error checkUnused(const GenericConfig &config, const Used &used);
+/// A reference's pool for `kernels`: the tensors it shares with `from` (by
+/// name) start with `from`'s values converted to its own types.
+llvm::Error derivePool(const std::vector<GenericKernelDesc> &kernels,
+                       const GenericConfig &config, const Pool &from,
+                       Pool &pool, Used &used);
+
 /// The sidecar side: loads `sidecar`'s kernels `names` for the GPU.
 llvm::Expected<std::unique_ptr<Program>>
-loadGpuProgram(const std::string &sidecar, const std::vector<std::string> &names,
+loadGpuProgram(const std::string &sidecar,
+               const std::vector<std::string> &names,
                const std::string &target);
 
 #ifndef FA_RUN_GPU_ONLY

@@ -82,8 +82,8 @@ Expected<FileParams> readFileParams(SourceMgr &sourceMgr) {
       result.kernels.push_back(line.split(' ').first.str());
       result.params[result.kernels.back()];
     } else if (line.consume_front("  param ") && !result.kernels.empty()) {
-      StringRef name = line.take_while(
-          [](char c) { return isAlnum(c) || c == '_'; });
+      StringRef name =
+          line.take_while([](char c) { return isAlnum(c) || c == '_'; });
       result.params[result.kernels.back()].insert(name);
     }
   }
@@ -107,9 +107,9 @@ public:
         } else {
           const Scalar &s = pool.scalars[a.name];
           bool isFloat = a.dtype[0] == 'f' || a.dtype == "bf16";
-          values.push_back(isFloat ? fa::HostArg::scalarFloat(s.value)
-                                   : fa::HostArg::scalarInt(
-                                         static_cast<int64_t>(s.value)));
+          values.push_back(
+              isFloat ? fa::HostArg::scalarFloat(s.value)
+                      : fa::HostArg::scalarInt(static_cast<int64_t>(s.value)));
         }
       }
       if (Error e = kernel->run(values))
@@ -154,14 +154,14 @@ GenericKernelDesc describe(fa::tile::KernelOp kernel,
     mlir::DictionaryAttr attrs;
     if (mlir::ArrayAttr all = kernel.getArgAttrsAttr())
       attrs = dyn_cast_or_null<mlir::DictionaryAttr>(all[i]);
-    auto name = attrs ? attrs.getAs<mlir::StringAttr>("tile.name")
-                      : mlir::StringAttr();
+    auto name =
+        attrs ? attrs.getAs<mlir::StringAttr>("tile.name") : mlir::StringAttr();
     a.name = name ? name.str() : ("arg" + Twine(i)).str();
     if (auto mem = dyn_cast<mlir::MemRefType>(type)) {
       a.isTensor = true;
       a.dtype = dtypeOf(mem.getElementType());
-      auto dims = attrs ? attrs.getAs<mlir::ArrayAttr>("tile.dims")
-                        : mlir::ArrayAttr();
+      auto dims =
+          attrs ? attrs.getAs<mlir::ArrayAttr>("tile.dims") : mlir::ArrayAttr();
       for (int64_t d = 0; d < mem.getRank(); ++d) {
         GenericDim dim;
         if (dims && d < static_cast<int64_t>(dims.size())) {
@@ -185,7 +185,8 @@ GenericKernelDesc describe(fa::tile::KernelOp kernel,
   kernel.getBody().walk([&](mlir::Operation *op) {
     auto touch = [&](mlir::Value v, bool r, bool w) {
       auto ba = dyn_cast<mlir::BlockArgument>(v);
-      if (!ba || ba.getOwner() != &body || ba.getArgNumber() >= desc.args.size())
+      if (!ba || ba.getOwner() != &body ||
+          ba.getArgNumber() >= desc.args.size())
         return;
       desc.args[ba.getArgNumber()].reads |= r;
       desc.args[ba.getArgNumber()].writes |= w;
@@ -240,8 +241,8 @@ compileProgram(const std::string &file, std::vector<std::string> names,
         std::string have;
         for (const std::string &k : params->kernels)
           have += (have.empty() ? "" : ", ") + k;
-        return err("'" + file + "' has no kernel '" + n + "' (kernels: " +
-                   have + ")");
+        return err("'" + file + "' has no kernel '" + n +
+                   "' (kernels: " + have + ")");
       }
     StringMap<std::string> used;
     for (const auto &d : defines) {
@@ -276,8 +277,7 @@ compileProgram(const std::string &file, std::vector<std::string> names,
         if (mlir::DictionaryAttr ps = k.getParamsAttr())
           for (mlir::NamedAttribute p : ps)
             if (auto t = dyn_cast<mlir::TypeAttr>(p.getValue()))
-              if (isa<mlir::FloatType>(t.getValue()) &&
-                  !t.getValue().isF64() &&
+              if (isa<mlir::FloatType>(t.getValue()) && !t.getValue().isF64() &&
                   !llvm::is_contained(typeParams, p.getName().str()))
                 typeParams.push_back(p.getName().str());
       if (typeParams.empty()) {

@@ -1,4 +1,15 @@
-//===- fa-run.cpp - run an attention kernel and check it against fp64 -----===//
+//===- fa-run.cpp - run a kernel and check it against fp64 ----------------===//
+//
+// Two modes. Generic mode (Generic.h) runs any kernel of a file, bound from
+// its signature (--size, --arg, -D), against a reference (--compare host,
+// --reference FILE, --reference-data FILE):
+//
+//   fa-run kernels/matmul.tile --target host --size M=100,N=70,K=300 \
+//       --reference kernels/reference/matmul_ref.tile
+//
+// Attention mode, chosen by --batch, --heads, ... (this file), binds
+// kernels/flash_fwd.tile's contract and checks it against built-in fp64
+// attention:
 //
 //   fa-run kernels/flash_fwd.tile --target host --batch 1 --heads 4 \
 //       --seqlen 1000 --headdim 128 [--kv-heads 2] [--seqlen-k 333] \
@@ -666,8 +677,10 @@ int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
   cl::ParseCommandLineOptions(
       argc, argv,
-      "FlashTile: run an attention kernel on random inputs and check it "
-      "against an fp64 reference\n");
+      "FlashTile: run a kernel on random inputs and check it against an "
+      "fp64 reference (generic mode: --size, --arg, -D, --compare, "
+      "--reference; attention mode: --batch, --heads, --seqlen, "
+      "--headdim)\n");
 
   // Arguments. A GPU target is any other than host: the compiler's
   // registry (or, for a sidecar, the target it records) decides.

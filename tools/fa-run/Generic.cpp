@@ -434,10 +434,17 @@ int runGeneric(const GenericConfig &cfg) {
         using T = typename std::decay_t<decltype(map)>::mapped_type;
         auto it = map.find(kv.first.str());
         if (it == map.end()) {
-          if constexpr (std::is_same_v<T, int64_t>)
-            map[kv.first.str()] = kv.second.getAsInteger().value_or(-1);
-          else
+          if constexpr (std::is_same_v<T, int64_t>) {
+            std::optional<int64_t> n = kv.second.getAsInteger();
+            if (!n || *n < 0) {
+              fail("'" + config.referenceData + "' has a malformed " + flag +
+                   " " + kv.first.str());
+              return false;
+            }
+            map[kv.first.str()] = *n;
+          } else {
             map[kv.first.str()] = value;
+          }
           continue;
         }
         std::string have;

@@ -45,9 +45,10 @@ public:
             fa::GpuArg::tensor(it == device.end() ? 0 : it->second, b.shape));
       } else {
         const Scalar &s = pool.scalars[a.name];
-        args.push_back(isFloatDType(a.dtype) ? fa::GpuArg::scalarFloat(s.value)
-                                        : fa::GpuArg::scalarInt(
-                                              static_cast<int64_t>(s.value)));
+        args.push_back(
+            isFloatDType(a.dtype)
+                ? fa::GpuArg::scalarFloat(s.value)
+                : fa::GpuArg::scalarInt(static_cast<int64_t>(s.value)));
       }
     }
     return args;

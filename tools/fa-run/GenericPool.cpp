@@ -11,9 +11,9 @@
 #include "GradientCheck.h"
 
 #include "llvm/ADT/StringSet.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
 #include <cstring>
@@ -192,6 +192,8 @@ Error buildPool(const std::vector<GenericKernelDesc> &kernels,
             continue;
           }
           used.sizes.insert(dim.symbol);
+          if (it->second < 0)
+            return err("size " + dim.symbol + " is negative");
           shape.push_back(it->second);
         } else if (dim.size >= 0) {
           shape.push_back(dim.size);
@@ -269,10 +271,10 @@ Error fillPool(Pool &pool, const GenericConfig &c, Used &used) {
       continue;
     }
     auto it = c.fills.find(name);
-    std::string rule = it != c.fills.end() ? it->second
-                       : isFloatDType(b.dtype)  ? "normal"
-                       : b.dtype == "i1"   ? "uniform:0:1"
-                                           : "uniform:0:63";
+    std::string rule = it != c.fills.end()     ? it->second
+                       : isFloatDType(b.dtype) ? "normal"
+                       : b.dtype == "i1"       ? "uniform:0:1"
+                                               : "uniform:0:63";
     if (it != c.fills.end())
       used.fills.insert(name);
     StringRef kind, rest;

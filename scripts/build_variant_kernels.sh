@@ -60,9 +60,7 @@ run win_2sided_f16.n1024 win_2sided_f16 $attn "" $sc --size B=1,H=2,HKV=2,N=1024
 spec win_d64 kernels/flash_fwd_window.tile -D HEAD_DIM=64 -D CAUSAL=true -D WINDOW_LEFT=100
 run win_d64.n2048 win_d64 $attn "" $s scale=0.125 --size B=1,H=2,HKV=1,N=2048,NK=2048
 # ALiBi (kernels/flash_fwd_alibi.tile), slopes in [0, 0.25].
-# With the default 2 pipeline stages fa-compile crashes on this one
-# (segfault lowering the pipelined loads of dot, sm_80 and sm_90a): 1 stage.
-SPEC_FLAGS=--num-stages=1 spec alibi_causal kernels/flash_fwd_alibi.tile -D CAUSAL=true
+spec alibi_causal kernels/flash_fwd_alibi.tile -D CAUSAL=true
 run alibi_causal.n1000 alibi_causal $attn "" $sc --fill slopes=uniform:0:0.25 --size B=1,H=4,HKV=2,N=1000,NK=1000
 run alibi_causal.n300_nk900 alibi_causal $attn "" $sc --fill slopes=uniform:0:0.25 --size B=1,H=2,HKV=2,N=300,NK=900
 spec alibi_f16 kernels/flash_fwd_alibi.tile -D T=f16

@@ -159,8 +159,12 @@ LogicalResult KernelLowering::materialize(Operation *user, Value v,
   if (it == lazy.end())
     return success();
   auto produce = it->second.produce;
-  if (failed(produce(kStep, regs[v])))
+  // Produced into a copy: the producer may add entries to `regs`, which can
+  // move the entry of `v`.
+  SmallVector<Value> out = regs.lookup(v);
+  if (failed(produce(kStep, out)))
     return failure();
+  regs[v] = std::move(out);
   if (!kStep) {
     lazy.erase(v);
     for (Value r : regs[v])

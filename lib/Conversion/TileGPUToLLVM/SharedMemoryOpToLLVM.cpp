@@ -91,8 +91,10 @@ static LogicalResult lowerRingSlot(RingSlotOp op, KernelLowering &kl) {
 }
 
 static LogicalResult lowerTransView(TransViewOp op, KernelLowering &kl) {
-  auto &regs = kl.regs;
-  regs[op.getResult()] = regs[op.getSrc()];
+  // Copy before inserting: inserting the result may grow the map and move
+  // the source's entry.
+  SmallVector<Value> src = kl.regs.lookup(op.getSrc());
+  kl.regs[op.getResult()] = std::move(src);
   return success();
 }
 

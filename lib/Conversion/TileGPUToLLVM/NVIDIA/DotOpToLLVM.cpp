@@ -89,8 +89,7 @@ static LogicalResult lowerDot(tile::DotOp op, KernelLowering &kl) {
                              op.getType())))
     return failure();
   int64_t k = op.getA().getType().getShape()[1];
-  SmallVector<Value> &A = regs[op.getA()], &B = regs[op.getB()];
-  SmallVector<Value> C = regs[op.getAcc()];
+  SmallVector<Value> C = regs.lookup(op.getAcc());
   auto regAt = [&](const LinearLayout *ll, const SmallVector<Value> &v,
                    int64_t i, int64_t j) -> Value {
     auto r = ll->findReg(Offsets{i, j});
@@ -117,6 +116,8 @@ static LogicalResult lowerDot(tile::DotOp op, KernelLowering &kl) {
     for (Value operand : {op.getA(), op.getB()})
       if (failed(kl.materialize(op, operand, k0 / 16)))
         return failure();
+    // Looked up after materializing, which may add entries to `regs`.
+    const SmallVector<Value> &A = regs[op.getA()], &B = regs[op.getB()];
     for (auto &[o, ci] : tiles) {
       int64_t m0 = o[0], n0 = o[1];
       SmallVector<Value> a, bb;

@@ -89,8 +89,12 @@ static LogicalResult loadMatrixTiles(LocalLoadOp op,
     return failure();
   // Shared-window addresses fit in 32 bits: 32-bit arithmetic halves the
   // registers of the per-phase addresses that stay live across the loop.
+  auto src = regs.find(op.getSrc());
+  if (src == regs.end() || src->second.empty() || !src->second[0])
+    return op.emitError("the shared buffer of this operand is not lowered "
+                        "where the operand is read");
   Value base =
-      LLVM::PtrToIntOp::create(b, loc, b.getI32Type(), regs[op.getSrc()][0]);
+      LLVM::PtrToIntOp::create(b, loc, b.getI32Type(), src->second[0]);
   Type elem = bufTy.getElementType();
   int64_t elemBytes = elem.getIntOrFloatBitWidth() / 8;
   ArrayRef<int64_t> shape = bufTy.getShape();

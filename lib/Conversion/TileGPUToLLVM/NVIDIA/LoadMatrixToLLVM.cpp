@@ -93,8 +93,7 @@ static LogicalResult loadMatrixTiles(LocalLoadOp op,
   if (src == regs.end() || src->second.empty() || !src->second[0])
     return op.emitError("the shared buffer of this operand is not lowered "
                         "where the operand is read");
-  Value base =
-      LLVM::PtrToIntOp::create(b, loc, b.getI32Type(), src->second[0]);
+  Value base = LLVM::PtrToIntOp::create(b, loc, b.getI32Type(), src->second[0]);
   Type elem = bufTy.getElementType();
   int64_t elemBytes = elem.getIntOrFloatBitWidth() / 8;
   ArrayRef<int64_t> shape = bufTy.getShape();

@@ -51,11 +51,13 @@ tile.kernel @decompose(%x: !g) grid {
   tile.return
 }
 
-// wgmma reads its B operand from shared memory: rows over 128 bytes are
-// stored as panels of 64 columns (the 128-byte swizzle's rows); rows of 64
-// and mma.sync operands are not panelled.
+// wgmma reads its operands from shared memory: rows over 128 bytes are
+// stored as panels of 64 columns (the 128-byte swizzle's rows), for B and
+// for A (read by descriptor in the SS form); rows of 64 and mma.sync
+// operands are not panelled.
 #w = #tilenv.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 128, 16]>
 #wb = #tilegpu.dot_op<opIdx = 1, parent = #w>
+#wa = #tilegpu.dot_op<opIdx = 0, parent = #w>
 #w64 = #tilenv.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 64, 16]>
 #wb64 = #tilegpu.dot_op<opIdx = 1, parent = #w64>
 // CHECK-LABEL: tile.kernel @panels
@@ -73,6 +75,12 @@ tile.kernel @panels(%x: !g) grid {
   // CHECK: tilegpu.local_alloc {{.*}} -> !tilegpu.smem<64x128xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]>>
   %s = tile.load %x[%c0, %c0] : !g -> tensor<64x128xbf16, #b>
   %sb = tilegpu.convert_layout %s : tensor<64x128xbf16, #b> -> tensor<64x128xbf16, #bb>
+  // The A operand (Q, M x K with K fastest), which wgmma reads through a
+  // descriptor too (SS): panels of 64 columns as well.
+  // CHECK: tilegpu.local_alloc {{.*}} -> !tilegpu.smem<128x128xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], panel = 64>>
+  %q = tile.load %x[%c0, %c0] : !g -> tensor<128x128xbf16, #b>
+  %qa = tilegpu.convert_layout %q : tensor<128x128xbf16, #b> -> tensor<128x128xbf16, #wa>
+  tile.store %qa, %x[%c0, %c0] : tensor<128x128xbf16, #wa>, !g
   tile.store %vb, %x[%c0, %c0] : tensor<64x128xbf16, #wb>, !g
   tile.store %ub, %x[%c0, %c0] : tensor<64x64xbf16, #wb64>, !g
   tile.store %sb, %x[%c0, %c0] : tensor<64x128xbf16, #bb>, !g

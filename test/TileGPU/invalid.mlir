@@ -98,3 +98,38 @@ func.func private @f(!tilegpu.smem<64x128xbf16, #tilegpu.shared<vec = 8, perPhas
 
 // expected-error @+1 {{shared layout panel of 64 columns must divide the rows of a buffer of rank 2 or more}}
 func.func private @f(!tilegpu.smem<64x96xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], panel = 64>>)
+
+// -----
+
+// An unfinished product is read only through tilegpu.dot_wait.
+func.func @dot_async_reader(%a: tensor<64x16xbf16>, %b: tensor<16x64xbf16>, %c: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  // expected-error @+1 {{result may only be read by tilegpu.dot_wait, not 'arith.addf'}}
+  %d = tilegpu.dot_async %a, %b, %c : tensor<64x16xbf16>, tensor<16x64xbf16> -> tensor<64x64xf32>
+  %e = arith.addf %d, %d : tensor<64x64xf32>
+  return %e : tensor<64x64xf32>
+}
+
+// -----
+
+func.func @dot_async_shapes(%a: tensor<64x32xbf16>, %b: tensor<16x64xbf16>, %c: tensor<64x64xf32>) {
+  // expected-error @+1 {{operands must be 2-D tiles M x K, K x N and M x N}}
+  %d = tilegpu.dot_async %a, %b, %c : tensor<64x32xbf16>, tensor<16x64xbf16> -> tensor<64x64xf32>
+  return
+}
+
+// -----
+
+func.func @dot_wait_operand(%c: tensor<64x64xf32>) {
+  // expected-error @+1 {{operands must be results of tilegpu.dot_async}}
+  %d = tilegpu.dot_wait %c {pendings = 0 : i32} : tensor<64x64xf32> -> tensor<64x64xf32>
+  return
+}
+
+// -----
+
+func.func @dot_wait_depth(%a: tensor<64x16xbf16>, %b: tensor<16x64xbf16>, %c: tensor<64x64xf32>) {
+  %d = tilegpu.dot_async %a, %b, %c : tensor<64x16xbf16>, tensor<16x64xbf16> -> tensor<64x64xf32>
+  // expected-error @+1 {{pendings must be non-negative}}
+  %e = tilegpu.dot_wait %d {pendings = -1 : i32} : tensor<64x64xf32> -> tensor<64x64xf32>
+  return
+}

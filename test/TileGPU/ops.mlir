@@ -64,3 +64,17 @@ tile.kernel @target_and_barrier(%x: memref<?x?xf32, strided<[?, 1]>>) grid {
 // CHECK-SAME: !tilegpu.smem<2x64x128xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [2, 1, 0], panel = 64>>
 // CHECK-SAME: !tilegpu.smem<64x64xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]>>
 func.func private @panel(!tilegpu.smem<2x64x128xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [2, 1, 0], panel = 64>>, !tilegpu.smem<64x64xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], panel = 0>>)
+
+// -----
+
+// Asynchronous matrix multiply and its wait.
+// CHECK-LABEL: func.func @dot_async
+// CHECK: %[[D:.*]] = tilegpu.dot_async %{{.*}}, %{{.*}}, %{{.*}} : tensor<64x16xbf16>, tensor<16x64xbf16> -> tensor<64x64xf32>
+// CHECK-NEXT: %[[D2:.*]] = tilegpu.dot_async
+// CHECK-NEXT: %{{.*}}:2 = tilegpu.dot_wait %[[D]], %[[D2]] {pendings = 1 : i32} : tensor<64x64xf32>, tensor<64x64xf32> -> tensor<64x64xf32>, tensor<64x64xf32>
+func.func @dot_async(%a: tensor<64x16xbf16>, %b: tensor<16x64xbf16>, %c: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %d = tilegpu.dot_async %a, %b, %c : tensor<64x16xbf16>, tensor<16x64xbf16> -> tensor<64x64xf32>
+  %d2 = tilegpu.dot_async %a, %b, %c : tensor<64x16xbf16>, tensor<16x64xbf16> -> tensor<64x64xf32>
+  %e:2 = tilegpu.dot_wait %d, %d2 {pendings = 1 : i32} : tensor<64x64xf32>, tensor<64x64xf32> -> tensor<64x64xf32>, tensor<64x64xf32>
+  return %e#0 : tensor<64x64xf32>
+}

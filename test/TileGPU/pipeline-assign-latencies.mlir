@@ -17,9 +17,11 @@
 // CHECK: tile.load {{.*}} {tilegpu.latency = 2 : i32}
 // CHECK: tile.load {{.*}} {tilegpu.latency = 2 : i32}
 // CHECK: tile.load {{.*}} padding {{.*}} {tilegpu.latency = 2 : i32}
-// An offset computed in the loop, a use in registers: not prefetched.
-// CHECK: tile.load
-// CHECK-NOT: latency
+// An offset computed from the induction variable by pure arithmetic (the
+// next block) is an address like the induction variable.
+// CHECK: arith.addi
+// CHECK-NEXT: tile.load {{.*}} {tilegpu.latency = 2 : i32}
+// A use in registers: not prefetched.
 // CHECK: tile.load
 // CHECK-NOT: latency
 // CHECK: tile.load

@@ -96,6 +96,38 @@ tile.kernel @guarded(%x: !g {tile.dims = ["N", 64]}, %ub: index) grid {
   tile.return
 }
 
+// The next block's load (tilegpu-schedule-async-dots) reads `iv + step`:
+// that address moves in front of the copy that needs it, stage 0 with the
+// copies, also when it was the body's first op.
+// CHECK-LABEL: tile.kernel @address
+// CHECK: scf.for %[[IV:.*]] = %{{.*}} to %{{.*}} step %[[STEP:.*]] {
+// CHECK: tilegpu.barrier
+// CHECK-NEXT: arith.remsi
+// CHECK-NEXT: %[[NEXT:.*]] = arith.addi %[[IV]], %[[STEP]] {tilegpu.pipeline_cluster = 1 : i32, tilegpu.pipeline_stage = 0 : i32}
+// CHECK-NEXT: tilegpu.ring_slot
+// CHECK-NEXT: tilegpu.async_copy %{{.*}}[%[[NEXT]], %{{.*}}] into
+// CHECK-NEXT: tilegpu.ring_slot
+// CHECK-NEXT: tilegpu.async_copy %{{.*}}[%[[IV]], %{{.*}}] into
+// CHECK-NEXT: tilegpu.async_commit
+tile.kernel @address(%x: !g {tile.dims = ["N", 64]}) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %c64 = arith.constant 64 : index
+  %c512 = arith.constant 512 : index
+  scf.for %i = %c0 to %c512 step %c64 {
+    %n = arith.addi %i, %c64 {tilegpu.pipeline_cluster = 0 : i32, tilegpu.pipeline_stage = 0 : i32} : index
+    %k = tile.load %x[%n, %c0] {tilegpu.latency = 1 : i32, tilegpu.pipeline_cluster = 0 : i32, tilegpu.pipeline_stage = 0 : i32} : !g -> tensor<64x64xbf16, #b>
+    %ks = tilegpu.local_alloc %k {tilegpu.pipeline_cluster = 1 : i32, tilegpu.pipeline_stage = 1 : i32} : tensor<64x64xbf16, #b> -> !tilegpu.smem<64x64xbf16, #s>
+    %kb = tilegpu.local_load %ks {tilegpu.pipeline_cluster = 1 : i32, tilegpu.pipeline_stage = 1 : i32} : !tilegpu.smem<64x64xbf16, #s> -> tensor<64x64xbf16, #bb>
+    %v = tile.load %x[%i, %c0] {tilegpu.latency = 1 : i32, tilegpu.pipeline_cluster = 0 : i32, tilegpu.pipeline_stage = 0 : i32} : !g -> tensor<64x64xbf16, #b>
+    %vs = tilegpu.local_alloc %v {tilegpu.pipeline_cluster = 1 : i32, tilegpu.pipeline_stage = 1 : i32} : tensor<64x64xbf16, #b> -> !tilegpu.smem<64x64xbf16, #s>
+    %vb = tilegpu.local_load %vs {tilegpu.pipeline_cluster = 1 : i32, tilegpu.pipeline_stage = 1 : i32} : !tilegpu.smem<64x64xbf16, #s> -> tensor<64x64xbf16, #bb>
+  } {tilegpu.num_stages = 2 : i32}
+  tile.return
+}
+
 // The target's copy rule (TargetInfo::canCopyAsync, the rule the CpAsync
 // lowering enforces) declines a padding other than zero and rows that are
 // not a compile-time multiple of 16 bytes (36 bf16 = 72 bytes): those

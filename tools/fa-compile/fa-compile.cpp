@@ -13,9 +13,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "fa/Dialect/Tile/IR/TileDialect.h"
 #include "fa/Frontend/Frontend.h"
 #include "fa/InitAll.h"
 #include "fa/Target/Compile.h"
+#include "fa/Target/TileDefaults.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -83,6 +85,13 @@ cl::opt<std::string>
                  "(the target's default), mma_sync, or wgmma (sm_90a; dots "
                  "it cannot run keep mma_sync)"),
         cl::init("auto"), cl::cat(category));
+cl::opt<unsigned> prefetchRegisters(
+    "prefetch-registers",
+    cl::desc("wgmma: issue a loop's QK^T one iteration ahead (before the "
+             "softmax of the current block) while the loop's asynchronous "
+             "accumulators, the carried tile included, take at most this "
+             "many f32 registers per thread (default 160; 0: never)"),
+    cl::init(160), cl::cat(category));
 cl::opt<std::string> kernelName("kernel", cl::desc("Compile only this kernel"),
                                 cl::value_desc("name"), cl::cat(category));
 cl::opt<bool> failOnSpill("fail-on-spill",
@@ -91,6 +100,40 @@ cl::opt<bool> failOnSpill("fail-on-spill",
                                    "reports slowed (serialized wgmma) is an "
                                    "error"),
                           cl::cat(category));
+cl::opt<std::string> defaultsFile(
+    "defaults",
+    cl::desc("Per-target defaults of the kernel's parameters and of "
+             "--num-warps, --num-stages, --mma and --prefetch-registers, for "
+             "those not given "
+             "(default: <input without .tile>.defaults when it exists; "
+             "'none': no defaults file)"),
+    cl::value_desc("file"), cl::cat(category));
+
+/// The parameters of the module's kernels as -D would write them (the
+/// first kernel's value wins where kernels differ).
+StringMap<std::string> kernelParams(mlir::ModuleOp module) {
+  StringMap<std::string> params;
+  module.walk([&](fa::tile::KernelOp kernel) {
+    auto dict = kernel.getParamsAttr();
+    if (!dict)
+      return;
+    for (mlir::NamedAttribute p : dict) {
+      std::string value;
+      raw_string_ostream os(value);
+      if (auto b = dyn_cast<mlir::BoolAttr>(p.getValue()))
+        os << (b.getValue() ? "true" : "false");
+      else if (auto i = dyn_cast<mlir::IntegerAttr>(p.getValue()))
+        os << i.getInt();
+      else if (auto t = dyn_cast<mlir::TypeAttr>(p.getValue()))
+        t.getValue().print(os);
+      else
+        continue;
+      params.try_emplace(p.getName().strref(), value);
+    }
+  });
+  return params;
+}
+
 /// Flushes and keeps `out`; a write error (a full disk, /dev/full, a
 /// read-only file) is reported and removes the output, instead of LLVM's
 /// "IO failure on output stream" abort.
@@ -219,6 +262,65 @@ int main(int argc, char **argv) {
     module->print(out->os());
     return keep(*out);
   }
+  // Per-target defaults (fa/Target/TileDefaults.h) for what the user left
+  // unset; kernel parameters among them mean compiling the source again.
+  std::string gpuMma = mma;
+  unsigned gpuNumWarps = numWarps, gpuNumStages = numStages,
+           gpuPrefetch = prefetchRegisters;
+  {
+    SmallString<128> path(defaultsFile);
+    bool explicitFile = !defaultsFile.empty();
+    if (!explicitFile) {
+      path = inputFile;
+      sys::path::replace_extension(path, "defaults");
+    }
+    if (path != "none" && (explicitFile || sys::fs::exists(path))) {
+      auto text = MemoryBuffer::getFile(path, /*IsText=*/true);
+      if (!text) {
+        errs() << "fa-compile: error: cannot open '" << path
+               << "': " << text.getError().message() << "\n";
+        return 1;
+      }
+      fa::TileDefaults defaults;
+      std::string error;
+      if (!fa::parseTileDefaults((*text)->getBuffer(), path, defaults, error)) {
+        errs() << "fa-compile: error: " << error << "\n";
+        return 1;
+      }
+      StringMap<std::string> settings =
+          fa::matchTileDefaults(defaults, target, kernelParams(*module));
+      bool respecialize = false;
+      for (auto &entry : settings) {
+        StringRef key = entry.getKey();
+        const std::string &value = entry.getValue();
+        if (key == "num-warps") {
+          if (!numWarps.getNumOccurrences())
+            gpuNumWarps = std::stoul(value);
+        } else if (key == "num-stages") {
+          if (!numStages.getNumOccurrences())
+            gpuNumStages = std::stoul(value);
+        } else if (key == "prefetch-registers") {
+          if (!prefetchRegisters.getNumOccurrences())
+            gpuPrefetch = std::stoul(value);
+        } else if (key == "mma") {
+          if (!mma.getNumOccurrences())
+            gpuMma = value;
+        } else if (options.defines.try_emplace(key, value).second) {
+          respecialize = true;
+        }
+      }
+      if (gpuNumStages < 1 || gpuNumStages > 8) {
+        errs() << "fa-compile: error: num-stages=" << gpuNumStages << " from '"
+               << path << "' must be between 1 and 8\n";
+        return 1;
+      }
+      if (respecialize) {
+        module = fa::compileTileSource(srcMgr, context, options);
+        if (!module)
+          return 1;
+      }
+    }
+  }
   // GPU: tile-optimize, the back end's pipelines, assembly and binary.
   // Diagnostics from here on (errors, and warnings such as register spills)
   // point into the source with its line shown.
@@ -243,9 +345,10 @@ int main(int argc, char **argv) {
   context.printOpOnDiagnostic(false);
   fa::CompileOptions gpu;
   gpu.target = target;
-  gpu.numWarps = numWarps;
-  gpu.numStages = numStages;
-  gpu.mma = mma;
+  gpu.numWarps = gpuNumWarps;
+  gpu.numStages = gpuNumStages;
+  gpu.mma = gpuMma;
+  gpu.prefetchRegisters = gpuPrefetch;
   gpu.failOnSpill = failOnSpill;
   gpu.emit = emit == Emit::TileGPU    ? fa::EmitStage::TileGPU
              : emit == Emit::LLVM     ? fa::EmitStage::LLVM

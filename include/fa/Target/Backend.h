@@ -30,6 +30,10 @@ struct GPUOptions {
   unsigned numStages = 2;
   /// Matrix-instruction family for tile.dot ("auto": the target's default).
   std::string mma = "auto";
+  /// Asynchronous MMAs: issue a loop's QKᵀ one iteration ahead while the
+  /// asynchronous accumulators, the carried tile included, take at most this
+  /// many f32 registers per thread (tilegpu-schedule-async-dots; 0: never).
+  unsigned prefetchRegisters = 160;
 };
 
 /// What the assembler says about one kernel of a binary.

@@ -29,6 +29,8 @@ struct CompileOptions {
   unsigned numStages = 2;
   /// Matrix-instruction family for tile.dot ("auto": the target's default).
   std::string mma = "auto";
+  /// See GPUOptions::prefetchRegisters.
+  unsigned prefetchRegisters = 160;
   EmitStage emit = EmitStage::Binary;
   /// Run the target-independent tile optimizations (tile-optimize) first,
   /// as every target does; only tests of unoptimized code turn this off.

@@ -54,6 +54,12 @@ void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
   // of tile-causal-split) become one shared-memory copy, not one per loop.
   pm.addPass(createCSEPass());
   pm.addPass(tilegpu::createTileGPUDecomposeConversions());
+  // Asynchronous MMAs (wgmma): the next QKᵀ issued before this softmax,
+  // waits as late as their readers allow. Other dots are left alone.
+  tilegpu::TileGPUScheduleAsyncDotsOptions async;
+  async.prefetch = options.prefetchRegisters > 0;
+  async.prefetchRegisterLimit = options.prefetchRegisters;
+  pm.addPass(tilegpu::createTileGPUScheduleAsyncDots(async));
   // Software pipelining in four steps: which loads, their stages, the
   // target's copies for them, then the rotated loop.
   tilegpu::TileGPUPipelineAssignLatenciesOptions latencies;
@@ -81,12 +87,18 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("matrix-instruction family for tile.dot (auto: the "
                      "target's default)"),
       llvm::cl::init("auto")};
+  Option<unsigned> prefetchRegisters{
+      *this, "prefetch-registers",
+      llvm::cl::desc("issue a loop's QK^T one iteration ahead within this "
+                     "many accumulator registers per thread (0: never)"),
+      llvm::cl::init(160)};
   GPUOptions get() const {
     GPUOptions o;
     o.target = target;
     o.numWarps = numWarps;
     o.numStages = numStages;
     o.mma = mma;
+    o.prefetchRegisters = prefetchRegisters;
     return o;
   }
 };
@@ -276,6 +288,7 @@ FailureOr<CompiledKernel> fa::compileKernel(ModuleOp module,
   result.options.target = options.target;
   result.options.numStages = options.numStages;
   result.options.mma = options.mma;
+  result.options.prefetchRegisters = options.prefetchRegisters;
   result.options.numWarps =
       options.numWarps ? options.numWarps
                        : chooseNumWarps(module, info->getWarpSize(),

@@ -1,14 +1,17 @@
 //===- WgmmaOpToLLVM.cpp - tile.dot as wgmma m64nNk16 (sm_90a) ------------===//
 //
 // A dot whose accumulator is #tilenv.mma version 3 runs as one warpgroup
-// MMA per 64 rows and K step of 16: A from registers (the mma.sync A
-// fragment, so P of attention stays in registers; Q comes from ldmatrix),
-// B read by the instruction from its shared buffer through a matrix
-// descriptor (128-byte swizzle, rows of 64 16-bit elements or panels of
-// them, #tilegpu.shared `panel`). The B operand's
-// local_load emits nothing. Inline PTX throughout: the register-A form has
-// no NVVM op, and the wait must tie the accumulator registers so that LLVM
-// reads them only after it.
+// MMA per 64 rows and K step of 16. B is read by the instruction from its
+// shared buffer through a matrix descriptor (128-byte swizzle, rows of 64
+// 16-bit elements or panels of them, #tilegpu.shared `panel`). A is read
+// the same way when it is a K-major buffer of that swizzle read by this dot
+// alone (Q of attention: the SS form), and from registers otherwise (the
+// mma.sync A fragment: P of attention stays in registers, the RS form).
+// Operand local_loads read by descriptor emit nothing. `tile.dot` issues,
+// commits and waits; `tilegpu.dot_async` issues and commits, and
+// `tilegpu.dot_wait` waits with its depth. Inline PTX throughout: the
+// register-A form has no NVVM op, and the wait must tie the accumulator
+// registers so that LLVM reads them only after it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -73,12 +76,14 @@ static SmallVector<Value> overRegisters(OpBuilder &b, Location loc,
 /// The 64-bit matrix descriptor: start address, leading and stride byte
 /// offsets (all >> 4) and the 128-byte swizzle mode.
 static Value descriptor(KernelLowering &kl, Value base, int64_t byteOffset,
-                        int64_t lbo, int64_t sbo) {
+                        int64_t lbo, int64_t sbo, Value dynOffset = {}) {
   OpBuilder &b = kl.b;
   Location loc = kl.loc;
   Type i64 = b.getI64Type();
   Value addr = LLVM::PtrToIntOp::create(b, loc, i64, base);
   addr = kl.add(addr, kl.c64(byteOffset));
+  if (dynOffset)
+    addr = kl.add(addr, arith::ExtUIOp::create(b, loc, i64, dynOffset));
   Value start = arith::ShRUIOp::create(
       b, loc, arith::AndIOp::create(b, loc, addr, kl.c64(0x3ffff)), kl.c64(4));
   uint64_t fields = (uint64_t((lbo >> 4) & 0x3fff) << 16) |
@@ -86,50 +91,94 @@ static Value descriptor(KernelLowering &kl, Value base, int64_t byteOffset,
   return arith::OrIOp::create(b, loc, start, kl.c64(int64_t(fields)));
 }
 
-/// The B buffer of a wgmma dot: its local_load's source, when its layout
-/// is the 128-byte swizzle of 64-element rows descriptors address (wider
-/// rows as panels of 64 elements).
-static FailureOr<Value> wgmmaBBuffer(tile::DotOp op, bool &kMajor) {
-  auto load = op.getB().getDefiningOp<LocalLoadOp>();
-  if (!load)
-    return op.emitError("wgmma reads B from shared memory: its operand must "
-                        "be a local_load");
-  auto bufTy = load.getSrc().getType();
+/// Whether `buf` has the 128-byte swizzle descriptors address, with rows
+/// of 64 16-bit elements along its fastest dimension (wider rows as panels
+/// of 64) and whole 8-row groups.
+static bool descriptorReadable(TypedValue<SharedBufferType> buf) {
+  auto bufTy = buf.getType();
   auto enc = cast<SharedLayoutAttrInterface>(bufTy.getEncoding());
   ArrayRef<int64_t> shape = bufTy.getShape();
-  unsigned f = enc.getOrder()[0];
   if (shape.size() != 2 ||
       bufTy.getElementType().getIntOrFloatBitWidth() != 16 ||
-      enc.getVec() != 8 || enc.getPerPhase() != 1 || enc.getMaxPhase() != 8 ||
-      (shape[f] != 64 && (enc.getPanel() != 64 || shape[f] % 64)) ||
-      shape[1 - f] % 8)
-    return op.emitError("wgmma B buffer must hold rows of 64 16-bit elements "
-                        "(or panels of 64) with the 128-byte swizzle (vec 8, "
-                        "perPhase 1, maxPhase 8)");
-  kMajor = f == 0; // B is K x N: K fastest
-  return load.getSrc();
+      enc.getVec() != 8 || enc.getPerPhase() != 1 || enc.getMaxPhase() != 8)
+    return false;
+  unsigned f = enc.getOrder()[0];
+  return (shape[f] == 64 || (enc.getPanel() == 64 && shape[f] % 64 == 0)) &&
+         shape[1 - f] % 8 == 0;
 }
 
-static LogicalResult lowerWgmma(tile::DotOp op, KernelLowering &kl) {
+/// Operand `idx` (0: A, 1: B) of a wgmma dot (tile.dot or
+/// tilegpu.dot_async).
+static Value dotOperand(Operation *dot, unsigned idx) {
+  return dot->getOperand(idx);
+}
+
+static bool isWgmmaDot(Operation *op) {
+  return isa<tile::DotOp, DotAsyncOp>(op) &&
+         wgmmaParent(
+             cast<RankedTensorType>(op->getResult(0).getType()).getEncoding());
+}
+
+/// The A operand's buffer when the dot reads A through a descriptor (SS):
+/// a K-major (M x K, K fastest) buffer read by this dot alone.
+static LocalLoadOp sharedA(Operation *dot) {
+  auto load = dotOperand(dot, 0).getDefiningOp<LocalLoadOp>();
+  if (!load || !load->hasOneUse() || !wgmmaParent(load.getType().getEncoding()))
+    return {};
+  auto enc =
+      cast<SharedLayoutAttrInterface>(load.getSrc().getType().getEncoding());
+  if (enc.getOrder()[0] != 1 || !descriptorReadable(load.getSrc()) ||
+      load.getSrc().getType().getShape()[0] % 64)
+    return {};
+  return load;
+}
+
+/// The B buffer of a wgmma dot: its local_load's source, when descriptors
+/// can read it.
+static FailureOr<Value> wgmmaBBuffer(Operation *op, bool &kMajor) {
+  auto load = dotOperand(op, 1).getDefiningOp<LocalLoadOp>();
+  if (!load)
+    return op->emitError("wgmma reads B from shared memory: its operand must "
+                         "be a local_load");
+  if (!descriptorReadable(load.getSrc()))
+    return op->emitError("wgmma B buffer must hold rows of 64 16-bit "
+                         "elements (or panels of 64) with the 128-byte "
+                         "swizzle (vec 8, perPhase 1, maxPhase 8)");
+  auto enc =
+      cast<SharedLayoutAttrInterface>(load.getSrc().getType().getEncoding());
+  kMajor = enc.getOrder()[0] == 0; // B is K x N: K fastest
+  return Value(load.getSrc());
+}
+
+/// Issues the wgmma instructions of `op` (tile.dot or tilegpu.dot_async)
+/// and commits them as one group; `C` receives the accumulator registers,
+/// still being written until a wait.
+static LogicalResult issueWgmma(Operation *op, KernelLowering &kl,
+                                SmallVector<Value> &C) {
   OpBuilder &b = kl.b;
   Location loc = kl.loc;
-  const LinearLayout *la = kl.layoutOf(op, op.getA().getType());
-  const LinearLayout *lc = kl.layoutOf(op, op.getType());
+  Value aVal = dotOperand(op, 0), bVal = dotOperand(op, 1),
+        accVal = op->getOperand(2);
+  auto aTy = cast<RankedTensorType>(aVal.getType());
+  auto bTy = cast<RankedTensorType>(bVal.getType());
+  auto resTy = cast<RankedTensorType>(op->getResult(0).getType());
+  const LinearLayout *la = kl.layoutOf(op, aTy);
+  const LinearLayout *lc = kl.layoutOf(op, resTy);
   if (!la || !lc)
     return failure();
-  if (failed(kl.target.checkDot(op, op.getA().getType(), op.getB().getType(),
-                                op.getType())))
+  if (failed(kl.target.checkDot(op, aTy, bTy, resTy)))
     return failure();
-  if (!wgmmaParent(op.getA().getType().getEncoding()))
-    return op.emitError("wgmma A operand must have the wgmma A layout");
+  if (!wgmmaParent(aTy.getEncoding()))
+    return op->emitError("wgmma A operand must have the wgmma A layout");
   bool kMajor = false;
   FailureOr<Value> buffer = wgmmaBBuffer(op, kMajor);
   if (failed(buffer))
     return failure();
   Value base = kl.regs[*buffer][0];
-  Type elem = op.getA().getType().getElementType();
-  int64_t k = op.getA().getType().getShape()[1];
-  int64_t n = op.getType().getShape()[1];
+  LocalLoadOp aLoad = sharedA(op);
+  Type elem = aTy.getElementType();
+  int64_t k = aTy.getShape()[1];
+  int64_t n = resTy.getShape()[1];
   // The swizzle pattern starts on 1024-byte boundaries: the allocator
   // aligns buffers (MmaLayoutAttrInterface::getSharedAlignment), this the
   // dynamic shared memory itself.
@@ -141,7 +190,7 @@ static LogicalResult lowerWgmma(tile::DotOp op, KernelLowering &kl) {
   // One instruction per 64 accumulator rows of the warpgroup: its N/2
   // registers in the D fragment's order (per 8 columns: row g, cols 2t and
   // 2t+1, then row g+8).
-  SmallVector<Value> C = kl.regs[op.getAcc()];
+  C = kl.regs[accVal];
   SmallVector<std::pair<int64_t, SmallVector<int64_t>>> tiles;
   for (int64_t r = 0; r < lc->numRegs(); ++r) {
     Offsets o = lc->regOffset(r);
@@ -153,21 +202,36 @@ static LogicalResult lowerWgmma(tile::DotOp op, KernelLowering &kl) {
            {std::pair<int64_t, int64_t>{0, 0}, {0, 1}, {8, 0}, {8, 1}}) {
         auto i = lc->findReg(Offsets{o[0] + di, j + dj});
         if (!i)
-          return op.emitError("accumulator layout is not a wgmma layout");
+          return op->emitError("accumulator layout is not a wgmma layout");
         idx.push_back(*i);
       }
     tiles.push_back({o[0], idx});
   }
   if (tiles.empty() || int64_t(tiles.size()) * (n / 2) != lc->numRegs())
-    return op.emitError("accumulator layout is not a wgmma layout");
+    return op->emitError("accumulator layout is not a wgmma layout");
+
+  // SS: the warpgroup's first row. Warps 0-3 of a warpgroup hold rows 16
+  // apart; higher warp bits must move whole 64-row blocks.
+  Value aBase, wgRow;
+  if (aLoad) {
+    for (auto [i, w] : llvm::enumerate(lc->warp))
+      if (w[1] != 0 || (i < 2 ? w[0] >= 64 : w[0] % 64 != 0))
+        return op->emitError("accumulator layout is not a wgmma layout");
+    aBase = kl.regs[aLoad.getSrc()][0];
+    wgRow = kl.andi(kl.threadCoords(*lc, /*lanes=*/false, /*warps=*/true)[0],
+                    kl.c32(~int64_t(63)));
+    // Byte offset of the row in a 128-byte-row panel.
+    wgRow = kl.mul(wgRow, kl.c32(128));
+  }
 
   // Every A register and descriptor is ready before the fence: wgmma
   // requires one between a register write and the instruction reading it.
-  if (failed(kl.materialize(op, op.getA(), std::nullopt)))
+  if (!aLoad && failed(kl.materialize(op, aVal, std::nullopt)))
     return failure();
-  SmallVector<Value> &A = kl.regs[op.getA()];
+  SmallVector<Value> *A = aLoad ? nullptr : &kl.regs[aVal];
+  int64_t aRows = aTy.getShape()[0];
   struct Step {
-    SmallVector<Value> a;
+    SmallVector<Value> a; // four registers (RS) or one descriptor (SS)
     Value desc;
     unsigned tile;
   };
@@ -184,13 +248,22 @@ static LogicalResult lowerWgmma(tile::DotOp op, KernelLowering &kl) {
                      : descriptor(kl, base, k0 * 128, k * 128, 1024);
     for (auto [t, tile] : llvm::enumerate(tiles)) {
       Step s{{}, desc, unsigned(t)};
+      if (aLoad) {
+        // K-major A, like K-major B with the warpgroup's 64 rows.
+        s.a.push_back(descriptor(kl, aBase,
+                                 (k0 / 64) * aRows * 128 + tile.first * 128 +
+                                     (k0 % 64) * 2,
+                                 16, 1024, wgRow));
+        steps.push_back(std::move(s));
+        continue;
+      }
       for (auto [di, dk] :
            {std::pair<int64_t, int64_t>{0, 0}, {8, 0}, {0, 8}, {8, 8}}) {
         auto lo = la->findReg(Offsets{tile.first + di, k0 + dk});
         auto hi = la->findReg(Offsets{tile.first + di, k0 + dk + 1});
         if (!lo || !hi)
-          return op.emitError("A operand layout does not match wgmma");
-        s.a.push_back(nvidia::packPair(kl, A[*lo], A[*hi]));
+          return op->emitError("A operand layout does not match wgmma");
+        s.a.push_back(nvidia::packPair(kl, (*A)[*lo], (*A)[*hi]));
       }
       steps.push_back(std::move(s));
     }
@@ -201,14 +274,16 @@ static LogicalResult lowerWgmma(tile::DotOp op, KernelLowering &kl) {
   // into the tied registers between two wgmmas, and ptxas then serializes
   // them (C7517/C7519).
   SmallVector<Value> pinned;
-  for (Step &s : steps)
-    llvm::append_range(pinned, s.a);
+  if (!aLoad)
+    for (Step &s : steps)
+      llvm::append_range(pinned, s.a);
   llvm::append_range(pinned, C);
   pinned = overRegisters(b, loc, pinned, {}, "", "");
   unsigned next = 0;
-  for (Step &s : steps)
-    for (Value &v : s.a)
-      v = pinned[next++];
+  if (!aLoad)
+    for (Step &s : steps)
+      for (Value &v : s.a)
+        v = pinned[next++];
   for (Value &v : C)
     v = pinned[next++];
 
@@ -227,12 +302,18 @@ static LogicalResult lowerWgmma(tile::DotOp op, KernelLowering &kl) {
     d += (i ? ", $" : "$") + std::to_string(i);
   auto arg = [&](int64_t i) { return "$" + std::to_string(x + i); };
   // scale-d = 1 (accumulate) as a predicate; trans-b = 1 for N-major B.
-  std::string text = "{\n.reg .pred p;\nsetp.ne.b32 p, " + arg(5) +
-                     ", 0;\nwgmma.mma_async.sync.aligned.m64n" +
-                     std::to_string(n) + "k16.f32." + type + "." + type + " {" +
-                     d + "}, {" + arg(0) + ", " + arg(1) + ", " + arg(2) +
-                     ", " + arg(3) + "}, " + arg(4) + ", p, 1, 1, " +
-                     (kMajor ? "0" : "1") + ";\n}";
+  // RS: {a0..a3}, b-desc, p, scale-a, scale-b, trans-b. SS: a-desc, b-desc,
+  // p, scale-a, scale-b, trans-a (0: K-major A), trans-b.
+  std::string head = "{\n.reg .pred p;\nsetp.ne.b32 p, ";
+  std::string mma = "wgmma.mma_async.sync.aligned.m64n" + std::to_string(n) +
+                    "k16.f32." + type + "." + type + " {" + d + "}, ";
+  std::string transB = kMajor ? "0" : "1";
+  std::string text = aLoad
+                         ? head + arg(2) + ", 0;\n" + mma + arg(0) + ", " +
+                               arg(1) + ", p, 1, 1, 0, " + transB + ";\n}"
+                         : head + arg(5) + ", 0;\n" + mma + "{" + arg(0) +
+                               ", " + arg(1) + ", " + arg(2) + ", " + arg(3) +
+                               "}, " + arg(4) + ", p, 1, 1, " + transB + ";\n}";
   for (Step &s : steps) {
     const SmallVector<int64_t> &idx = tiles[s.tile].second;
     SmallVector<Value> acc, extra(s.a);
@@ -240,35 +321,76 @@ static LogicalResult lowerWgmma(tile::DotOp op, KernelLowering &kl) {
       acc.push_back(C[i]);
     extra.push_back(s.desc);
     extra.push_back(kl.c32(1));
-    SmallVector<Value> out =
-        overRegisters(b, loc, acc, extra, text, "r,r,r,r,l,r");
+    SmallVector<Value> out = overRegisters(b, loc, acc, extra, text,
+                                           aLoad ? "l,l,r" : "r,r,r,r,l,r");
     for (auto [i, v] : llvm::zip(idx, out))
       C[i] = v;
   }
   inlinePtx(b, loc, Type(), {}, "wgmma.commit_group.sync.aligned;", "");
-  // Wait for this dot's group (depth 0); the results are the tied outputs.
-  C = overRegisters(b, loc, C, {}, "wgmma.wait_group.sync.aligned 0;", "");
+  return success();
+}
+
+/// Waits until at most `pendings` groups are in flight; the registers are
+/// tied through the wait so that nothing reads them earlier.
+static SmallVector<Value> waitWgmma(KernelLowering &kl, ArrayRef<Value> regs,
+                                    int64_t pendings) {
+  return overRegisters(
+      kl.b, kl.loc, regs, {},
+      "wgmma.wait_group.sync.aligned " + std::to_string(pendings) + ";", "");
+}
+
+static LogicalResult lowerWgmma(tile::DotOp op, KernelLowering &kl) {
+  SmallVector<Value> C;
+  if (failed(issueWgmma(op, kl, C)))
+    return failure();
+  kl.regs[op.getResult()] = waitWgmma(kl, C, 0);
+  return success();
+}
+
+static LogicalResult lowerDotAsync(DotAsyncOp op, KernelLowering &kl) {
+  if (!wgmmaParent(op.getType().getEncoding()))
+    return op.emitError("tilegpu.dot_async needs the wgmma accumulator "
+                        "layout (#tilenv.mma version 3)");
+  SmallVector<Value> C;
+  if (failed(issueWgmma(op, kl, C)))
+    return failure();
   kl.regs[op.getResult()] = C;
   return success();
 }
 
-/// The B operand of a wgmma dot is read by the instruction from the
-/// buffer: nothing is loaded.
+static LogicalResult lowerDotWait(DotWaitOp op, KernelLowering &kl) {
+  SmallVector<Value> all;
+  for (Value v : op.getInputs())
+    llvm::append_range(all, kl.regs[v]);
+  SmallVector<Value> out = waitWgmma(kl, all, op.getPendings());
+  size_t next = 0;
+  for (auto [in, res] : llvm::zip(op.getInputs(), op.getOutputs())) {
+    size_t n = kl.regs[in].size();
+    kl.regs[res] =
+        SmallVector<Value>(out.begin() + next, out.begin() + next + n);
+    next += n;
+  }
+  return success();
+}
+
+/// An operand of a wgmma dot that the instruction reads from its buffer
+/// (B always, A in the SS form): nothing is loaded.
 static LogicalResult lowerWgmmaOperandLoad(LocalLoadOp op, KernelLowering &kl) {
   const LinearLayout *ll = kl.layoutOf(op, op.getType());
   if (!ll)
     return failure();
-  auto dot = op->hasOneUse() ? dyn_cast<tile::DotOp>(*op->user_begin())
-                             : tile::DotOp();
-  if (!dot || dot.getB() != op.getResult())
+  Operation *dot = op->hasOneUse() ? *op->user_begin() : nullptr;
+  if (!dot || !isWgmmaDot(dot) ||
+      (dotOperand(dot, 1) != op.getResult() &&
+       (dotOperand(dot, 0) != op.getResult() || sharedA(dot) != op)))
     return op.emitError("the wgmma B operand in shared memory must be read "
                         "by its dot alone");
   kl.regs[op.getResult()] = SmallVector<Value>(ll->numRegs());
   Operation *load = op;
   kl.lazy[op.getResult()] =
       LazyTile{dot, [load](std::optional<int64_t>, SmallVector<Value> &) {
-                 return LogicalResult(
-                     load->emitError("the wgmma B operand has no registers"));
+                 return LogicalResult(load->emitError(
+                     "a wgmma operand read by descriptor has no registers"));
                }};
   return success();
 }
@@ -277,9 +399,18 @@ void nvidia::populateWgmmaLowerings(LoweringRegistry &registry) {
   registry.add(lowerWgmma, [](Operation *op, KernelLowering &) {
     return bool(wgmmaParent(cast<tile::DotOp>(op).getType().getEncoding()));
   });
+  registry.add(lowerDotAsync);
+  registry.add(lowerDotWait);
   registry.add(lowerWgmmaOperandLoad, [](Operation *op, KernelLowering &) {
-    auto enc = cast<LocalLoadOp>(op).getType().getEncoding();
-    auto dot = dyn_cast_or_null<DotOperandEncodingAttr>(enc);
-    return dot && dot.getOpIdx() == 1 && wgmmaParent(dot);
+    auto load = cast<LocalLoadOp>(op);
+    auto dot =
+        dyn_cast_or_null<DotOperandEncodingAttr>(load.getType().getEncoding());
+    if (!dot || !wgmmaParent(dot))
+      return false;
+    if (dot.getOpIdx() == 1)
+      return true;
+    // A: only where the dot reads it by descriptor (SS).
+    return load->hasOneUse() && isWgmmaDot(*load->user_begin()) &&
+           sharedA(*load->user_begin()) == load;
   });
 }

@@ -388,3 +388,34 @@ LogicalResult TransViewOp::verify() {
     return emitOpError("result layout must be the source's transposed");
   return success();
 }
+
+LogicalResult DotAsyncOp::verify() {
+  auto aTy = getA().getType(), bTy = getB().getType();
+  auto accTy = getAcc().getType(), resTy = getType();
+  if (aTy.getRank() != 2 || bTy.getRank() != 2 || accTy.getRank() != 2 ||
+      aTy.getDimSize(1) != bTy.getDimSize(0) ||
+      accTy.getDimSize(0) != aTy.getDimSize(0) ||
+      accTy.getDimSize(1) != bTy.getDimSize(1))
+    return emitOpError("operands must be 2-D tiles M x K, K x N and M x N");
+  if (accTy != resTy)
+    return emitOpError("result type must be the accumulator's");
+  // The result is unfinished: only a wait may read it.
+  for (Operation *user : getResult().getUsers())
+    if (!isa<DotWaitOp>(user))
+      return emitOpError("result may only be read by tilegpu.dot_wait, not '")
+             << user->getName() << "'";
+  return success();
+}
+
+LogicalResult DotWaitOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("waits for at least one tile");
+  if (getPendingsAttr().getValue().isNegative())
+    return emitOpError("pendings must be non-negative");
+  if (getInputs().getTypes() != getOutputs().getTypes())
+    return emitOpError("results must have the operands' types");
+  for (Value v : getInputs())
+    if (!v.getDefiningOp<DotAsyncOp>())
+      return emitOpError("operands must be results of tilegpu.dot_async");
+  return success();
+}

@@ -32,11 +32,13 @@ bool onlyFillsBuffers(Value v, bool allowTranspose) {
   return true;
 }
 
-/// A load whose address does not depend on the loop body and whose consumers
-/// read shared memory can be issued iterations ahead into a ring.
+/// A load whose address does not depend on the loop body (but on the
+/// induction variable, possibly through pure arithmetic such as `iv +
+/// step`, pipeline::isAddressOp) and whose consumers read shared memory can
+/// be issued iterations ahead into a ring.
 bool worthPrefetching(fa::tile::LoadOp load, scf::ForOp loop) {
   for (Value o : load.getOffsets())
-    if (o != loop.getInductionVar() && !loop.isDefinedOutsideOfLoop(o))
+    if (!pipeline::isAddressValue(o, loop))
       return false;
   if (!loop.isDefinedOutsideOfLoop(load.getBase()))
     return false;

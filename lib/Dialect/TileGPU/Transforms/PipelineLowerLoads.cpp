@@ -216,6 +216,22 @@ void lowerWithCpAsync(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
   bool guarded = llvm::any_of(
       prefetches, [](Prefetch &p) { return p.load.getInBounds().has_value(); });
   Value copySlot = arith::RemSIOp::create(b, loc, rel, numSlots);
+  // Address arithmetic on the induction variable (`iv + step`,
+  // pipeline::isAddressValue) moves along with the copies it feeds.
+  std::function<void(Value)> hoistAddress = [&](Value v) {
+    Operation *def = v.getDefiningOp();
+    if (!def || def->getBlock() != body || loop.isDefinedOutsideOfLoop(v))
+      return;
+    for (Value o : def->getOperands())
+      hoistAddress(o);
+    if (b.getInsertionPoint() != body->end() && &*b.getInsertionPoint() == def)
+      b.setInsertionPointAfter(def); // already in place
+    else
+      def->moveBefore(b.getInsertionBlock(), b.getInsertionPoint());
+  };
+  for (Prefetch &p : prefetches)
+    for (Value o : p.load.getOffsets())
+      hoistAddress(o);
   for (Prefetch &p : prefetches) {
     Value dst = RingSlotOp::create(b, loc, p.slotTy, p.ring, copySlot);
     auto copy = AsyncCopyOp::create(

@@ -73,9 +73,10 @@ int64_t MmaEncodingAttr::getSharedAlignment() const {
 unsigned MmaEncodingAttr::getOperandSharedPanel(unsigned opIdx,
                                                 int64_t rowElements,
                                                 unsigned elemBits) const {
-  // wgmma reads B through 128-byte-swizzle descriptors, which address rows
-  // of 128 bytes: wider rows are stored as 128-byte panels.
-  if (getVersion() != 3 || opIdx != 1 || rowElements * elemBits <= 1024)
+  // wgmma reads B, and A in the SS form, through 128-byte-swizzle
+  // descriptors, which address rows of 128 bytes: wider rows are stored as
+  // 128-byte panels.
+  if (getVersion() != 3 || opIdx > 1 || rowElements * elemBits <= 1024)
     return 0;
   return 1024 / elemBits;
 }

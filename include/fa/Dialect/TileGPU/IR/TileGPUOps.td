@@ -124,4 +124,52 @@ def TileGPU_BarrierOp : TileGPU_Op<"barrier"> {
   let assemblyFormat = "attr-dict";
 }
 
+//===----------------------------------------------------------------------===//
+// Asynchronous matrix multiplies (Hopper wgmma)
+//===----------------------------------------------------------------------===//
+
+def TileGPU_DotAsyncOp : TileGPU_Op<"dot_async", [
+    AllTypesMatch<["acc", "result"]>]> {
+  let summary = "issue `acc + a × b` asynchronously as one commit group";
+  let description = [{
+    `tile.dot` split in two: this op starts the product (on NVIDIA one
+    `wgmma.mma_async` group per warpgroup, committed) and returns a tile
+    that is still being written. Its only readers are `tilegpu.dot_wait`
+    ops, which return the finished tile. Groups complete in issue order, so
+    the number of groups issued after this one and before its wait is the
+    wait's `pendings`. `tilegpu-schedule-async-dots` creates these ops;
+    its accumulator must be the wgmma layout (`#tilenv.mma` version 3).
+
+    ```mlir
+    %s = tilegpu.dot_async %q, %kt, %zero : tensor<128x64xbf16, #a>, tensor<64x64xbf16, #b> -> tensor<128x64xf32, #mma>
+    %r = tilegpu.dot_wait %s {pendings = 0 : i32} : tensor<128x64xf32, #mma> -> tensor<128x64xf32, #mma>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$a, AnyRankedTensor:$b,
+                       AnyRankedTensor:$acc);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $a `,` $b `,` $acc attr-dict `:` type($a) `,` type($b) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def TileGPU_DotWaitOp : TileGPU_Op<"dot_wait"> {
+  let summary = "wait until at most `pendings` asynchronous dot groups are in flight";
+  let description = [{
+    Returns its operands (results of `tilegpu.dot_async`) once they are
+    finished: every dot issued before the last `pendings` ones. Later code
+    reads the results, never the operands.
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I32Attr:$pendings);
+  let results = (outs Variadic<AnyRankedTensor>:$outputs);
+  let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($outputs)";
+  let hasVerifier = 1;
+  let builders = [OpBuilder<(ins "::mlir::ValueRange":$inputs,
+                                 "int32_t":$pendings), [{
+    build($_builder, $_state, inputs.getTypes(), inputs,
+          $_builder.getI32IntegerAttr(pendings));
+  }]>];
+}
+
 #endif // FA_TILEGPU_OPS

@@ -80,6 +80,50 @@ def TileGPUDecomposeConversions
   }];
 }
 
+def TileGPUScheduleAsyncDots
+    : Pass<"tilegpu-schedule-async-dots", "mlir::ModuleOp"> {
+  let summary = "issue asynchronous MMAs early and wait for them late";
+  let description = [{
+    For dots whose layout runs asynchronously (wgmma, `#tilenv.mma`
+    version 3; other dots are left alone):
+
+    1. With `prefetch`, in an `scf.for` that writes no memory, the first
+       such dot computed from the induction variable and loop invariants
+       alone (QKᵀ of a key block) is issued one iteration ahead: its
+       operands are rebuilt for `iv + step` where it stood, as a
+       `tilegpu.dot_async` waited for at the end of the body, and the loop
+       carries the finished tile to the next iteration, whose readers (the
+       softmax) run while the next product is computed (FlashAttention-3's
+       intra-warpgroup overlap). The dot of the first iteration is computed
+       before the loop. Loads of the rebuilt operands lose their `in_bounds`
+       flags (iteration `i + 1` may lie past the bound). Only where the
+       accumulators of the loop's asynchronous dots plus the carried tile
+       take at most `prefetch-register-limit` f32 registers per thread
+       (module's warps x threads per warp; flash forward: head dim 128 on 8
+       warps with 64-key blocks, 128 registers, is prefetched; head dim 64
+       on 4 warps or 256 on 8, 192, is not: ptxas spilled the latter).
+    2. Every other such `tile.dot` becomes `tilegpu.dot_async` and a
+       `tilegpu.dot_wait` right before its first reader in the block (or the
+       block's terminator).
+    3. Each wait's `pendings` is the number of `tilegpu.dot_async` issued
+       after the ones it waits for and before it; a nested region or a
+       synchronous dot in between makes it 0.
+
+    Runs after `tilegpu-decompose-conversions` (operands in shared memory
+    are `tilegpu.local_load`s) and before pipelining, which prefetches the
+    rebuilt loads like the others.
+  }];
+  let options = [
+    Option<"prefetch", "prefetch", "bool", "true",
+           "issue a loop's operand-invariant dot one iteration ahead">,
+    Option<"prefetchRegisterLimit", "prefetch-register-limit", "unsigned",
+           "160",
+           "prefetch only while the loop's asynchronous accumulators, the "
+           "carried tile included, take at most this many f32 registers per "
+           "thread (0: no limit)">,
+  ];
+}
+
 def TileGPUPipelineAssignLatencies
     : Pass<"tilegpu-pipeline-assign-latencies", "mlir::ModuleOp"> {
   let summary = "pipelining 1/4: choose the loop loads worth prefetching";

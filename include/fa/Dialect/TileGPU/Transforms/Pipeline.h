@@ -13,9 +13,11 @@
 #ifndef FA_DIALECT_TILEGPU_TRANSFORMS_PIPELINE_H
 #define FA_DIALECT_TILEGPU_TRANSFORMS_PIPELINE_H
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Operation.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <optional>
 
@@ -52,6 +54,23 @@ inline void setIntAttr(mlir::Operation *op, llvm::StringRef name,
 inline void setStage(mlir::Operation *op, int64_t stage, int64_t cluster) {
   setIntAttr(op, kStage, stage);
   setIntAttr(op, kCluster, cluster);
+}
+
+/// Whether `v` is computed from the induction variable of `loop` and
+/// values defined outside it alone, through pure ops without regions in the
+/// loop body (`iv + step` for a load of the next iteration): such an
+/// address can be evaluated stages ahead like the induction variable.
+inline bool isAddressValue(mlir::Value v, mlir::scf::ForOp loop,
+                           unsigned depth = 0) {
+  if (v == loop.getInductionVar() || loop.isDefinedOutsideOfLoop(v))
+    return true;
+  mlir::Operation *def = v.getDefiningOp();
+  if (!def || depth > 8 || def->getBlock() != loop.getBody() ||
+      def->getNumRegions() || !mlir::isPure(def))
+    return false;
+  return llvm::all_of(def->getOperands(), [&](mlir::Value o) {
+    return isAddressValue(o, loop, depth + 1);
+  });
 }
 
 /// Removes the pipelining attributes of `root` and the ops nested in it.

@@ -1,0 +1,85 @@
+//===- TileDefaults.cpp - per-target defaults for kernel parameters -------===//
+
+#include "fa/Target/TileDefaults.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+
+using namespace llvm;
+
+bool fa::isTileDefaultsOption(StringRef name) {
+  return name == "num-warps" || name == "num-stages" || name == "mma" ||
+         name == "prefetch-registers";
+}
+
+static bool parseAssignments(
+    StringRef text, SmallVectorImpl<std::pair<std::string, std::string>> &out,
+    std::string &why) {
+  SmallVector<StringRef> words;
+  SplitString(text, words, " \t");
+  for (StringRef w : words) {
+    auto [name, value] = w.split('=');
+    if (!w.contains('=') || name.empty() || value.empty()) {
+      why = "expected NAME=VALUE, got '" + w.str() + "'";
+      return false;
+    }
+    out.push_back({name.str(), value.str()});
+  }
+  return true;
+}
+
+bool fa::parseTileDefaults(StringRef text, StringRef name, TileDefaults &out,
+                           std::string &error) {
+  SmallVector<StringRef> lines;
+  text.split(lines, '\n');
+  for (size_t i = 0; i < lines.size(); ++i) {
+    StringRef line = lines[i].split('#').first.trim();
+    if (line.empty())
+      continue;
+    auto fail = [&](const Twine &msg) {
+      error = (name + ":" + Twine(i + 1) + ": " + msg).str();
+      return false;
+    };
+    auto [lhs, rhs] = line.split(':');
+    if (!line.contains(':'))
+      return fail("expected '<target> <conditions> : <settings>'");
+    TileDefaultRule rule;
+    rule.line = i + 1;
+    lhs = lhs.trim();
+    auto [target, conditions] = lhs.split(' ');
+    rule.target = target.trim().str();
+    if (rule.target.empty())
+      return fail("missing target before ':'");
+    std::string why;
+    if (!parseAssignments(conditions, rule.when, why) ||
+        !parseAssignments(rhs, rule.set, why))
+      return fail(why);
+    if (rule.set.empty())
+      return fail("no settings after ':'");
+    for (auto &[key, value] : rule.set)
+      if (isTileDefaultsOption(key) && key != "mma" &&
+          !llvm::all_of(value, llvm::isDigit))
+        return fail("'" + key + "' must be a number, got '" + value + "'");
+    out.rules.push_back(std::move(rule));
+  }
+  return true;
+}
+
+StringMap<std::string>
+fa::matchTileDefaults(const TileDefaults &defaults, StringRef target,
+                      const StringMap<std::string> &params) {
+  StringMap<std::string> settings;
+  for (const TileDefaultRule &rule : defaults.rules) {
+    if (rule.target != "*" && rule.target != target)
+      continue;
+    bool holds = llvm::all_of(rule.when, [&](const auto &cond) {
+      auto it = params.find(cond.first);
+      return it != params.end() && it->second == cond.second;
+    });
+    if (!holds)
+      continue;
+    for (const auto &[key, value] : rule.set)
+      settings.try_emplace(key, value);
+  }
+  return settings;
+}

@@ -1,0 +1,70 @@
+// RUN: fa-opt %s -tilegpu-allocate-shared-memory -convert-tilegpu-to-llvm-nvidia | FileCheck %s
+
+// wgmma on sm_90a: A read from its K-major swizzled buffer through a
+// descriptor (SS) when the buffer is read by the dot alone; A from
+// registers (RS) otherwise. tilegpu.dot_async issues and commits without
+// waiting; tilegpu.dot_wait waits with its depth and ties the registers.
+
+#b = #tilegpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+#bt = #tilegpu.blocked<sizePerThread = [8, 1], threadsPerWarp = [8, 4], warpsPerCTA = [1, 4], order = [0, 1]>
+#m = #tilenv.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 64, 16]>
+#a = #tilegpu.dot_op<opIdx = 0, parent = #m>
+#bb = #tilegpu.dot_op<opIdx = 1, parent = #m>
+#s = #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]>
+#st = #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [0, 1]>
+!g = memref<?x?xbf16, strided<[?, 1]>>
+!f = memref<?x?xf32, strided<[?, 1]>>
+
+// Two SS products issued back to back: one wgmma m64n64k16 per K step
+// (4), each with an A and a B descriptor (trans-a 0, trans-b 0: both
+// K-major), one commit each; the first is waited with depth 1, the second
+// with 0. Then P V in the RS form (trans-b 1: V is N-major), waited with 0.
+// CHECK-LABEL: llvm.func @wgmma
+// CHECK-NOT: ldmatrix
+// CHECK: llvm.inline_asm has_side_effects "fence.proxy.async.shared::cta;"
+// CHECK-NEXT: nvvm.barrier0
+// CHECK-NEXT: llvm.inline_asm has_side_effects "wgmma.fence.sync.aligned;"
+// CHECK-COUNT-4: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {$0, {{.*}}, $31}, $64, $65, p, 1, 1, 0, 0;\0A}", "=f,{{.*}},31,l,l,r"
+// CHECK-NEXT: llvm.extractvalue
+// CHECK: wgmma.commit_group.sync.aligned;
+// CHECK-NOT: wgmma.wait_group
+// CHECK: wgmma.fence.sync.aligned;
+// CHECK-COUNT-4: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {$0, {{.*}}, $31}, $64, $65, p, 1, 1, 0, 0;
+// CHECK: wgmma.commit_group.sync.aligned;
+// CHECK-NEXT: llvm.inline_asm has_side_effects "wgmma.wait_group.sync.aligned 1;", "=f,{{.*}},=f,0,1,2,{{.*}},31"
+// CHECK: llvm.inline_asm has_side_effects "wgmma.wait_group.sync.aligned 0;"
+// CHECK: wgmma.fence.sync.aligned;
+// CHECK-COUNT-4: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {$0, {{.*}}, $31}, {$64, $65, $66, $67}, $68, p, 1, 1, 1;
+// CHECK: wgmma.commit_group.sync.aligned;
+// CHECK-NEXT: llvm.inline_asm has_side_effects "wgmma.wait_group.sync.aligned 0;"
+module attributes {tilegpu.target = #tilegpu.target<"sm_90a", warps = 4, threads_per_warp = 32>} {
+tile.kernel @wgmma(%x: !g {tile.dims = ["N", 64]}, %y: !f {tile.dims = ["N", 64]}) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %c64 = arith.constant 64 : index
+  %z = arith.constant dense<0.0> : tensor<64x64xf32, #m>
+  %q = tile.load %x[%c0, %c0] : !g -> tensor<64x64xbf16, #b>
+  %qs = tilegpu.local_alloc %q : tensor<64x64xbf16, #b> -> !tilegpu.smem<64x64xbf16, #s>
+  %k = tile.load %x[%c64, %c0] : !g -> tensor<64x64xbf16, #b>
+  %kt = tile.trans %k : tensor<64x64xbf16, #b> -> tensor<64x64xbf16, #bt>
+  %ks = tilegpu.local_alloc %kt : tensor<64x64xbf16, #bt> -> !tilegpu.smem<64x64xbf16, #st>
+  %qa = tilegpu.local_load %qs : !tilegpu.smem<64x64xbf16, #s> -> tensor<64x64xbf16, #a>
+  %kb = tilegpu.local_load %ks : !tilegpu.smem<64x64xbf16, #st> -> tensor<64x64xbf16, #bb>
+  %s1 = tilegpu.dot_async %qa, %kb, %z : tensor<64x64xbf16, #a>, tensor<64x64xbf16, #bb> -> tensor<64x64xf32, #m>
+  %qa2 = tilegpu.local_load %qs : !tilegpu.smem<64x64xbf16, #s> -> tensor<64x64xbf16, #a>
+  %kb2 = tilegpu.local_load %ks : !tilegpu.smem<64x64xbf16, #st> -> tensor<64x64xbf16, #bb>
+  %s2 = tilegpu.dot_async %qa2, %kb2, %z : tensor<64x64xbf16, #a>, tensor<64x64xbf16, #bb> -> tensor<64x64xf32, #m>
+  %w1 = tilegpu.dot_wait %s1 {pendings = 1 : i32} : tensor<64x64xf32, #m> -> tensor<64x64xf32, #m>
+  %w2 = tilegpu.dot_wait %s2 {pendings = 0 : i32} : tensor<64x64xf32, #m> -> tensor<64x64xf32, #m>
+  %sum = arith.addf %w1, %w2 : tensor<64x64xf32, #m>
+  %p = arith.truncf %sum : tensor<64x64xf32, #m> to tensor<64x64xbf16, #m>
+  %pa = tilegpu.convert_layout %p : tensor<64x64xbf16, #m> -> tensor<64x64xbf16, #a>
+  %vs = tilegpu.local_alloc %k : tensor<64x64xbf16, #b> -> !tilegpu.smem<64x64xbf16, #s>
+  %vb = tilegpu.local_load %vs : !tilegpu.smem<64x64xbf16, #s> -> tensor<64x64xbf16, #bb>
+  %o = tile.dot %pa, %vb, %z : tensor<64x64xbf16, #a>, tensor<64x64xbf16, #bb> -> tensor<64x64xf32, #m>
+  tile.store %o, %y[%c0, %c0] : tensor<64x64xf32, #m>, !f
+  tile.return
+}
+}

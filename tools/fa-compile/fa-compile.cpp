@@ -83,6 +83,12 @@ cl::opt<std::string>
                  "(the target's default), mma_sync, or wgmma (sm_90a; dots "
                  "it cannot run keep mma_sync)"),
         cl::init("auto"), cl::cat(category));
+cl::opt<std::string>
+    copyEngine("copy-engine",
+               cl::desc("Copy engine of pipelined loads on the GPU: auto (the "
+                        "target's best: TMA on sm_90a, else cp.async), Tma, "
+                        "CpAsync or none"),
+               cl::init("auto"), cl::cat(category));
 cl::opt<std::string> kernelName("kernel", cl::desc("Compile only this kernel"),
                                 cl::value_desc("name"), cl::cat(category));
 cl::opt<bool> failOnSpill("fail-on-spill",
@@ -246,6 +252,7 @@ int main(int argc, char **argv) {
   gpu.numWarps = numWarps;
   gpu.numStages = numStages;
   gpu.mma = mma;
+  gpu.copyEngine = copyEngine;
   gpu.failOnSpill = failOnSpill;
   gpu.emit = emit == Emit::TileGPU    ? fa::EmitStage::TileGPU
              : emit == Emit::LLVM     ? fa::EmitStage::LLVM

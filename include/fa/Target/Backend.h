@@ -30,6 +30,8 @@ struct GPUOptions {
   unsigned numStages = 2;
   /// Matrix-instruction family for tile.dot ("auto": the target's default).
   std::string mma = "auto";
+  /// Copy engine of pipelined loads ("auto": the target's best).
+  std::string copyEngine = "auto";
 };
 
 /// What the assembler says about one kernel of a binary.

@@ -29,6 +29,9 @@ struct CompileOptions {
   unsigned numStages = 2;
   /// Matrix-instruction family for tile.dot ("auto": the target's default).
   std::string mma = "auto";
+  /// Copy engine of pipelined loads ("auto": the target's best; "Tma",
+  /// "CpAsync", "none").
+  std::string copyEngine = "auto";
   EmitStage emit = EmitStage::Binary;
   /// Run the target-independent tile optimizations (tile-optimize) first,
   /// as every target does; only tests of unoptimized code turn this off.

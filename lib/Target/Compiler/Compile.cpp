@@ -60,7 +60,9 @@ void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
   latencies.numStages = options.numStages;
   pm.addPass(tilegpu::createTileGPUPipelineAssignLatencies(latencies));
   pm.addPass(tilegpu::createTileGPUPipelineSchedule());
-  pm.addPass(tilegpu::createTileGPUPipelineLowerLoads());
+  tilegpu::TileGPUPipelineLowerLoadsOptions lowerLoads;
+  lowerLoads.copyEngine = options.copyEngine;
+  pm.addPass(tilegpu::createTileGPUPipelineLowerLoads(lowerLoads));
   pm.addPass(tilegpu::createTileGPUPipelineExpand());
   pm.addPass(tilegpu::createTileGPUAllocateSharedMemory());
 }
@@ -81,12 +83,18 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("matrix-instruction family for tile.dot (auto: the "
                      "target's default)"),
       llvm::cl::init("auto")};
+  Option<std::string> copyEngine{
+      *this, "copy-engine",
+      llvm::cl::desc("copy engine of pipelined loads (auto, Tma, CpAsync, "
+                     "none)"),
+      llvm::cl::init("auto")};
   GPUOptions get() const {
     GPUOptions o;
     o.target = target;
     o.numWarps = numWarps;
     o.numStages = numStages;
     o.mma = mma;
+    o.copyEngine = copyEngine;
     return o;
   }
 };
@@ -276,6 +284,7 @@ FailureOr<CompiledKernel> fa::compileKernel(ModuleOp module,
   result.options.target = options.target;
   result.options.numStages = options.numStages;
   result.options.mma = options.mma;
+  result.options.copyEngine = options.copyEngine;
   result.options.numWarps =
       options.numWarps ? options.numWarps
                        : chooseNumWarps(module, info->getWarpSize(),

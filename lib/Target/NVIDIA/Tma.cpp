@@ -77,9 +77,9 @@ public:
     int64_t cols = ty.getShape()[1];
     if (cols <= box || cols % box)
       return wanted;
-    auto penc = SharedEncodingAttr::get(
-        ty.getContext(), enc.getVec(), enc.getPerPhase(), enc.getMaxPhase(),
-        enc.getOrder(), unsigned(box));
+    auto penc = SharedEncodingAttr::get(ty.getContext(), enc.getVec(),
+                                        enc.getPerPhase(), enc.getMaxPhase(),
+                                        enc.getOrder(), unsigned(box));
     return SharedBufferType::get(ty.getContext(), ty.getShape(),
                                  ty.getElementType(), penc);
   }

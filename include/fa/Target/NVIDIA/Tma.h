@@ -1,4 +1,5 @@
-//===- Tma.h - when and how TMA copies a tile --------------------*- C++ -*-===//
+//===- Tma.h - when and how TMA copies a tile --------------------*- C++
+//-*-===//
 //
 // The Hopper tensor memory accelerator as a copy engine (CopyEngine::Tma):
 // the rule the pipeliner asks (canTma), the protocol ops it places (mbarrier

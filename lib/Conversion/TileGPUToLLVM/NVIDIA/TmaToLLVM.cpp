@@ -25,9 +25,8 @@ using namespace fa::tilegpu;
 static void inElectedThread(KernelLowering &kl,
                             function_ref<void(OpBuilder &)> body) {
   OpBuilder &b = kl.b;
-  Value first =
-      arith::CmpIOp::create(b, kl.loc, arith::CmpIPredicate::eq,
-                            kl.target.threadId(b, kl.loc), kl.c32(0));
+  Value first = arith::CmpIOp::create(b, kl.loc, arith::CmpIPredicate::eq,
+                                      kl.target.threadId(b, kl.loc), kl.c32(0));
   auto ifOp = scf::IfOp::create(b, kl.loc, first, /*withElse=*/false);
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
@@ -139,10 +138,9 @@ static LogicalResult lowerTmaLoad(tilenv::TmaLoadOp op, KernelLowering &kl) {
   Type ptr7 = LLVM::LLVMPointerType::get(kl.ctx, 7);
   SmallVector<std::pair<Value, SmallVector<Value>>> copies;
   for (int64_t p = 0; p < cols / width; ++p) {
-    Value dst = LLVM::GEPOp::create(b, loc, kl.sharedPtrTy(), b.getI8Type(),
-                                    dstBase,
-                                    ValueRange{kl.c32(p * rows * width * bits /
-                                                      8)});
+    Value dst =
+        LLVM::GEPOp::create(b, loc, kl.sharedPtrTy(), b.getI8Type(), dstBase,
+                            ValueRange{kl.c32(p * rows * width * bits / 8)});
     dst = LLVM::AddrSpaceCastOp::create(b, loc, ptr7, dst);
     SmallVector<Value> c = coords;
     c.front() = kl.add(inner, kl.c32(p * width));

@@ -65,6 +65,11 @@ struct Driver {
   CUresult (*cuMemcpyDtoH)(void *, CUdeviceptr, size_t);
   CUresult (*cuMemsetD8)(CUdeviceptr, unsigned char, size_t);
   CUresult (*cuMemGetInfo)(size_t *, size_t *);
+  // Optional (CUDA 12): only kernels with TMA descriptors need it.
+  CUresult (*cuTensorMapEncodeTiled)(void *, int, unsigned, void *,
+                                     const uint64_t *, const uint64_t *,
+                                     const unsigned *, const unsigned *, int,
+                                     int, int, int);
 };
 
 thread_local std::string lastError;
@@ -141,6 +146,9 @@ void loadDriver() {
       resolve(lib, d.cuMemGetInfo, "cuMemGetInfo_v2");
   if (!ok)
     return;
+  d.cuTensorMapEncodeTiled =
+      reinterpret_cast<decltype(d.cuTensorMapEncodeTiled)>(
+          dlsym(lib, "cuTensorMapEncodeTiled"));
   driver = d;
   driverLoaded = true;
 }
@@ -320,6 +328,77 @@ int fa_rt_time(fa_rt_kernel *kernel, const unsigned grid[3],
   driver.cuEventDestroy(start);
   driver.cuEventDestroy(stop);
   return rc;
+}
+
+int fa_rt_encode_tensor_map(void *out, const char *dtype, unsigned rank,
+                            uint64_t ptr, const int64_t *sizes,
+                            const int64_t *strides, const int64_t *box,
+                            unsigned swizzle) {
+  if (ensureDriver())
+    return 1;
+  if (!driver.cuTensorMapEncodeTiled)
+    return fail("the CUDA driver lacks cuTensorMapEncodeTiled (TMA needs "
+                "CUDA 12 or later)");
+  // CUtensorMapDataType, CUtensorMapSwizzle, CUtensorMapL2promotion values.
+  std::string t = dtype ? dtype : "";
+  int dataType = t == "bf16"                   ? 9
+                 : (t == "f16" || t == "fp16") ? 6
+                 : t == "f32"                  ? 7
+                                               : -1;
+  unsigned elt = dataType == 7 ? 4 : 2;
+  int swizzleCode = swizzle == 0     ? 0
+                    : swizzle == 32  ? 1
+                    : swizzle == 64  ? 2
+                    : swizzle == 128 ? 3
+                                     : -1;
+  if (dataType < 0)
+    return fail("tensor map of unsupported element type '" + t + "'");
+  if (swizzleCode < 0)
+    return fail("tensor map swizzle must be 0, 32, 64 or 128 bytes");
+  if (rank < 1 || rank > 5)
+    return fail("tensor map rank must be 1 to 5");
+  if (ptr % 16)
+    return fail("TMA needs a tensor that starts on a 16-byte boundary");
+  if (strides[rank - 1] != 1)
+    return fail("TMA needs a tensor contiguous in its last dimension");
+  // The driver's order: innermost dimension first, strides in bytes for
+  // every dimension but the innermost.
+  uint64_t dims[5], byteStrides[4];
+  unsigned boxDims[5], elementStrides[5];
+  for (unsigned i = 0; i < rank; ++i) {
+    unsigned d = rank - 1 - i;
+    if (sizes[d] < 0 || static_cast<uint64_t>(sizes[d]) > (1ull << 32))
+      return fail("tensor map dimension of size " + std::to_string(sizes[d]) +
+                  " (TMA takes 1 to 2^32)");
+    dims[i] = sizes[d] > 0 ? static_cast<uint64_t>(sizes[d]) : 1;
+    if (box[d] < 1 || box[d] > 256)
+      return fail("tensor map box extent must be 1 to 256");
+    boxDims[i] = static_cast<unsigned>(box[d]);
+    elementStrides[i] = 1;
+    if (i > 0) {
+      if (strides[d] < 0)
+        return fail("TMA needs non-negative strides");
+      uint64_t bytes = static_cast<uint64_t>(strides[d]) * elt;
+      if (bytes % 16 || bytes >= (1ull << 40))
+        return fail("TMA needs strides that are multiples of 16 bytes "
+                    "(below 2^40); stride " +
+                    std::to_string(strides[d]) + " of dimension " +
+                    std::to_string(d) + " is not");
+      byteStrides[i - 1] = bytes;
+    }
+  }
+  if (swizzle && boxDims[0] * elt > swizzle)
+    return fail("tensor map box rows exceed the swizzle span");
+  // CUtensorMap is 64-byte aligned; `out` need not be.
+  alignas(64) unsigned char map[128];
+  if (check(driver.cuTensorMapEncodeTiled(
+                map, dataType, rank, reinterpret_cast<void *>(ptr), dims,
+                byteStrides, boxDims, elementStrides, /*interleave=*/0,
+                swizzleCode, /*L2 promotion 128B=*/2, /*oobFill zero=*/0),
+            "cuTensorMapEncodeTiled"))
+    return 1;
+  std::memcpy(out, map, sizeof(map));
+  return 0;
 }
 
 int fa_rt_malloc(uint64_t *dptr, size_t bytes) {

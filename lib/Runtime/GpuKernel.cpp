@@ -114,6 +114,11 @@ constexpr int64_t kMaxThreadsPerBlock = 1024;
 /// Largest dynamic shared memory of a thread block on sm_80/sm_90 (227 KiB).
 constexpr int64_t kMaxSharedBytes = 227 * 1024;
 constexpr int64_t kMaxAlignBytes = 256;
+/// A CUtensorMap: bytes, alignment, rank and box limits.
+constexpr int64_t kTensorMapBytes = 128;
+constexpr int64_t kTensorMapAlign = 64;
+constexpr unsigned kTensorMapMaxRank = 5;
+constexpr int64_t kTensorMapMaxBox = 256;
 } // namespace
 
 Expected<std::unique_ptr<GpuKernel>> GpuKernel::load(StringRef sidecarPath,
@@ -355,6 +360,48 @@ GpuKernel::parse(StringRef text, StringRef sidecarPath, StringRef wanted) {
       for (unsigned d = 0; d + 1 < p.rank; ++d)
         if (Error e = expect(param, "stride", d, {"i64", "i32"}))
           return std::move(e);
+      // Optionally a TMA tensor map, built by the launcher from the tensor.
+      const json::Object *tm =
+          slot < abi->size() ? (*abi)[slot].getAsObject() : nullptr;
+      if (tm && tm->getInteger("param") == std::optional<int64_t>(param) &&
+          tm->getString("kind") == "tensormap") {
+        auto badMap = [&](const Twine &what) {
+          return bad(
+              formatv("ABI entry {0} (tensor map of '{1}'): ", slot, p.name)
+                  .str() +
+              what);
+        };
+        if (tm->getString("type") != "byval" ||
+            tm->getInteger("bytes") != kTensorMapBytes ||
+            tm->getInteger("align") != kTensorMapAlign)
+          return badMap("must be passed by value ('type' byval), 128 bytes "
+                        "aligned to 64");
+        if (tm->getInteger("rank") != std::optional<int64_t>(p.rank) ||
+            p.rank < 1 || p.rank > kTensorMapMaxRank)
+          return badMap("'rank' must be the tensor's, 1 to 5");
+        if (tm->getString("dtype") != StringRef(p.dtype) ||
+            !llvm::is_contained({"bf16", "f16", "f32"}, p.dtype))
+          return badMap("'dtype' must be the tensor's: bf16, f16 or f32");
+        std::optional<int64_t> swizzle = tm->getInteger("swizzle");
+        if (!swizzle || !llvm::is_contained({0, 32, 64, 128}, *swizzle))
+          return badMap("'swizzle' must be 0, 32, 64 or 128");
+        if (tm->getString("fill") != "zero")
+          return badMap("'fill' must be \"zero\"");
+        const json::Array *box = tm->getArray("box");
+        if (!box || box->size() != p.rank)
+          return badMap("'box' needs one extent per dimension");
+        for (const json::Value &b : *box) {
+          std::optional<int64_t> n = b.getAsInteger();
+          if (!n || *n < 1 || *n > kTensorMapMaxBox)
+            return badMap("a 'box' extent must be an integer in [1, 256]");
+          p.box.push_back(*n);
+        }
+        if (*swizzle && p.box.back() * gpuDTypeBytes(p.dtype) > *swizzle)
+          return badMap("box rows exceed the swizzle span");
+        p.tensorMap = true;
+        p.swizzle = static_cast<unsigned>(*swizzle);
+        ++slot;
+      }
     } else {
       if (!llvm::is_contained({"f32", "f64", "i32", "i64"}, p.dtype))
         return bad("scalar parameter '" + p.name + "' of unsupported type '" +
@@ -430,6 +477,20 @@ Error GpuKernel::validate(ArrayRef<GpuArg> args) const {
       return err("tensor '" + p.name +
                  "' must be contiguous in its last dimension (stride 1)");
     unsigned elt = gpuDTypeBytes(p.dtype);
+    if (p.tensorMap) {
+      // TMA reads through a tensor map: 16-byte aligned base and strides.
+      if (a.ptr % 16)
+        return err(formatv("tensor '{0}' is read with TMA and must start on "
+                           "a 16-byte boundary",
+                           p.name));
+      for (unsigned d = 0; d + 1 < p.rank; ++d)
+        if ((static_cast<uint64_t>(a.strides[d]) * elt) % 16 ||
+            a.strides[d] < 0)
+          return err(formatv("tensor '{0}' is read with TMA: stride of "
+                             "dimension {1} ({2} elements) must be a "
+                             "non-negative multiple of 16 bytes",
+                             p.name, d, a.strides[d]));
+    }
     if (p.alignBytes > 1) {
       if (a.ptr % p.alignBytes)
         return err(formatv("tensor '{0}' must start on a {1}-byte boundary",
@@ -522,8 +583,19 @@ Expected<std::array<unsigned, 3>> GpuKernel::grid(ArrayRef<GpuArg> args) const {
 
 Error GpuKernel::marshal(ArrayRef<GpuArg> args, std::vector<uint64_t> &storage,
                          std::vector<void *> &pointers) const {
-  storage.assign(abi.size(), 0);
+  // One 8-byte slot per entry, then room for the tensor maps (each 128
+  // bytes at a 64-byte boundary) after them.
+  constexpr size_t kMapWords = kTensorMapBytes / 8, kAlignWords = 8;
+  size_t maps = 0;
+  for (const json::Value &v : abi)
+    if (const json::Object *e = v.getAsObject())
+      maps += e->getString("kind") == "tensormap";
+  storage.assign(abi.size() + maps * kMapWords + kAlignWords, 0);
   pointers.clear();
+  uint64_t *nextMap = storage.data() + abi.size();
+  nextMap +=
+      (kAlignWords - (reinterpret_cast<uintptr_t>(nextMap) / 8) % kAlignWords) %
+      kAlignWords;
   for (auto [i, v] : llvm::enumerate(abi)) {
     const json::Object *e = v.getAsObject();
     if (!e)
@@ -562,6 +634,16 @@ Error GpuKernel::marshal(ArrayRef<GpuArg> args, std::vector<uint64_t> &storage,
       } else {
         return err("scalar parameter of unsupported type '" + type + "'");
       }
+    } else if (kind == "tensormap") {
+      const GpuParam &p = params[param];
+      if (!p.tensorMap || !a.isTensor)
+        return err("tensor map ABI entry for a parameter without one");
+      if (fa_rt_encode_tensor_map(nextMap, p.dtype.c_str(), p.rank, a.ptr,
+                                  a.sizes.data(), a.strides.data(),
+                                  p.box.data(), p.swizzle))
+        return err("tensor '" + p.name + "': " + fa_rt_last_error());
+      slot = nextMap;
+      nextMap += kMapWords;
     } else {
       return err("unknown ABI entry kind '" + kind + "' in the sidecar");
     }

@@ -12,6 +12,15 @@
 
 namespace fa {
 TargetInfo::~TargetInfo() = default;
+BarrierCopyProtocol::~BarrierCopyProtocol() = default;
+
+mlir::LogicalResult TargetInfo::markDescriptorParam(mlir::Operation *func,
+                                                    unsigned arg, int64_t,
+                                                    int64_t) const {
+  return func->emitError() << "target " << getName()
+                           << " passes no descriptors (kernel argument " << arg
+                           << ")";
+}
 
 bool TargetInfo::canCopyAsync(CopyEngine, const AsyncCopyRequest &,
                               std::string &why) const {

@@ -35,6 +35,9 @@ def load_runtime(path=None):
     lib.fa_rt_launch.argtypes = [ctypes.c_void_p, u3, u3, ctypes.c_uint, ctypes.c_void_p,
                                  ctypes.POINTER(ctypes.c_void_p)]
     lib.fa_rt_kernel_info.argtypes = [ctypes.c_void_p] + [ctypes.POINTER(ctypes.c_int)] * 3
+    i64p = ctypes.POINTER(ctypes.c_int64)
+    lib.fa_rt_encode_tensor_map.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint,
+                                            ctypes.c_uint64, i64p, i64p, i64p, ctypes.c_uint]
     _LIB = lib
     return lib
 
@@ -66,6 +69,8 @@ class Kernel:
                                 f"found {len(kernels)}")
         self.meta = k = kernels[0]
         self.params = k["params"]
+        self._tma_params = {self.params[e["param"]]["name"] for e in k["abi"]
+                            if e["kind"] == "tensormap"}
         self.entry = k["entry"]
         cubin = k.get("cubin") or meta["cubin"]
         if not os.path.isabs(cubin):
@@ -118,6 +123,8 @@ class Kernel:
             if a.dim() and a.stride(-1) != 1:
                 raise RuntimeError_(f"{name}: the last dimension must be contiguous (stride 1)")
             align, esz = p.get("align_bytes", 1), a.element_size()
+            if p["name"] in self._tma_params:
+                align = max(align, 16)  # TMA: 16-byte aligned base and strides
             if a.data_ptr() % align or any((s * esz) % align for s in a.stride()[:-1]):
                 raise RuntimeError_(f"{name}: base and outer strides must be {align}-byte aligned")
 
@@ -142,6 +149,15 @@ class Kernel:
             kind, ty = e["kind"], e["type"]
             if kind == "ptr":
                 slots.append(ctypes.c_uint64(a.data_ptr()))
+            elif kind == "tensormap":
+                # A TMA descriptor (CUtensorMap) by value, encoded by the runtime.
+                rank = a.dim()
+                arr = ctypes.c_int64 * rank
+                m = (ctypes.c_uint8 * 128)()
+                _check(_LIB.fa_rt_encode_tensor_map(
+                    m, e["dtype"].encode(), rank, a.data_ptr(), arr(*a.shape), arr(*a.stride()),
+                    arr(*e["box"]), e["swizzle"]))
+                slots.append(m)
             elif kind in ("size", "stride"):
                 v = a.shape[e["dim"]] if kind == "size" else a.stride(e["dim"])
                 slots.append(ctypes.c_int32(v) if ty == "i32" else ctypes.c_int64(v))

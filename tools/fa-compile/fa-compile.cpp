@@ -92,6 +92,12 @@ cl::opt<unsigned> prefetchRegisters(
              "accumulators, the carried tile included, take at most this "
              "many f32 registers per thread (default 160; 0: never)"),
     cl::init(160), cl::cat(category));
+cl::opt<std::string>
+    copyEngine("copy-engine",
+               cl::desc("Copy engine of pipelined loads on the GPU: auto (the "
+                        "target's best: TMA on sm_90a, else cp.async), Tma, "
+                        "CpAsync or none"),
+               cl::init("auto"), cl::cat(category));
 cl::opt<std::string> kernelName("kernel", cl::desc("Compile only this kernel"),
                                 cl::value_desc("name"), cl::cat(category));
 cl::opt<bool> failOnSpill("fail-on-spill",
@@ -349,6 +355,7 @@ int main(int argc, char **argv) {
   gpu.numStages = gpuNumStages;
   gpu.mma = gpuMma;
   gpu.prefetchRegisters = gpuPrefetch;
+  gpu.copyEngine = copyEngine;
   gpu.failOnSpill = failOnSpill;
   gpu.emit = emit == Emit::TileGPU    ? fa::EmitStage::TileGPU
              : emit == Emit::LLVM     ? fa::EmitStage::LLVM

@@ -46,6 +46,11 @@ static cl::opt<std::string>
         cl::desc("matrix-instruction family for tile.dot: auto, mma_sync or "
                  "wgmma (sm_90a)"),
         cl::init("auto"));
+static cl::opt<std::string>
+    copyEngine("copy-engine",
+               cl::desc("copy engine of pipelined loads: auto, Tma (sm_90a), "
+                        "CpAsync or none"),
+               cl::init("auto"));
 static cl::opt<fa::EmitStage> emit(
     "emit", cl::desc("what to write"), cl::init(fa::EmitStage::Binary),
     cl::values(clEnumValN(fa::EmitStage::TileGPU, "tilegpu", "tilegpu IR"),
@@ -143,6 +148,7 @@ int main(int argc, char **argv) {
   options.numWarps = numWarps;
   options.numStages = numStages;
   options.mma = mma;
+  options.copyEngine = copyEngine;
   options.emit = emit;
   options.failOnSpill = failOnSpill;
   return mlir::failed(fa::compileKernel(*module, options, out)) ? 1 : 0;

@@ -9,15 +9,20 @@ namespace fa {
 
 /// One parameter of a lowered kernel, in launch order.
 struct KernelABIParam {
-  enum Kind { Pointer, Size, Stride, Scalar };
+  enum Kind { Pointer, Size, Stride, Descriptor, Scalar };
   unsigned arg; ///< index of the `tile.kernel` argument it comes from
   Kind kind;
   unsigned dim;    ///< tensor dimension for sizes and strides
   mlir::Type type; ///< scalar type (i64 for sizes and strides)
+  /// A descriptor's `tilegpu.descriptor` attribute (bytes, align, and what
+  /// the runtime needs to build it).
+  mlir::DictionaryAttr descriptor = {};
 };
 
 /// A global tensor of rank r passes a pointer, r sizes and r - 1 outer
-/// strides (the innermost stride is 1); scalars pass themselves.
+/// strides (the innermost stride is 1), then, when its kernel argument has
+/// a `tilegpu.descriptor` (a copy engine's, set by the pipeliner), that
+/// descriptor by value; scalars pass themselves.
 llvm::SmallVector<KernelABIParam> getKernelABI(tile::KernelOp kernel);
 
 /// Attribute `name` of kernel argument `i`, if present and of type T.

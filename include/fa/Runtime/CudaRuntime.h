@@ -51,6 +51,19 @@ int fa_rt_time(fa_rt_kernel *kernel, const unsigned grid[3],
                const unsigned block[3], unsigned dyn_smem, void *stream,
                void **args, int warmup, int iters, float *ms);
 
+/* Encodes a tiled TMA descriptor (a CUtensorMap, 128 bytes written to `out`)
+ * for a tensor of `rank` (1..5) dimensions at device address `ptr`: `sizes`
+ * and `strides` (in elements) and `box` are given outermost dimension first,
+ * the innermost stride must be 1; `dtype` is "bf16", "f16" or "f32";
+ * `swizzle` is the swizzle span in bytes (0, 32, 64 or 128). Elements outside
+ * the tensor read as zero. Needs a driver with cuTensorMapEncodeTiled
+ * (CUDA 12). A dimension of size 0 is encoded as 1: kernels issue no copy
+ * from an empty tensor. */
+int fa_rt_encode_tensor_map(void *out, const char *dtype, unsigned rank,
+                            uint64_t ptr, const int64_t *sizes,
+                            const int64_t *strides, const int64_t *box,
+                            unsigned swizzle);
+
 /* Device memory helpers (used by fa-run; Python uses torch tensors). */
 int fa_rt_malloc(uint64_t *dptr, size_t bytes);
 int fa_rt_free(uint64_t dptr);

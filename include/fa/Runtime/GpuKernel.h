@@ -37,6 +37,11 @@ struct GpuParam {
   llvm::SmallVector<std::string, 4> dimSymbols;
   llvm::SmallVector<int64_t, 4> dimSizes;
   unsigned alignBytes = 1;
+  /// Passed with a TMA tensor map too (an ABI entry of kind "tensormap"),
+  /// built at launch with `box` (outermost first) and `swizzle` bytes.
+  bool tensorMap = false;
+  llvm::SmallVector<int64_t, 5> box;
+  unsigned swizzle = 0;
 };
 
 /// A value bound to a parameter: a device tensor or a scalar.
@@ -93,8 +98,10 @@ public:
   llvm::Expected<std::vector<float>> time(llvm::ArrayRef<GpuArg> args,
                                           int warmup, int iters);
 
-  /// Packs `args` into the kernel's ABI: one slot of `storage` per ABI
-  /// entry, `pointers` to them (what the driver's launch takes).
+  /// Packs `args` into the kernel's ABI: slots of `storage` per ABI entry
+  /// (8 bytes, or a 64-byte aligned 128-byte tensor map), `pointers` to
+  /// them (what the driver's launch takes). Tensor maps are encoded here,
+  /// through the driver.
   llvm::Error marshal(llvm::ArrayRef<GpuArg> args,
                       std::vector<uint64_t> &storage,
                       std::vector<void *> &pointers) const;

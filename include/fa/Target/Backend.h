@@ -34,6 +34,8 @@ struct GPUOptions {
   /// asynchronous accumulators, the carried tile included, take at most this
   /// many f32 registers per thread (tilegpu-schedule-async-dots; 0: never).
   unsigned prefetchRegisters = 160;
+  /// Copy engine of pipelined loads ("auto": the target's best).
+  std::string copyEngine = "auto";
 };
 
 /// What the assembler says about one kernel of a binary.

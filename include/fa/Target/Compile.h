@@ -31,6 +31,9 @@ struct CompileOptions {
   std::string mma = "auto";
   /// See GPUOptions::prefetchRegisters.
   unsigned prefetchRegisters = 160;
+  /// Copy engine of pipelined loads ("auto": the target's best; "Tma",
+  /// "CpAsync", "none").
+  std::string copyEngine = "auto";
   EmitStage emit = EmitStage::Binary;
   /// Run the target-independent tile optimizations (tile-optimize) first,
   /// as every target does; only tests of unoptimized code turn this off.

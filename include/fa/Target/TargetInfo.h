@@ -64,6 +64,51 @@ struct AsyncCopyRequest {
   bool zeroPadding = false;
 };
 
+/// The ops of a copy engine whose copies one thread issues and whose
+/// completion shared-memory barriers track, one barrier per ring slot
+/// (CopyEngine::Tma). The target builds its own ops; the pipeliner
+/// (tilegpu-pipeline-lower-loads) only places them in stages, and the
+/// expander sees ordinary ops.
+class BarrierCopyProtocol {
+public:
+  virtual ~BarrierCopyProtocol();
+  /// Byte alignment of the engine's ring buffers.
+  virtual int64_t getBufferAlignment() const = 0;
+  /// The slot buffer type the engine fills for a tile whose consumers asked
+  /// for `wanted` (a `!tilegpu.smem` type; same shape and elements).
+  virtual mlir::Type getSlotType(mlir::Type wanted) const = 0;
+  /// What the kernel ABI passes for a tensor the engine copies from
+  /// (`tilegpu.descriptor` on the kernel argument: the runtime builds it
+  /// from the tensor), for copies of blocks `slot` of `tensor` (a memref)
+  /// along tile dimensions `dims`.
+  virtual mlir::DictionaryAttr describeTensor(mlir::Type tensor,
+                                              llvm::ArrayRef<int64_t> dims,
+                                              mlir::Type slot) const = 0;
+  /// Initializes `barriers` (a ring of Nx1xi64), one thread; a CTA barrier
+  /// must follow.
+  virtual void init(mlir::OpBuilder &b, mlir::Location loc,
+                    mlir::Value barriers) const = 0;
+  /// Barrier `slot` expects `bytes` of copies (one thread arrives).
+  virtual void expect(mlir::OpBuilder &b, mlir::Location loc,
+                      mlir::Value barriers, mlir::Value slot,
+                      int64_t bytes) const = 0;
+  /// Copies the block of `base` at `offsets` along `dims` into `dst`,
+  /// signalling barrier `slot`.
+  virtual void copy(mlir::OpBuilder &b, mlir::Location loc, mlir::Value base,
+                    mlir::ValueRange offsets, llvm::ArrayRef<int64_t> dims,
+                    mlir::Value dst, mlir::Value barriers,
+                    mlir::Value slot) const = 0;
+  /// Every thread waits for the phase of parity `phase` (index, 0 or 1) of
+  /// barrier `slot`.
+  virtual void wait(mlir::OpBuilder &b, mlir::Location loc,
+                    mlir::Value barriers, mlir::Value slot,
+                    mlir::Value phase) const = 0;
+  /// Ends the barriers' life (one thread) so their memory can be reused;
+  /// CTA barriers must surround it.
+  virtual void release(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value barriers) const = 0;
+};
+
 class TargetInfo {
 public:
   virtual ~TargetInfo();
@@ -84,6 +129,12 @@ public:
   /// otherwise sets `why`. By default no engine copies asynchronously.
   virtual bool canCopyAsync(CopyEngine engine, const AsyncCopyRequest &copy,
                             std::string &why) const;
+  /// The ops of `engine` when it is a barrier-tracked engine the target
+  /// has; null otherwise.
+  virtual const BarrierCopyProtocol *
+  getBarrierCopyProtocol(CopyEngine engine) const {
+    return nullptr;
+  }
 
   //===--- capabilities: checked before any lowering ---------------------===//
   /// Whether a matrix instruction exists for `a` x `b` accumulated into
@@ -138,6 +189,12 @@ public:
                            mlir::Value x) const = 0;
   /// Marks `func` as a kernel entry with `threads` threads per CTA.
   virtual void markKernel(mlir::Operation *func, unsigned threads) const = 0;
+  /// Marks parameter `arg` of kernel `func` as a descriptor of `bytes`
+  /// bytes passed by value with alignment `align` (see
+  /// BarrierCopyProtocol::describeTensor). By default targets have none.
+  virtual mlir::LogicalResult markDescriptorParam(mlir::Operation *func,
+                                                  unsigned arg, int64_t bytes,
+                                                  int64_t align) const;
 };
 
 //===--- registry ------------------------------------------------------===//

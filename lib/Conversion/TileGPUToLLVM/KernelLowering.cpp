@@ -29,6 +29,10 @@ SmallVector<KernelABIParam> fa::getKernelABI(tile::KernelOp kernel) {
         abi.push_back({unsigned(i), KernelABIParam::Size, d, i64});
       for (unsigned d = 0; d + 1 < m.getRank(); ++d)
         abi.push_back({unsigned(i), KernelABIParam::Stride, d, i64});
+      if (auto desc =
+              getKernelArgAttr<DictionaryAttr>(kernel, i, "tilegpu.descriptor"))
+        abi.push_back({unsigned(i), KernelABIParam::Descriptor, 0,
+                       LLVM::LLVMPointerType::get(ctx), desc});
     } else {
       abi.push_back({unsigned(i), KernelABIParam::Scalar, 0, t});
     }
@@ -100,6 +104,18 @@ LogicalResult KernelLowering::run() {
     case KernelABIParam::Stride:
       globals[orig].strides.push_back(arg);
       break;
+    case KernelABIParam::Descriptor: {
+      globals[orig].descriptor = arg;
+      auto bytes = p.descriptor.getAs<IntegerAttr>("bytes");
+      auto align = p.descriptor.getAs<IntegerAttr>("align");
+      if (!bytes || !align)
+        return kernel.emitError("tilegpu.descriptor of argument ")
+               << p.arg << " needs integer 'bytes' and 'align'";
+      if (failed(target.markDescriptorParam(func, i, bytes.getInt(),
+                                            align.getInt())))
+        return failure();
+      break;
+    }
     case KernelABIParam::Scalar:
       map.map(orig, arg);
       break;

@@ -66,7 +66,9 @@ void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
   latencies.numStages = options.numStages;
   pm.addPass(tilegpu::createTileGPUPipelineAssignLatencies(latencies));
   pm.addPass(tilegpu::createTileGPUPipelineSchedule());
-  pm.addPass(tilegpu::createTileGPUPipelineLowerLoads());
+  tilegpu::TileGPUPipelineLowerLoadsOptions lowerLoads;
+  lowerLoads.copyEngine = options.copyEngine;
+  pm.addPass(tilegpu::createTileGPUPipelineLowerLoads(lowerLoads));
   pm.addPass(tilegpu::createTileGPUPipelineExpand());
   pm.addPass(tilegpu::createTileGPUAllocateSharedMemory());
 }
@@ -92,6 +94,11 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("issue a loop's QK^T one iteration ahead within this "
                      "many accumulator registers per thread (0: never)"),
       llvm::cl::init(160)};
+  Option<std::string> copyEngine{
+      *this, "copy-engine",
+      llvm::cl::desc("copy engine of pipelined loads (auto, Tma, CpAsync, "
+                     "none)"),
+      llvm::cl::init("auto")};
   GPUOptions get() const {
     GPUOptions o;
     o.target = target;
@@ -99,6 +106,7 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
     o.numStages = numStages;
     o.mma = mma;
     o.prefetchRegisters = prefetchRegisters;
+    o.copyEngine = copyEngine;
     return o;
   }
 };
@@ -289,6 +297,7 @@ FailureOr<CompiledKernel> fa::compileKernel(ModuleOp module,
   result.options.numStages = options.numStages;
   result.options.mma = options.mma;
   result.options.prefetchRegisters = options.prefetchRegisters;
+  result.options.copyEngine = options.copyEngine;
   result.options.numWarps =
       options.numWarps ? options.numWarps
                        : chooseNumWarps(module, info->getWarpSize(),

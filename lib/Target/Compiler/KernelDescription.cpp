@@ -86,6 +86,37 @@ static FailureOr<json::Value> gridExpr(Value v, tile::KernelOp kernel,
   return json::Value(json::Object{{"op", name}, {"args", json::Array{*l, *r}}});
 }
 
+/// A descriptor passed by value: what the runtime builds it from. For a
+/// tensor map ("tensormap"): the tensor's rank and element type, the box
+/// (outermost dimension first), the swizzle span in bytes and the fill of
+/// out-of-bounds elements.
+static LogicalResult describeDescriptor(tile::KernelOp kernel,
+                                        const KernelABIParam &p,
+                                        json::Object &a) {
+  DictionaryAttr d = p.descriptor;
+  auto kind = d.getAs<StringAttr>("kind");
+  auto box = d.getAs<DenseI64ArrayAttr>("box");
+  auto swizzle = d.getAs<IntegerAttr>("swizzle");
+  auto fill = d.getAs<StringAttr>("fill");
+  auto bytes = d.getAs<IntegerAttr>("bytes");
+  auto align = d.getAs<IntegerAttr>("align");
+  auto mt = cast<MemRefType>(kernel.getArgumentTypes()[p.arg]);
+  if (!kind || kind.getValue() != "tensormap" || !box ||
+      box.size() != mt.getRank() || !swizzle || !fill || !bytes || !align)
+    return kernel.emitError("tilegpu.descriptor of argument ")
+           << p.arg << " cannot be described in the kernel sidecar";
+  a["kind"] = "tensormap";
+  a["type"] = "byval";
+  a["bytes"] = bytes.getInt();
+  a["align"] = align.getInt();
+  a["rank"] = mt.getRank();
+  a["dtype"] = typeName(mt.getElementType());
+  a["box"] = json::Array(box.asArrayRef());
+  a["swizzle"] = swizzle.getInt();
+  a["fill"] = fill.str();
+  return success();
+}
+
 FailureOr<json::Array> fa::describeKernels(ModuleOp module,
                                            const GPUOptions &options,
                                            unsigned threadsPerWarp) {
@@ -173,12 +204,18 @@ FailureOr<json::Array> fa::describeKernels(ModuleOp module,
         a["kind"] = "stride";
         a["dim"] = int64_t(p.dim);
         break;
+      case KernelABIParam::Descriptor:
+        break;
       case KernelABIParam::Scalar:
         a["kind"] = "value";
         break;
       }
       a["type"] = isa<IntegerType, FloatType>(p.type) ? typeName(p.type)
                                                       : std::string("ptr");
+      if (p.kind == KernelABIParam::Descriptor) {
+        if (failed(describeDescriptor(kernel, p, a)))
+          return failure();
+      }
       abi.push_back(std::move(a));
     }
     k["abi"] = std::move(abi);

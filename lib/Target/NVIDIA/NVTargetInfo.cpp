@@ -2,6 +2,7 @@
 
 #include "fa/Dialect/TileNV/IR/TileNVDialect.h"
 #include "fa/Target/NVIDIA/CpAsync.h"
+#include "fa/Target/NVIDIA/Tma.h"
 #include "fa/Target/TargetInfo.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -24,21 +25,29 @@ public:
   int64_t getMaxSharedBytes() const override {
     return sm >= 90 ? 227 * 1024 : 163 * 1024;
   }
-  // TMA exists on sm_90a but has no lowering yet: report only what the
-  // lowerings use. wgmma is lowered (opt-in, mma=wgmma).
+  // wgmma and TMA (bulk tensor copies on mbarriers) from sm_90a on.
   bool hasMma(fa::MmaKind kind) const override {
     return kind == fa::MmaKind::MmaSyncV2 ||
            (kind == fa::MmaKind::WgmmaV3 && sm >= 90);
   }
   bool hasCopyEngine(fa::CopyEngine engine) const override {
     return engine == fa::CopyEngine::Direct ||
-           engine == fa::CopyEngine::CpAsync;
+           engine == fa::CopyEngine::CpAsync ||
+           (engine == fa::CopyEngine::Tma && sm >= 90);
   }
   bool canCopyAsync(fa::CopyEngine engine, const fa::AsyncCopyRequest &copy,
                     std::string &why) const override {
-    if (engine != fa::CopyEngine::CpAsync)
-      return TargetInfo::canCopyAsync(engine, copy, why);
-    return fa::nvidia::canCpAsync(copy, why);
+    if (engine == fa::CopyEngine::CpAsync)
+      return fa::nvidia::canCpAsync(copy, why);
+    if (engine == fa::CopyEngine::Tma && sm >= 90)
+      return fa::nvidia::canTma(copy, why);
+    return TargetInfo::canCopyAsync(engine, copy, why);
+  }
+  const fa::BarrierCopyProtocol *
+  getBarrierCopyProtocol(fa::CopyEngine engine) const override {
+    if (engine == fa::CopyEngine::Tma && sm >= 90)
+      return &fa::nvidia::getTmaProtocol();
+    return nullptr;
   }
 
   LogicalResult checkDot(Operation *op, RankedTensorType aTy,
@@ -189,6 +198,23 @@ public:
     func->setAttr(NVVM::NVVMDialect::getKernelFuncAttrName(), b.getUnitAttr());
     func->setAttr(NVVM::NVVMDialect::getReqntidAttrName(),
                   b.getDenseI32ArrayAttr({int32_t(threads), 1, 1}));
+  }
+  // A CUtensorMap: by value in the parameter space, readable by TMA
+  // (grid_constant), 64-byte aligned (without llvm.align: `.align 1`).
+  LogicalResult markDescriptorParam(Operation *op, unsigned arg, int64_t bytes,
+                                    int64_t align) const override {
+    auto func = dyn_cast<LLVM::LLVMFuncOp>(op);
+    if (!func || sm < 90)
+      return TargetInfo::markDescriptorParam(op, arg, bytes, align);
+    Builder b(op->getContext());
+    func.setArgAttr(arg, LLVM::LLVMDialect::getByValAttrName(),
+                    TypeAttr::get(LLVM::LLVMArrayType::get(b.getI8Type(),
+                                                           unsigned(bytes))));
+    func.setArgAttr(arg, LLVM::LLVMDialect::getAlignAttrName(),
+                    b.getI64IntegerAttr(align));
+    func.setArgAttr(arg, NVVM::NVVMDialect::getGridConstantAttrName(),
+                    b.getUnitAttr());
+    return success();
   }
 
 private:

@@ -99,6 +99,9 @@ public:
     mlir::Value ptr;
     llvm::SmallVector<mlir::Value> sizes, strides; // i64; strides.back() is 1
     mlir::Type elem;
+    /// The copy descriptor passed by value for it (a pointer to it), if
+    /// any (KernelABIParam::Descriptor).
+    mlir::Value descriptor;
   };
 
   tile::KernelOp kernel;

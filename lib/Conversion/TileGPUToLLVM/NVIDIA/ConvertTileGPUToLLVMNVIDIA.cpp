@@ -1,6 +1,6 @@
 //===- ConvertTileGPUToLLVMNVIDIA.cpp - the NVIDIA conversion pass --------===//
 //
-// The generic lowerings plus NVIDIA's (mma.sync, ldmatrix, cp.async), for
+// The generic lowerings plus NVIDIA's (mma.sync, ldmatrix, cp.async, TMA), for
 // the target the module's #tilegpu.target names.
 //
 //===----------------------------------------------------------------------===//
@@ -22,6 +22,7 @@ void nvidia::populateLowerings(LoweringRegistry &registry) {
   populateDotLowerings(registry);
   populateLoadMatrixLowerings(registry);
   populateAsyncCopyLowerings(registry);
+  populateTmaLowerings(registry);
   populateWgmmaLowerings(registry);
 }
 

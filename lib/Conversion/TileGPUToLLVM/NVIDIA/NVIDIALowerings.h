@@ -13,6 +13,8 @@ void populateWgmmaLowerings(LoweringRegistry &registry);
 void populateLoadMatrixLowerings(LoweringRegistry &registry);
 /// async_copy / async_commit / async_wait as cp.async.
 void populateAsyncCopyLowerings(LoweringRegistry &registry);
+/// tilenv mbarrier and tma_load ops (the TMA copy protocol, sm_90a).
+void populateTmaLowerings(LoweringRegistry &registry);
 /// The generic lowerings, then the NVIDIA ones.
 void populateLowerings(LoweringRegistry &registry);
 

@@ -39,7 +39,7 @@ int64_t sharedAlignment(fa::tile::KernelOp kernel) {
 
 struct Interval {
   Operation *op;
-  int64_t start, end, size, offset = -1;
+  int64_t start, end, size, align, offset = -1;
 };
 
 /// Scratch bytes a reduction across warps needs: one slot per warp along the
@@ -109,7 +109,10 @@ struct AllocateSharedMemoryPass
         Operation *anc = home->findAncestorOpInBlock(*user);
         end = std::max(end, anc ? last[anc] : last[user]);
       }
-      buffers.push_back({alloc, first[alloc], end, bytes});
+      int64_t align = kAlign;
+      if (auto ring = dyn_cast<AllocRingOp>(alloc))
+        align = std::max<int64_t>(align, ring.getAlign().value_or(0));
+      buffers.push_back({alloc, first[alloc], end, bytes, align});
     });
 
     // Reductions whose reduced dimension spans warps exchange partial
@@ -117,7 +120,7 @@ struct AllocateSharedMemoryPass
     kernel.getBody().walk([&](fa::tile::ReduceOp red) {
       int64_t bytes = reductionScratchBytes(red);
       if (bytes > 0)
-        buffers.push_back({red, first[red], first[red], bytes});
+        buffers.push_back({red, first[red], first[red], bytes, kAlign});
     });
     llvm::stable_sort(buffers, [](const Interval &a, const Interval &b) {
       return a.start < b.start;
@@ -137,7 +140,7 @@ struct AllocateSharedMemoryPass
       for (auto [lo, hi] : taken) {
         if (offset + cur.size <= lo)
           break;
-        offset = std::max<int64_t>(offset, llvm::alignTo(hi, kAlign));
+        offset = std::max<int64_t>(offset, llvm::alignTo(hi, cur.align));
       }
       cur.offset = offset;
       total = std::max(total, offset + cur.size);

@@ -1,10 +1,12 @@
 //===- PipelineLowerLoads.cpp - scheduled loads as the target's copies ----===//
 //
 // The only pipelining step that knows a copy protocol. The target's copy
-// engines decide: today CopyEngine::CpAsync (per-thread copies, commit groups,
-// waits). Further engines (TMA with mbarrier rings, AMD's direct loads to
-// LDS) are further `lowerWith...` functions chosen in `pickEngine`; the
-// expander after this pass only sees stages, clusters and explicit ops.
+// engines decide: CopyEngine::CpAsync (per-thread copies, commit groups,
+// waits) and CopyEngine::Tma (copies one thread issues, completing on one
+// barrier per ring slot; the target builds those ops through its
+// BarrierCopyProtocol). Further engines (AMD's direct loads to LDS) are
+// further `lowerWith...` functions chosen in `pickEngine`; the expander
+// after this pass only sees stages, clusters and explicit ops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,9 +40,15 @@ struct Prefetch {
   /// (type: the slot transposed); one ring serves them all.
   SmallVector<LocalAllocOp> allocs;
   SmallVector<fa::tile::TransOp> transposes;
-  SharedBufferType slotTy;
+  /// The type the consumers asked for, and the one the engine fills (the
+  /// same but for a barrier engine's panels).
+  SharedBufferType slotTy, fillTy;
   Value ring;
 };
+
+/// The attribute on a kernel argument that is passed with a copy
+/// descriptor (BarrierCopyProtocol::describeTensor).
+constexpr llvm::StringLiteral kDescriptor = "tilegpu.descriptor";
 
 /// The buffer type the load's tile has in its own (untransposed) frame.
 SharedBufferType slotTypeFor(fa::tile::LoadOp load) {
@@ -169,26 +177,52 @@ fa::AsyncCopyRequest describeCopy(const Prefetch &p) {
 ///   cluster 1, stage 0: the copies into slot `iteration % S`, one commit;
 ///   later clusters: the body, reading this iteration's slot.
 /// After the loop every group is drained before shared memory is reused.
+/// A ring of `stages` buffers of type `slotTy` (slot dimension slowest).
+SharedBufferType ringTypeFor(SharedBufferType slotTy, int64_t stages) {
+  MLIRContext *ctx = slotTy.getContext();
+  auto enc = cast<SharedEncodingAttr>(slotTy.getEncoding());
+  SmallVector<unsigned> order;
+  for (unsigned o : enc.getOrder())
+    order.push_back(o + 1);
+  order.push_back(0);
+  auto ringEnc =
+      SharedEncodingAttr::get(ctx, enc.getVec(), enc.getPerPhase(),
+                              enc.getMaxPhase(), order, enc.getPanel());
+  SmallVector<int64_t> shape = {stages};
+  llvm::append_range(shape, slotTy.getShape());
+  return SharedBufferType::get(ctx, shape, slotTy.getElementType(), ringEnc);
+}
+
+/// Replaces the buffers of `p` by slot `slot` of its ring (a view of type
+/// `p.fillTy`, transposed where the buffer was), placed in the buffer's
+/// cluster of the last stage, and erases the load.
+void replaceBuffers(Prefetch &p, Value slot, int64_t last) {
+  OpBuilder b(p.load);
+  Location loc = p.load.getLoc();
+  for (LocalAllocOp alloc : p.allocs) {
+    b.setInsertionPoint(alloc);
+    int64_t cluster = pl::getIntAttr(alloc, pl::kCluster).value_or(3);
+    Value cur = RingSlotOp::create(b, loc, p.fillTy, p.ring, slot);
+    pl::setStage(cur.getDefiningOp(), last, cluster);
+    if (alloc.getType() != p.slotTy) {
+      cur = TransViewOp::create(b, loc, transposed(p.fillTy), cur);
+      pl::setStage(cur.getDefiningOp(), last, cluster);
+    }
+    alloc.getResult().replaceAllUsesWith(cur);
+    alloc.erase();
+  }
+  for (fa::tile::TransOp trans : p.transposes)
+    trans.erase();
+  p.load.erase();
+}
+
 void lowerWithCpAsync(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
                       int64_t stages) {
-  MLIRContext *ctx = loop.getContext();
   Location loc = loop.getLoc();
   OpBuilder b(loop);
-  for (Prefetch &p : prefetches) {
-    auto enc = cast<SharedEncodingAttr>(p.slotTy.getEncoding());
-    SmallVector<unsigned> order;
-    for (unsigned o : enc.getOrder())
-      order.push_back(o + 1);
-    order.push_back(0);
-    auto ringEnc =
-        SharedEncodingAttr::get(ctx, enc.getVec(), enc.getPerPhase(),
-                                enc.getMaxPhase(), order, enc.getPanel());
-    SmallVector<int64_t> shape = {stages};
-    llvm::append_range(shape, p.slotTy.getShape());
-    auto ringTy =
-        SharedBufferType::get(ctx, shape, p.slotTy.getElementType(), ringEnc);
-    p.ring = AllocRingOp::create(b, loc, ringTy, IntegerAttr());
-  }
+  for (Prefetch &p : prefetches)
+    p.ring = AllocRingOp::create(b, loc, ringTypeFor(p.slotTy, stages),
+                                 IntegerAttr(), IntegerAttr());
   Value numSlots = arith::ConstantIndexOp::create(b, loc, stages);
 
   // Clusters of the scheduled body move up by two to make room.
@@ -248,27 +282,121 @@ void lowerWithCpAsync(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
     pl::setStage(&op, 0, 1);
 
   // The buffers become this iteration's slot, where they were filled.
-  for (Prefetch &p : prefetches) {
-    for (LocalAllocOp alloc : p.allocs) {
-      b.setInsertionPoint(alloc);
-      int64_t cluster = pl::getIntAttr(alloc, pl::kCluster).value_or(3);
-      Value cur = RingSlotOp::create(b, loc, p.slotTy, p.ring, slot);
-      pl::setStage(cur.getDefiningOp(), last, cluster);
-      if (alloc.getType() != p.slotTy) {
-        cur = TransViewOp::create(b, loc, alloc.getType(), cur);
-        pl::setStage(cur.getDefiningOp(), last, cluster);
-      }
-      alloc.getResult().replaceAllUsesWith(cur);
-      alloc.erase();
-    }
-    for (fa::tile::TransOp trans : p.transposes)
-      trans.erase();
-    p.load.erase();
-  }
+  for (Prefetch &p : prefetches)
+    replaceBuffers(p, slot, last);
 
   b.setInsertionPointAfter(loop);
   AsyncWaitOp::create(b, loc, b.getI32IntegerAttr(0));
   BarrierOp::create(b, loc);
+}
+
+/// A barrier-tracked engine (CopyEngine::Tma): a ring of S buffers per load
+/// and one ring of S barriers for them all, initialized before the loop. In
+/// program order of the body before rotation:
+///   cluster 0, last stage: every thread waits for the barrier of this
+///     iteration's slot (its fill number iteration / S, so parity
+///     (iteration / S) % 2), then a CTA barrier: every thread is done with
+///     the previous iteration, whose slot is the one refilled next;
+///   cluster 1, stage 0 (never past the loop's end, so that no copy is in
+///     flight after it): one thread expects the slot's bytes and issues the
+///     copies into slot `iteration % S`;
+///   later clusters: the body, reading this iteration's slot.
+/// After the loop the barriers are released between two CTA barriers.
+void lowerWithBarriers(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
+                       int64_t stages, const fa::BarrierCopyProtocol &engine) {
+  MLIRContext *ctx = loop.getContext();
+  Location loc = loop.getLoc();
+  OpBuilder b(loop);
+  IntegerAttr align = b.getI64IntegerAttr(engine.getBufferAlignment());
+  int64_t bytes = 0;
+  for (Prefetch &p : prefetches) {
+    p.ring = AllocRingOp::create(b, loc, ringTypeFor(p.fillTy, stages),
+                                 IntegerAttr(), align);
+    bytes += p.fillTy.getNumElements() *
+             p.fillTy.getElementType().getIntOrFloatBitWidth() / 8;
+  }
+  auto barEnc = SharedEncodingAttr::get(ctx, 1, 1, 1, {1, 0}, 0);
+  auto barTy = SharedBufferType::get(ctx, {stages, 1}, b.getI64Type(), barEnc);
+  Value bars = AllocRingOp::create(b, loc, barTy, IntegerAttr(), IntegerAttr());
+  engine.init(b, loc, bars);
+  BarrierOp::create(b, loc);
+  Value numSlots = arith::ConstantIndexOp::create(b, loc, stages);
+  Value two = arith::ConstantIndexOp::create(b, loc, 2);
+
+  Block *body = loop.getBody();
+  for (Operation &op : body->without_terminator())
+    if (auto c = pl::getIntAttr(&op, pl::kCluster))
+      pl::setIntAttr(&op, pl::kCluster, *c + 2);
+  int64_t last = stages - 1;
+
+  b.setInsertionPointToStart(body);
+  Value iv = loop.getInductionVar();
+  auto rel = arith::DivSIOp::create(
+      b, loc, arith::SubIOp::create(b, loc, iv, loop.getLowerBound()),
+      loop.getStep());
+  rel->setAttr(pl::kIteration, b.getUnitAttr());
+  Value slot = arith::RemSIOp::create(b, loc, rel, numSlots);
+  Value phase = arith::RemSIOp::create(
+      b, loc, arith::DivSIOp::create(b, loc, rel, numSlots), two);
+  engine.wait(b, loc, bars, slot, phase);
+  BarrierOp::create(b, loc);
+  for (Operation &op : llvm::make_range(body->begin(), b.getInsertionPoint()))
+    pl::setStage(&op, last, 0);
+
+  Value copySlot = arith::RemSIOp::create(b, loc, rel, numSlots);
+  engine.expect(b, loc, bars, copySlot, bytes);
+  for (Prefetch &p : prefetches) {
+    Value dst = RingSlotOp::create(b, loc, p.fillTy, p.ring, copySlot);
+    engine.copy(b, loc, p.load.getBase(), p.load.getOffsets(),
+                p.load.getTileDims(), dst, bars, copySlot);
+  }
+  for (Operation &op :
+       llvm::make_range(std::next(copySlot.getDefiningOp()->getIterator()),
+                        b.getInsertionPoint()))
+    op.setAttr(pl::kGuard, b.getUnitAttr());
+  for (Operation &op : llvm::make_range(copySlot.getDefiningOp()->getIterator(),
+                                        b.getInsertionPoint()))
+    pl::setStage(&op, 0, 1);
+
+  for (Prefetch &p : prefetches)
+    replaceBuffers(p, slot, last);
+
+  b.setInsertionPointAfter(loop);
+  BarrierOp::create(b, loc);
+  engine.release(b, loc, bars);
+  BarrierOp::create(b, loc);
+}
+
+/// The kernel argument `v` is, if any.
+std::optional<unsigned> kernelArgNumber(Value v) {
+  auto arg = dyn_cast<BlockArgument>(v);
+  if (!arg || !isa<fa::tile::KernelOp>(arg.getOwner()->getParentOp()))
+    return std::nullopt;
+  return arg.getArgNumber();
+}
+
+/// The descriptor argument `i` of `kernel` is already passed with, if any.
+DictionaryAttr kernelArgDescriptor(fa::tile::KernelOp kernel, unsigned i) {
+  auto all = kernel.getArgAttrs();
+  if (!all || i >= all->size())
+    return {};
+  auto dict = dyn_cast<DictionaryAttr>((*all)[i]);
+  return dict ? dict.getAs<DictionaryAttr>(kDescriptor) : DictionaryAttr();
+}
+
+/// Sets attribute `name` of argument `i` of `kernel`.
+void setKernelArgAttr(fa::tile::KernelOp kernel, unsigned i, StringRef name,
+                      Attribute value) {
+  unsigned n = kernel.getBody().front().getNumArguments();
+  SmallVector<Attribute> all(n, DictionaryAttr::get(kernel.getContext()));
+  if (auto old = kernel.getArgAttrs())
+    for (auto [j, a] : llvm::enumerate(*old))
+      if (j < n)
+        all[j] = a;
+  NamedAttrList attrs(cast<DictionaryAttr>(all[i]));
+  attrs.set(name, value);
+  all[i] = attrs.getDictionary(kernel.getContext());
+  kernel.setArgAttrsAttr(ArrayAttr::get(kernel.getContext(), all));
 }
 
 struct PipelineLowerLoadsPass
@@ -287,6 +415,11 @@ struct PipelineLowerLoadsPass
     std::optional<fa::CopyEngine> engine;
     if (failed(pickEngine(module, engine)))
       return signalPassFailure();
+    // Loops the barrier engine cannot take fall back to per-thread (CpAsync)
+    // copies when the engine was not asked for by name.
+    if (engine == fa::CopyEngine::Tma && copyEngine == "auto" &&
+        target->hasCopyEngine(fa::CopyEngine::CpAsync))
+      fallback = fa::CopyEngine::CpAsync;
     for (scf::ForOp loop : loops) {
       if (!engine) {
         loop.emitRemark("loop not pipelined: ")
@@ -303,9 +436,10 @@ struct PipelineLowerLoadsPass
   /// The copy engine: the best the target has, or the one asked for.
   LogicalResult pickEngine(ModuleOp module,
                            std::optional<fa::CopyEngine> &engine) {
-    if (copyEngine != "auto" && copyEngine != "CpAsync" && copyEngine != "none")
+    if (copyEngine != "auto" && copyEngine != "CpAsync" &&
+        copyEngine != "Tma" && copyEngine != "none")
       return module.emitError("unknown copy-engine '")
-             << copyEngine << "' (expected auto, CpAsync or none)";
+             << copyEngine << "' (expected auto, Tma, CpAsync or none)";
     TargetAttr targetAttr = getModuleTarget(module);
     if (!targetAttr)
       return module.emitError("software pipelining needs the module's "
@@ -317,18 +451,25 @@ struct PipelineLowerLoadsPass
       return module.emitError(error);
     if (copyEngine == "none")
       return success();
-    if (target->hasCopyEngine(fa::CopyEngine::CpAsync))
+    bool tma = target->hasCopyEngine(fa::CopyEngine::Tma) &&
+               target->getBarrierCopyProtocol(fa::CopyEngine::Tma);
+    if ((copyEngine == "auto" || copyEngine == "Tma") && tma)
+      engine = fa::CopyEngine::Tma;
+    else if (copyEngine != "Tma" &&
+             target->hasCopyEngine(fa::CopyEngine::CpAsync))
       engine = fa::CopyEngine::CpAsync;
-    if (copyEngine == "CpAsync" && !engine)
-      return module.emitError("target ")
-             << targetAttr.getName() << " has no CpAsync copy engine";
+    if (copyEngine != "auto" && !engine)
+      return module.emitError("target ") << targetAttr.getName() << " has no "
+                                         << copyEngine << " copy engine";
     return success();
   }
 
   void lowerLoop(scf::ForOp loop, fa::CopyEngine engine) {
     int64_t stages = *pl::getIntAttr(loop, pl::kNumStages);
     int64_t last = stages - 1;
-    SmallVector<Prefetch> prefetches;
+    // Only the earliest stage is lowered: its copies are the ones the
+    // body's wait counts on. Others return to the last stage.
+    SmallVector<Prefetch> candidates;
     for (Operation &op :
          llvm::make_early_inc_range(loop.getBody()->without_terminator())) {
       auto load = dyn_cast<fa::tile::LoadOp>(op);
@@ -337,16 +478,36 @@ struct PipelineLowerLoadsPass
         continue;
       Prefetch p;
       p.load = load;
-      std::string why;
-      // Only the earliest stage is lowered: its copies are the one group
-      // the body's wait counts on. Others return to the last stage.
-      if (*stage == 0 && collectBuffers(p) &&
-          target->canCopyAsync(engine, describeCopy(p), why)) {
-        prefetches.push_back(p);
+      if (*stage == 0 && collectBuffers(p)) {
+        p.fillTy = p.slotTy;
+        candidates.push_back(p);
         continue;
       }
       pl::setStage(load, last, 1);
       load->removeAttr(pl::kLatency);
+    }
+    if (engine == fa::CopyEngine::Tma) {
+      if (takeAllWithBarriers(loop, candidates)) {
+        if (stages >= 2 && !candidates.empty()) {
+          lowerWithBarriers(loop, candidates, stages,
+                            *target->getBarrierCopyProtocol(engine));
+          return;
+        }
+      } else if (fallback) {
+        engine = *fallback;
+      }
+    }
+    SmallVector<Prefetch> prefetches;
+    for (Prefetch &p : candidates) {
+      p.fillTy = p.slotTy;
+      std::string why;
+      if (engine != fa::CopyEngine::Tma &&
+          target->canCopyAsync(engine, describeCopy(p), why)) {
+        prefetches.push_back(p);
+        continue;
+      }
+      pl::setStage(p.load, last, 1);
+      p.load->removeAttr(pl::kLatency);
     }
     if (prefetches.empty() || stages < 2) {
       pl::clearSchedule(loop);
@@ -362,6 +523,50 @@ struct PipelineLowerLoadsPass
     }
   }
 
+  /// Whether the barrier engine can copy every candidate of `loop` (then
+  /// their fill types and their tensors' descriptors are set). One engine
+  /// serves a loop: a single refusal leaves the loop to the fallback (with
+  /// copy-engine=auto; with copy-engine=Tma its loads stay unpipelined).
+  bool takeAllWithBarriers(scf::ForOp loop, MutableArrayRef<Prefetch> all) {
+    const fa::BarrierCopyProtocol *engine =
+        target->getBarrierCopyProtocol(fa::CopyEngine::Tma);
+    auto kernel = loop->getParentOfType<fa::tile::KernelOp>();
+    if (!engine || !kernel)
+      return false;
+    // Descriptors per kernel argument, existing or asked for here.
+    DenseMap<unsigned, DictionaryAttr> wanted;
+    for (Prefetch &p : all) {
+      auto fill = dyn_cast<SharedBufferType>(engine->getSlotType(p.slotTy));
+      auto arg = kernelArgNumber(p.load.getBase());
+      if (!fill || !arg)
+        return false;
+      // A slot laid out otherwise than its consumers asked costs them
+      // address arithmetic (at head dim 128 with 4 warps, the matrix operand
+      // loads from panels spill): only when the engine is asked for.
+      if (fill != p.slotTy && copyEngine != "Tma")
+        return false;
+      p.fillTy = fill;
+      std::string why;
+      fa::AsyncCopyRequest copy = describeCopy(p);
+      copy.buffer = fill;
+      if (!target->canCopyAsync(fa::CopyEngine::Tma, copy, why))
+        return false;
+      DictionaryAttr desc = engine->describeTensor(p.load.getBase().getType(),
+                                                   p.load.getTileDims(), fill);
+      DictionaryAttr have = wanted.lookup(*arg);
+      if (!have)
+        have = kernelArgDescriptor(kernel, *arg);
+      // One descriptor per tensor: another box needs another engine.
+      if (have && have != desc)
+        return false;
+      wanted[*arg] = desc;
+    }
+    for (auto [arg, desc] : wanted)
+      setKernelArgAttr(kernel, arg, kDescriptor, desc);
+    return true;
+  }
+
   std::shared_ptr<fa::TargetInfo> target;
+  std::optional<fa::CopyEngine> fallback;
 };
 } // namespace

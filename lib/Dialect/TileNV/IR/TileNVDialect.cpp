@@ -23,11 +23,67 @@ using fa::tilegpu::Offsets;
 #define GET_ATTRDEF_CLASSES
 #include "fa/Dialect/TileNV/IR/TileNVAttrs.cpp.inc"
 
+#define GET_OP_CLASSES
+#include "fa/Dialect/TileNV/IR/TileNVOps.cpp.inc"
+
 void TileNVDialect::initialize() {
   addAttributes<
 #define GET_ATTRDEF_LIST
 #include "fa/Dialect/TileNV/IR/TileNVAttrs.cpp.inc"
       >();
+  addOperations<
+#define GET_OP_LIST
+#include "fa/Dialect/TileNV/IR/TileNVOps.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// mbarrier and TMA ops
+//===----------------------------------------------------------------------===//
+
+/// A ring of mbarriers: S slots of one i64 each.
+static LogicalResult verifyBarriers(Operation *op, Value barriers) {
+  auto ty = cast<fa::tilegpu::SharedBufferType>(barriers.getType());
+  if (ty.getShape().size() != 2 || ty.getShape()[0] < 1 ||
+      ty.getShape()[1] != 1 || !ty.getElementType().isInteger(64))
+    return op->emitOpError("barriers must be a shared ring of Nx1xi64");
+  return success();
+}
+
+LogicalResult MBarrierInitOp::verify() {
+  if (getCount() < 1)
+    return emitOpError("arrival count must be at least 1");
+  return verifyBarriers(*this, getBarriers());
+}
+LogicalResult MBarrierExpectOp::verify() {
+  if (getBytes() < 1)
+    return emitOpError("expected bytes must be positive");
+  return verifyBarriers(*this, getBarriers());
+}
+LogicalResult MBarrierWaitOp::verify() {
+  return verifyBarriers(*this, getBarriers());
+}
+LogicalResult MBarrierInvalOp::verify() {
+  return verifyBarriers(*this, getBarriers());
+}
+
+LogicalResult TmaLoadOp::verify() {
+  if (failed(verifyBarriers(*this, getBarriers())))
+    return failure();
+  auto mt = cast<MemRefType>(getBase().getType());
+  if (getOffsets().size() != size_t(mt.getRank()))
+    return emitOpError("needs one offset per dimension of the tensor");
+  auto dst = getDst().getType();
+  ArrayRef<int64_t> dims = getDims();
+  if (dims.size() != dst.getShape().size())
+    return emitOpError("needs one tile dimension per buffer dimension");
+  for (auto [i, d] : llvm::enumerate(dims))
+    if (d < 0 || d >= mt.getRank() || (i && d <= dims[i - 1]))
+      return emitOpError("tile dimensions must be increasing dimensions of "
+                         "the tensor");
+  if (mt.getElementType() != dst.getElementType())
+    return emitOpError("element types of the tensor and the buffer differ");
+  return success();
 }
 
 LogicalResult

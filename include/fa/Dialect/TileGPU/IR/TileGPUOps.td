@@ -56,9 +56,12 @@ def TileGPU_AllocRingOp : TileGPU_Op<"alloc_ring", [
   let summary = "a ring of shared-memory buffers, one per pipeline stage";
   let description = [{
     The leading dimension indexes the slot; `tilegpu.ring_slot` gives one
-    slot as a buffer. `offset` is set by `tilegpu-allocate-shared-memory`.
+    slot as a buffer. `offset` is set by `tilegpu-allocate-shared-memory`;
+    `align` asks it for a larger byte alignment than the kernel's default
+    (a copy engine's, e.g. a swizzle pattern tied to address bits).
   }];
-  let arguments = (ins OptionalAttr<I64Attr>:$offset);
+  let arguments = (ins OptionalAttr<I64Attr>:$offset,
+                       OptionalAttr<I64Attr>:$align);
   let results = (outs TileGPU_SharedBuffer:$result);
   let assemblyFormat = "attr-dict `:` qualified(type($result))";
   let hasVerifier = 1;

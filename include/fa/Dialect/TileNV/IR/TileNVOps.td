@@ -1,0 +1,89 @@
+#ifndef FA_TILENV_OPS
+#define FA_TILENV_OPS
+
+include "fa/Dialect/TileNV/IR/TileNVAttrs.td"
+include "fa/Dialect/TileGPU/IR/TileGPUTypes.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+class TileNV_Op<string mnemonic, list<Trait> traits = []>
+    : Op<TileNV_Dialect, mnemonic, traits>;
+
+// The Hopper copy protocol (CopyEngine::Tma): bulk tensor copies issued by
+// one thread complete on mbarriers, one per ring slot. `barriers` is a
+// ring (`tilegpu.alloc_ring`) of Nx1xi64, one mbarrier per slot; `index`
+// picks one.
+
+def TileNV_MBarrierInitOp : TileNV_Op<"mbarrier_init"> {
+  let summary = "initialize every mbarrier of a buffer (one thread)";
+  let description = [{
+    One thread initializes each mbarrier with arrival count `count` and
+    fences the initialization and earlier generic-proxy writes to shared
+    memory against the asynchronous proxy. A `tilegpu.barrier` must follow
+    before other threads use the barriers.
+  }];
+  let arguments = (ins Arg<TileGPU_SharedBuffer, "", [MemWrite]>:$barriers,
+                       I32Attr:$count);
+  let assemblyFormat = [{
+    $barriers `count` $count attr-dict `:` qualified(type($barriers))
+  }];
+  let hasVerifier = 1;
+}
+
+def TileNV_MBarrierExpectOp : TileNV_Op<"mbarrier_expect"> {
+  let summary = "arrive on an mbarrier expecting `bytes` of copies (one thread)";
+  let description = [{
+    `mbarrier.arrive.expect_tx` by one thread: the barrier's current phase
+    completes when the copies that signal it have written `bytes` bytes.
+  }];
+  let arguments = (ins Arg<TileGPU_SharedBuffer, "", [MemRead, MemWrite]>:$barriers,
+                       Index:$index, I32Attr:$bytes);
+  let assemblyFormat = [{
+    $barriers `[` $index `]` `,` $bytes attr-dict `:` qualified(type($barriers))
+  }];
+  let hasVerifier = 1;
+}
+
+def TileNV_MBarrierWaitOp : TileNV_Op<"mbarrier_wait"> {
+  let summary = "wait (every thread) until an mbarrier phase of parity `phase` completed";
+  let arguments = (ins Arg<TileGPU_SharedBuffer, "", [MemRead]>:$barriers,
+                       Index:$index, Index:$phase);
+  let assemblyFormat = [{
+    $barriers `[` $index `]` `,` $phase attr-dict `:` qualified(type($barriers))
+  }];
+  let hasVerifier = 1;
+}
+
+def TileNV_MBarrierInvalOp : TileNV_Op<"mbarrier_inval"> {
+  let summary = "invalidate every mbarrier of a buffer (one thread)";
+  let description = [{
+    Lets the buffer's memory be reused. A `tilegpu.barrier` must separate
+    it from the last wait and from the next use of the memory.
+  }];
+  let arguments = (ins Arg<TileGPU_SharedBuffer, "", [MemWrite]>:$barriers);
+  let assemblyFormat = "$barriers attr-dict `:` qualified(type($barriers))";
+  let hasVerifier = 1;
+}
+
+def TileNV_TmaLoadOp : TileNV_Op<"tma_load"> {
+  let summary = "bulk tensor copy of a block of a global tensor into shared memory (one thread)";
+  let description = [{
+    `cp.async.bulk.tensor` through the tensor map of kernel argument `base`
+    (a by-value descriptor parameter, `tilegpu.descriptor`), addressed like
+    `tile.load` (`offsets`, `dims`), into `dst`: one box per 64-element
+    panel of 128-byte-swizzled rows. Out-of-bounds elements are zero. The
+    copy signals mbarrier `index` of `barriers` with the bytes it wrote.
+  }];
+  let arguments = (ins Arg<AnyStridedMemRef, "", [MemRead]>:$base,
+                       Variadic<Index>:$offsets,
+                       DenseI64ArrayAttr:$dims,
+                       Arg<TileGPU_SharedBuffer, "", [MemWrite]>:$dst,
+                       Arg<TileGPU_SharedBuffer, "", [MemRead, MemWrite]>:$barriers,
+                       Index:$index);
+  let assemblyFormat = [{
+    $base `[` $offsets `]` `dims` $dims `into` $dst `,` $barriers `[` $index `]`
+    attr-dict `:` type($base) `,` qualified(type($dst)) `,` qualified(type($barriers))
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // FA_TILENV_OPS

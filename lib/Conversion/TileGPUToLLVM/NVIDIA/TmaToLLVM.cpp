@@ -1,0 +1,166 @@
+//===- TmaToLLVM.cpp - mbarrier and TMA ops as NVVM -----------------------===//
+//
+// The Hopper copy protocol the pipeliner placed (tilenv ops): one thread
+// (thread 0) initializes and invalidates the mbarriers, arrives with the
+// expected byte count and issues cp.async.bulk.tensor through the tensor
+// map passed by value for the copied kernel argument; every thread waits
+// with mbarrier.try_wait.parity.
+//
+//===----------------------------------------------------------------------===//
+
+#include "NVIDIALowerings.h"
+
+#include "fa/Dialect/TileNV/IR/TileNVDialect.h"
+#include "fa/Target/NVIDIA/Tma.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace fa;
+using namespace fa::tilegpu;
+
+/// Runs `body` in thread 0 only.
+static void inElectedThread(KernelLowering &kl,
+                            function_ref<void(OpBuilder &)> body) {
+  OpBuilder &b = kl.b;
+  Value first = arith::CmpIOp::create(b, kl.loc, arith::CmpIPredicate::eq,
+                                      kl.target.threadId(b, kl.loc), kl.c32(0));
+  auto ifOp = scf::IfOp::create(b, kl.loc, first, /*withElse=*/false);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  body(b);
+}
+
+/// The shared address of mbarrier `index` (an index value, or a constant
+/// when null) of `barriers`.
+static Value barrierAddress(KernelLowering &kl, Value barriers, Value index,
+                            int64_t constant = 0) {
+  OpBuilder &b = kl.b;
+  Value slot = index ? arith::IndexCastOp::create(b, kl.loc, b.getI32Type(),
+                                                  kl.map.lookup(index))
+                           .getResult()
+                     : kl.c32(constant);
+  return LLVM::GEPOp::create(b, kl.loc, kl.sharedPtrTy(), b.getI64Type(),
+                             kl.regs[barriers][0], ValueRange{slot});
+}
+
+static int64_t numBarriers(Value barriers) {
+  return cast<SharedBufferType>(barriers.getType()).getShape()[0];
+}
+
+static LogicalResult lowerInit(tilenv::MBarrierInitOp op, KernelLowering &kl) {
+  Value count = kl.c32(op.getCount());
+  SmallVector<Value> addrs;
+  for (int64_t s = 0; s < numBarriers(op.getBarriers()); ++s)
+    addrs.push_back(barrierAddress(kl, op.getBarriers(), Value(), s));
+  inElectedThread(kl, [&](OpBuilder &b) {
+    for (Value a : addrs)
+      NVVM::MBarrierInitOp::create(b, kl.loc, a, count, Value());
+    // The initialization is visible to the asynchronous proxy (TMA's
+    // complete_tx) once the CTA barrier after this op has run.
+    NVVM::FenceMbarrierInitOp::create(b, kl.loc);
+  });
+  // Shared memory the copies will write may have been written through the
+  // generic proxy before (buffers reused by the allocator): order those
+  // writes before the asynchronous proxy's.
+  NVVM::FenceProxyOp::create(
+      kl.b, kl.loc, NVVM::ProxyKind::async_shared,
+      NVVM::SharedSpaceAttr::get(kl.ctx, NVVM::SharedSpace::shared_cta));
+  return success();
+}
+
+static LogicalResult lowerExpect(tilenv::MBarrierExpectOp op,
+                                 KernelLowering &kl) {
+  Value addr = barrierAddress(kl, op.getBarriers(), op.getIndex());
+  Value bytes = kl.c32(op.getBytes());
+  inElectedThread(kl, [&](OpBuilder &b) {
+    NVVM::MBarrierArriveExpectTxOp::create(b, kl.loc, Type(), addr, bytes,
+                                           NVVM::MemScopeKind::CTA,
+                                           /*relaxed=*/false, Value());
+  });
+  return success();
+}
+
+static LogicalResult lowerWait(tilenv::MBarrierWaitOp op, KernelLowering &kl) {
+  Value addr = barrierAddress(kl, op.getBarriers(), op.getIndex());
+  Value phase = arith::IndexCastOp::create(kl.b, kl.loc, kl.b.getI32Type(),
+                                           kl.map.lookup(op.getPhase()));
+  // Suspend-time hint of the try_wait loop (what CUTLASS uses): 10 ms.
+  NVVM::MBarrierTryWaitParityOp::create(kl.b, kl.loc, addr, phase,
+                                        kl.c32(10000000));
+  return success();
+}
+
+static LogicalResult lowerInval(tilenv::MBarrierInvalOp op,
+                                KernelLowering &kl) {
+  SmallVector<Value> addrs;
+  for (int64_t s = 0; s < numBarriers(op.getBarriers()); ++s)
+    addrs.push_back(barrierAddress(kl, op.getBarriers(), Value(), s));
+  inElectedThread(kl, [&](OpBuilder &b) {
+    for (Value a : addrs)
+      NVVM::MBarrierInvalOp::create(b, kl.loc, a);
+  });
+  return success();
+}
+
+/// One bulk tensor copy per 64-element panel of the destination; TMA
+/// coordinates run innermost first.
+static LogicalResult lowerTmaLoad(tilenv::TmaLoadOp op, KernelLowering &kl) {
+  KernelLowering::Global *g = kl.lookupGlobal(op, op.getBase());
+  if (!g)
+    return failure();
+  if (!g->descriptor)
+    return op.emitError("tensor is not passed with a tensor map (kernel "
+                        "argument attribute tilegpu.descriptor)");
+  auto dstTy = op.getDst().getType();
+  auto enc = cast<SharedEncodingAttr>(dstTy.getEncoding());
+  unsigned rank = g->sizes.size();
+  if (rank > nvidia::kTmaMaxRank)
+    return op.emitError() << "TMA copies tensors of rank at most "
+                          << nvidia::kTmaMaxRank;
+  int64_t rows = dstTy.getShape()[0], cols = dstTy.getShape()[1];
+  int64_t width = enc.getPanel() ? enc.getPanel() : cols;
+  if (cols % width)
+    return op.emitError("buffer rows must be whole panels");
+  OpBuilder &b = kl.b;
+  Location loc = kl.loc;
+  Type i32 = b.getI32Type();
+  SmallVector<Value> coords;
+  for (Value o : op.getOffsets())
+    coords.push_back(arith::IndexCastOp::create(b, loc, i32, kl.map.lookup(o)));
+  std::reverse(coords.begin(), coords.end());
+  Value inner = coords.front();
+  Value mbar = barrierAddress(kl, op.getBarriers(), op.getIndex());
+  Value dstBase = kl.regs[op.getDst()][0];
+  unsigned bits = dstTy.getElementType().getIntOrFloatBitWidth();
+  Type ptr7 = LLVM::LLVMPointerType::get(kl.ctx, 7);
+  SmallVector<std::pair<Value, SmallVector<Value>>> copies;
+  for (int64_t p = 0; p < cols / width; ++p) {
+    Value dst =
+        LLVM::GEPOp::create(b, loc, kl.sharedPtrTy(), b.getI8Type(), dstBase,
+                            ValueRange{kl.c32(p * rows * width * bits / 8)});
+    dst = LLVM::AddrSpaceCastOp::create(b, loc, ptr7, dst);
+    SmallVector<Value> c = coords;
+    c.front() = kl.add(inner, kl.c32(p * width));
+    copies.push_back({dst, c});
+  }
+  Value desc = g->descriptor;
+  inElectedThread(kl, [&](OpBuilder &ib) {
+    for (auto &[dst, c] : copies)
+      NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+          ib, loc, dst, desc, c, mbar, ValueRange{}, Value(), Value(),
+          NVVM::TMALoadMode::TILE, /*isCTAOnly=*/false,
+          NVVM::CTAGroupKindAttr(), Value());
+  });
+  return success();
+}
+
+void nvidia::populateTmaLowerings(LoweringRegistry &registry) {
+  registry.add(lowerInit);
+  registry.add(lowerExpect);
+  registry.add(lowerWait);
+  registry.add(lowerInval);
+  registry.add(lowerTmaLoad);
+}

@@ -109,7 +109,8 @@ cl::opt<bool> failOnSpill("fail-on-spill",
 cl::opt<std::string> defaultsFile(
     "defaults",
     cl::desc("Per-target defaults of the kernel's parameters and of "
-             "--num-warps, --num-stages, --mma and --prefetch-registers, for "
+             "--num-warps, --num-stages, --mma, --prefetch-registers and "
+             "--copy-engine, for "
              "those not given "
              "(default: <input without .tile>.defaults when it exists; "
              "'none': no defaults file)"),
@@ -270,7 +271,7 @@ int main(int argc, char **argv) {
   }
   // Per-target defaults (fa/Target/TileDefaults.h) for what the user left
   // unset; kernel parameters among them mean compiling the source again.
-  std::string gpuMma = mma;
+  std::string gpuMma = mma, gpuCopyEngine = copyEngine;
   unsigned gpuNumWarps = numWarps, gpuNumStages = numStages,
            gpuPrefetch = prefetchRegisters;
   {
@@ -311,6 +312,9 @@ int main(int argc, char **argv) {
         } else if (key == "mma") {
           if (!mma.getNumOccurrences())
             gpuMma = value;
+        } else if (key == "copy-engine") {
+          if (!copyEngine.getNumOccurrences())
+            gpuCopyEngine = value;
         } else if (options.defines.try_emplace(key, value).second) {
           respecialize = true;
         }
@@ -355,7 +359,7 @@ int main(int argc, char **argv) {
   gpu.numStages = gpuNumStages;
   gpu.mma = gpuMma;
   gpu.prefetchRegisters = gpuPrefetch;
-  gpu.copyEngine = copyEngine;
+  gpu.copyEngine = gpuCopyEngine;
   gpu.failOnSpill = failOnSpill;
   gpu.emit = emit == Emit::TileGPU    ? fa::EmitStage::TileGPU
              : emit == Emit::LLVM     ? fa::EmitStage::LLVM

@@ -1,4 +1,5 @@
-//===- TileDefaults.h - per-target defaults for kernel parameters -*- C++ -*-===//
+//===- TileDefaults.h - per-target defaults for kernel parameters -*- C++
+//-*-===//
 //
 // A kernel's tile shapes and compile options are best chosen per target and
 // per specialization (head dimension, ...), but the kernel source declares
@@ -13,9 +14,10 @@
 // Conditions compare the parameters' values after the user's -D and the
 // kernel's own defaults; `*` as the target matches every target. Settings
 // are kernel parameters (NAME=VALUE, applied unless given with -D) and the
-// compile options `num-warps`, `num-stages`, `mma` and `prefetch-registers`
-// (applied unless given on the command line). Every matching line applies; for a setting given
-// by several, the earliest line wins. docs/gpu.md describes the use.
+// compile options `num-warps`, `num-stages`, `mma`, `prefetch-registers` and
+// `copy-engine` (applied unless given on the command line). Every matching
+// line applies; for a setting given by several, the earliest line wins.
+// docs/gpu.md describes the use.
 //
 //===----------------------------------------------------------------------===//
 #ifndef FA_TARGET_TILEDEFAULTS_H

@@ -9,12 +9,13 @@ using namespace llvm;
 
 bool fa::isTileDefaultsOption(StringRef name) {
   return name == "num-warps" || name == "num-stages" || name == "mma" ||
-         name == "prefetch-registers";
+         name == "prefetch-registers" || name == "copy-engine";
 }
 
-static bool parseAssignments(
-    StringRef text, SmallVectorImpl<std::pair<std::string, std::string>> &out,
-    std::string &why) {
+static bool
+parseAssignments(StringRef text,
+                 SmallVectorImpl<std::pair<std::string, std::string>> &out,
+                 std::string &why) {
   SmallVector<StringRef> words;
   SplitString(text, words, " \t");
   for (StringRef w : words) {
@@ -56,10 +57,16 @@ bool fa::parseTileDefaults(StringRef text, StringRef name, TileDefaults &out,
       return fail(why);
     if (rule.set.empty())
       return fail("no settings after ':'");
-    for (auto &[key, value] : rule.set)
-      if (isTileDefaultsOption(key) && key != "mma" &&
-          !llvm::all_of(value, llvm::isDigit))
-        return fail("'" + key + "' must be a number, got '" + value + "'");
+    for (auto &[key, value] : rule.set) {
+      unsigned number;
+      // mma and copy-engine name a choice; the others are counts, small
+      // enough for the tools to convert without overflow.
+      if (isTileDefaultsOption(key) && key != "mma" && key != "copy-engine" &&
+          (!llvm::all_of(value, llvm::isDigit) ||
+           StringRef(value).getAsInteger(10, number) || number > 65536))
+        return fail("'" + key + "' must be a number up to 65536, got '" +
+                    value + "'");
+    }
     out.rules.push_back(std::move(rule));
   }
   return true;

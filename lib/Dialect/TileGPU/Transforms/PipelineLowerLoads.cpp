@@ -216,6 +216,28 @@ void replaceBuffers(Prefetch &p, Value slot, int64_t last) {
   p.load.erase();
 }
 
+/// Moves the address arithmetic on the induction variable (`iv + step`,
+/// pipeline::isAddressValue) that the copies of `prefetches` use to `b`'s
+/// insertion point, so that it moves along with the copies it feeds.
+void hoistAddresses(OpBuilder &b, scf::ForOp loop,
+                    MutableArrayRef<Prefetch> prefetches) {
+  Block *body = loop.getBody();
+  std::function<void(Value)> hoist = [&](Value v) {
+    Operation *def = v.getDefiningOp();
+    if (!def || def->getBlock() != body || loop.isDefinedOutsideOfLoop(v))
+      return;
+    for (Value o : def->getOperands())
+      hoist(o);
+    if (b.getInsertionPoint() != body->end() && &*b.getInsertionPoint() == def)
+      b.setInsertionPointAfter(def); // already in place
+    else
+      def->moveBefore(b.getInsertionBlock(), b.getInsertionPoint());
+  };
+  for (Prefetch &p : prefetches)
+    for (Value o : p.load.getOffsets())
+      hoist(o);
+}
+
 void lowerWithCpAsync(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
                       int64_t stages) {
   Location loc = loop.getLoc();
@@ -250,22 +272,7 @@ void lowerWithCpAsync(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
   bool guarded = llvm::any_of(
       prefetches, [](Prefetch &p) { return p.load.getInBounds().has_value(); });
   Value copySlot = arith::RemSIOp::create(b, loc, rel, numSlots);
-  // Address arithmetic on the induction variable (`iv + step`,
-  // pipeline::isAddressValue) moves along with the copies it feeds.
-  std::function<void(Value)> hoistAddress = [&](Value v) {
-    Operation *def = v.getDefiningOp();
-    if (!def || def->getBlock() != body || loop.isDefinedOutsideOfLoop(v))
-      return;
-    for (Value o : def->getOperands())
-      hoistAddress(o);
-    if (b.getInsertionPoint() != body->end() && &*b.getInsertionPoint() == def)
-      b.setInsertionPointAfter(def); // already in place
-    else
-      def->moveBefore(b.getInsertionBlock(), b.getInsertionPoint());
-  };
-  for (Prefetch &p : prefetches)
-    for (Value o : p.load.getOffsets())
-      hoistAddress(o);
+  hoistAddresses(b, loop, prefetches);
   for (Prefetch &p : prefetches) {
     Value dst = RingSlotOp::create(b, loc, p.slotTy, p.ring, copySlot);
     auto copy = AsyncCopyOp::create(
@@ -344,6 +351,9 @@ void lowerWithBarriers(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
     pl::setStage(&op, last, 0);
 
   Value copySlot = arith::RemSIOp::create(b, loc, rel, numSlots);
+  hoistAddresses(b, loop, prefetches);
+  // The addresses stay unguarded: later stages may read them too.
+  auto unguarded = std::prev(b.getInsertionPoint());
   engine.expect(b, loc, bars, copySlot, bytes);
   for (Prefetch &p : prefetches) {
     Value dst = RingSlotOp::create(b, loc, p.fillTy, p.ring, copySlot);
@@ -351,8 +361,7 @@ void lowerWithBarriers(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
                 p.load.getTileDims(), dst, bars, copySlot);
   }
   for (Operation &op :
-       llvm::make_range(std::next(copySlot.getDefiningOp()->getIterator()),
-                        b.getInsertionPoint()))
+       llvm::make_range(std::next(unguarded), b.getInsertionPoint()))
     op.setAttr(pl::kGuard, b.getUnitAttr());
   for (Operation &op : llvm::make_range(copySlot.getDefiningOp()->getIterator(),
                                         b.getInsertionPoint()))

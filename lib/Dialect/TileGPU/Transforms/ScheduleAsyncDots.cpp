@@ -44,8 +44,8 @@ namespace {
 /// Dots the target issues asynchronously: those whose accumulator layout
 /// says so (wgmma, #tilenv.mma version 3).
 bool isAsyncCapable(fa::tile::DotOp dot) {
-  auto mma = dyn_cast_or_null<MmaLayoutAttrInterface>(
-      dot.getType().getEncoding());
+  auto mma =
+      dyn_cast_or_null<MmaLayoutAttrInterface>(dot.getType().getEncoding());
   return mma && mma.getMmaVersion() == 3;
 }
 
@@ -104,8 +104,7 @@ bool writesMemory(scf::ForOp loop) {
 /// lose their in-bounds flags (iteration i + 1 may be past the loop's
 /// bound). Returns the dot's operands in the clone.
 std::pair<Value, Value> cloneSlice(OpBuilder &b, ArrayRef<Operation *> slice,
-                                   fa::tile::DotOp dot, Value oldIv,
-                                   Value iv) {
+                                   fa::tile::DotOp dot, Value oldIv, Value iv) {
   IRMapping map;
   map.map(oldIv, iv);
   for (Operation *op : slice) {
@@ -184,8 +183,8 @@ bool prefetchDot(scf::ForOp loop, unsigned registerLimit) {
                                            loop.getStep());
         auto [a1, b1] =
             cloneSlice(db, slice, dot, loop.getInductionVar(), next);
-        auto issued = DotAsyncOp::create(db, loc, dot.getType(), a1, b1,
-                                         dot.getAcc());
+        auto issued =
+            DotAsyncOp::create(db, loc, dot.getType(), a1, b1, dot.getAcc());
         auto wait = DotWaitOp::create(yb, yloc, ValueRange{issued}, 0);
         return SmallVector<Value>{wait.getResult(0)};
       });
@@ -233,7 +232,8 @@ void setDepths(Block &block) {
       continue;
     int32_t later = 0;
     bool unknown = false;
-    for (Operation *op = earliest->getNextNode(); op != wait; op = op->getNextNode()) {
+    for (Operation *op = earliest->getNextNode(); op != wait;
+         op = op->getNextNode()) {
       if (op->getNumRegions() || isa<fa::tile::DotOp>(op))
         unknown = true;
       if (isa<DotAsyncOp>(op)) {

@@ -2,13 +2,17 @@
 //
 // The only pipelining step that knows a copy protocol. The target's copy
 // engines decide: today CopyEngine::CpAsync (per-thread copies, commit groups,
-// waits). Further engines (TMA with mbarrier rings, AMD's direct loads to
-// LDS) are further `lowerWith...` functions chosen in `pickEngine`; the
+// waits) and CopyEngine::Direct (loads to registers stored to shared memory
+// later, PipelineDirectCopies.cpp; AMD's). Further engines (TMA with
+// mbarrier rings) are further `lowerWith...` functions chosen in
+// `pickEngine`; the
 // expander after this pass only sees stages, clusters and explicit ops.
 //
 //===----------------------------------------------------------------------===//
 
 #include "fa/Dialect/TileGPU/Transforms/Passes.h"
+
+#include "PipelineLowerLoads.h"
 
 #include "fa/Dialect/Tile/IR/TileDialect.h"
 #include "fa/Dialect/TileGPU/IR/ModuleTarget.h"
@@ -31,16 +35,7 @@ using namespace fa::tilegpu;
 namespace pl = fa::tilegpu::pipeline;
 
 namespace {
-/// A scheduled load, the buffers it fills and the ring replacing them.
-struct Prefetch {
-  fa::tile::LoadOp load;
-  /// Buffers filled with the load (type: the slot) or with its transpose
-  /// (type: the slot transposed); one ring serves them all.
-  SmallVector<LocalAllocOp> allocs;
-  SmallVector<fa::tile::TransOp> transposes;
-  SharedBufferType slotTy;
-  Value ring;
-};
+using pl::Prefetch;
 
 /// The buffer type the load's tile has in its own (untransposed) frame.
 SharedBufferType slotTypeFor(fa::tile::LoadOp load) {
@@ -287,9 +282,10 @@ struct PipelineLowerLoadsPass
   /// The copy engine: the best the target has, or the one asked for.
   LogicalResult pickEngine(ModuleOp module,
                            std::optional<fa::CopyEngine> &engine) {
-    if (copyEngine != "auto" && copyEngine != "CpAsync" && copyEngine != "none")
+    if (copyEngine != "auto" && copyEngine != "CpAsync" &&
+        copyEngine != "Direct" && copyEngine != "none")
       return module.emitError("unknown copy-engine '")
-             << copyEngine << "' (expected auto, CpAsync or none)";
+             << copyEngine << "' (expected auto, CpAsync, Direct or none)";
     TargetAttr targetAttr = getModuleTarget(module);
     if (!targetAttr)
       return module.emitError("software pipelining needs the module's "
@@ -301,9 +297,14 @@ struct PipelineLowerLoadsPass
       return module.emitError(error);
     if (copyEngine == "none")
       return success();
-    if (target->hasCopyEngine(fa::CopyEngine::CpAsync))
+    if (copyEngine == "Direct")
+      engine = fa::CopyEngine::Direct;
+    else if (target->hasCopyEngine(fa::CopyEngine::CpAsync))
       engine = fa::CopyEngine::CpAsync;
-    if (copyEngine == "CpAsync" && !engine)
+    else if (copyEngine == "auto" &&
+             target->hasCopyEngine(fa::CopyEngine::Direct))
+      engine = fa::CopyEngine::Direct;
+    if (copyEngine == "CpAsync" && engine != fa::CopyEngine::CpAsync)
       return module.emitError("target ")
              << targetAttr.getName() << " has no CpAsync copy engine";
     return success();
@@ -341,6 +342,8 @@ struct PipelineLowerLoadsPass
       lowerWithCpAsync(loop, prefetches, stages);
       break;
     case fa::CopyEngine::Direct:
+      pl::lowerWithDirect(loop, prefetches, stages);
+      break;
     case fa::CopyEngine::Tma:
       llvm_unreachable("pickEngine chooses only implemented engines");
     }

@@ -81,6 +81,8 @@ CUdevice currentDevice = 0;
 std::atomic<bool> useHip{false};
 
 int fail(const std::string &msg) {
+  if (useHip)
+    return fa::hip::fail(msg);
   lastError = msg;
   return 1;
 }

@@ -161,6 +161,8 @@ namespace fa::hip {
 
 const char *lastError() { return ::lastError.c_str(); }
 
+int fail(const std::string &msg) { return ::fail(msg); }
+
 int init(int device) {
   if (ensureHip() || check(::hip.hipInit(0), "hipInit"))
     return 1;

@@ -10,8 +10,12 @@
 
 #include "fa/Runtime/CudaRuntime.h"
 
+#include <string>
+
 namespace fa::hip {
 const char *lastError();
+/// Records a failure found outside this file (reading a code object file).
+int fail(const std::string &msg);
 int init(int device);
 int computeCapability(int *cc);
 int smCount(int *count);

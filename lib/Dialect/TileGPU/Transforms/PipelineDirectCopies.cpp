@@ -93,13 +93,14 @@ void pl::lowerWithDirect(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
       loop.getStep());
   rel->setAttr(pl::kIteration, b.getUnitAttr());
   Value slot = arith::RemSIOp::create(b, loc, rel, numSlots);
-  BarrierOp::create(b, loc);
+  Operation *after = BarrierOp::create(b, loc);
   for (Operation &op : llvm::make_range(body->begin(), b.getInsertionPoint()))
     pl::setStage(&op, last, 0);
 
-  // The loads, first thing of stage 0.
+  // The loads, first thing of stage 0, in program order.
   for (Prefetch &p : prefetches) {
-    p.load->moveBefore(body, b.getInsertionPoint());
+    p.load->moveAfter(after);
+    after = p.load;
     pl::setStage(p.load, 0, 1);
     p.load->removeAttr(pl::kLatency);
     keepChecksAhead(p.load, loop);

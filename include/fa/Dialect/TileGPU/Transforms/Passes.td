@@ -132,7 +132,7 @@ def TileGPUPipelineLowerLoads
   }];
   let options = [
     Option<"copyEngine", "copy-engine", "std::string", "\"auto\"",
-           "copy engine: auto (the target's best), CpAsync or none">,
+           "copy engine: auto (the target's best), CpAsync, Direct or none">,
   ];
 }
 

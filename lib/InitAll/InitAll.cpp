@@ -5,9 +5,11 @@
 #include "fa/Conversion/Passes.h"
 #include "fa/Conversion/TileToHost/Passes.h"
 #include "fa/Dialect/Tile/IR/TileDialect.h"
+#include "fa/Dialect/TileAMD/IR/TileAMDDialect.h"
 #include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
 #include "fa/Dialect/TileGPU/Transforms/Passes.h"
 #include "fa/Dialect/TileNV/IR/TileNVDialect.h"
+#include "fa/Target/AMD/AMDTarget.h"
 #include "fa/Target/Compile.h"
 #include "fa/Target/NVIDIA/NVBackend.h"
 #include "fa/Transforms/Passes.h"
@@ -18,9 +20,13 @@ void fa::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<fa::tile::TileDialect>();
   registry.insert<fa::tilegpu::TileGPUDialect>();
   registry.insert<fa::tilenv::TileNVDialect>();
+  registry.insert<fa::tileamd::TileAMDDialect>();
 }
 
-void fa::registerAllBackends() { fa::registerNVIDIABackend(); }
+void fa::registerAllBackends() {
+  fa::registerNVIDIABackend();
+  fa::registerAMDBackend();
+}
 
 void fa::registerAllPasses() {
   fa::registerAllBackends();

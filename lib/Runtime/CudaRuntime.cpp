@@ -8,8 +8,11 @@
 
 #include "fa/Runtime/CudaRuntime.h"
 
+#include "AMD/HipRuntime.h"
+
 #include <dlfcn.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -78,8 +81,13 @@ bool driverLoaded = false;
 std::string loadFailure;
 std::once_flag loadOnce;
 CUdevice currentDevice = 0;
+// The platform selected with fa_rt_select_platform: HIP calls go to
+// AMD/HipRuntime.cpp.
+std::atomic<bool> useHip{false};
 
 int fail(const std::string &msg) {
+  if (useHip)
+    return fa::hip::fail(msg);
   lastError = msg;
   return 1;
 }
@@ -170,9 +178,23 @@ struct fa_rt_kernel {
 
 extern "C" {
 
-const char *fa_rt_last_error(void) { return lastError.c_str(); }
+const char *fa_rt_last_error(void) {
+  return useHip ? fa::hip::lastError() : lastError.c_str();
+}
+
+int fa_rt_select_platform(const char *platform) {
+  std::string p = platform ? platform : "";
+  if (p != "cuda" && p != "hip") {
+    lastError = "unknown GPU platform '" + p + "' (expected cuda or hip)";
+    return 1;
+  }
+  useHip = p == "hip";
+  return 0;
+}
 
 int fa_rt_init(int device) {
+  if (useHip)
+    return fa::hip::init(device);
   if (ensureDriver())
     return 1;
   if (check(driver.cuInit(0), "cuInit"))
@@ -195,6 +217,8 @@ int fa_rt_init(int device) {
 }
 
 int fa_rt_compute_capability(int *cc) {
+  if (useHip)
+    return fa::hip::computeCapability(cc);
   if (ensureDriver())
     return 1;
   int major = 0, minor = 0;
@@ -210,6 +234,8 @@ int fa_rt_compute_capability(int *cc) {
 }
 
 int fa_rt_sm_count(int *count) {
+  if (useHip)
+    return fa::hip::smCount(count);
   if (ensureDriver())
     return 1;
   return check(driver.cuDeviceGetAttribute(count, kAttrMultiprocessorCount,
@@ -219,6 +245,8 @@ int fa_rt_sm_count(int *count) {
 
 int fa_rt_load_data(const void *image, size_t size, const char *entry,
                     fa_rt_kernel **out) {
+  if (useHip)
+    return fa::hip::loadData(image, size, entry, out);
   *out = nullptr;
   if (ensureDriver())
     return 1;
@@ -257,6 +285,8 @@ int fa_rt_load_file(const char *path, const char *entry, fa_rt_kernel **out) {
 }
 
 void fa_rt_unload(fa_rt_kernel *kernel) {
+  if (useHip)
+    return fa::hip::unload(kernel);
   if (!kernel)
     return;
   if (driverLoaded && kernel->module)
@@ -266,6 +296,8 @@ void fa_rt_unload(fa_rt_kernel *kernel) {
 
 int fa_rt_kernel_info(fa_rt_kernel *kernel, int *regs, int *staticSmem,
                       int *maxThreads) {
+  if (useHip)
+    return fa::hip::kernelInfo(kernel, regs, staticSmem, maxThreads);
   if (ensureDriver())
     return 1;
   return check(driver.cuFuncGetAttribute(regs, kFuncAttrNumRegs,
@@ -282,6 +314,8 @@ int fa_rt_kernel_info(fa_rt_kernel *kernel, int *regs, int *staticSmem,
 int fa_rt_launch(fa_rt_kernel *kernel, const unsigned grid[3],
                  const unsigned block[3], unsigned dynSmem, void *stream,
                  void **args) {
+  if (useHip)
+    return fa::hip::launch(kernel, grid, block, dynSmem, stream, args);
   if (ensureDriver())
     return 1;
   if (!kernel)
@@ -306,6 +340,9 @@ int fa_rt_launch(fa_rt_kernel *kernel, const unsigned grid[3],
 int fa_rt_time(fa_rt_kernel *kernel, const unsigned grid[3],
                const unsigned block[3], unsigned dynSmem, void *stream,
                void **args, int warmup, int iters, float *ms) {
+  if (useHip)
+    return fa::hip::time(kernel, grid, block, dynSmem, stream, args, warmup,
+                         iters, ms);
   if (ensureDriver())
     return 1;
   for (int i = 0; i < warmup; ++i)
@@ -402,6 +439,8 @@ int fa_rt_encode_tensor_map(void *out, const char *dtype, unsigned rank,
 }
 
 int fa_rt_malloc(uint64_t *dptr, size_t bytes) {
+  if (useHip)
+    return fa::hip::malloc(dptr, bytes);
   if (ensureDriver())
     return 1;
   CUdeviceptr p = 0;
@@ -412,36 +451,48 @@ int fa_rt_malloc(uint64_t *dptr, size_t bytes) {
 }
 
 int fa_rt_free(uint64_t dptr) {
+  if (useHip)
+    return fa::hip::free(dptr);
   if (ensureDriver())
     return 1;
   return check(driver.cuMemFree(dptr), "cuMemFree");
 }
 
 int fa_rt_memcpy_htod(uint64_t dst, const void *src, size_t bytes) {
+  if (useHip)
+    return fa::hip::memcpyHtoD(dst, src, bytes);
   if (ensureDriver())
     return 1;
   return check(driver.cuMemcpyHtoD(dst, src, bytes), "cuMemcpyHtoD");
 }
 
 int fa_rt_memcpy_dtoh(void *dst, uint64_t src, size_t bytes) {
+  if (useHip)
+    return fa::hip::memcpyDtoH(dst, src, bytes);
   if (ensureDriver())
     return 1;
   return check(driver.cuMemcpyDtoH(dst, src, bytes), "cuMemcpyDtoH");
 }
 
 int fa_rt_memset(uint64_t dst, unsigned char value, size_t bytes) {
+  if (useHip)
+    return fa::hip::memset(dst, value, bytes);
   if (ensureDriver())
     return 1;
   return check(driver.cuMemsetD8(dst, value, bytes), "cuMemsetD8");
 }
 
 int fa_rt_mem_info(size_t *freeBytes, size_t *totalBytes) {
+  if (useHip)
+    return fa::hip::memInfo(freeBytes, totalBytes);
   if (ensureDriver())
     return 1;
   return check(driver.cuMemGetInfo(freeBytes, totalBytes), "cuMemGetInfo");
 }
 
 int fa_rt_synchronize(void) {
+  if (useHip)
+    return fa::hip::synchronize();
   if (ensureDriver())
     return 1;
   return check(driver.cuCtxSynchronize(), "cuCtxSynchronize");

@@ -422,8 +422,16 @@ GpuKernel::parse(StringRef text, StringRef sidecarPath, StringRef wanted) {
   std::string cubin = k->getString("cubin").value_or("").str();
   if (cubin.empty())
     cubin = top->getString("cubin").value_or("").str();
+  // An AMD code object (fa-compile --target gfx90a|gfx942) runs on HIP; its
+  // LDS is static (`lds_static`), so launches pass no dynamic LDS.
+  if (cubin.empty()) {
+    cubin = top->getString("hsaco").value_or("").str();
+    kernel->hip = !cubin.empty();
+    if (kernel->hip && k->getBoolean("lds_static").value_or(false))
+      kernel->sharedBytes = 0;
+  }
   if (cubin.empty())
-    return malformed("no 'cubin'");
+    return malformed("no 'cubin' (or 'hsaco')");
   SmallString<256> cubinPath(cubin);
   if (sys::path::is_relative(cubinPath)) {
     cubinPath = sys::path::parent_path(sidecarPath);
@@ -436,7 +444,7 @@ GpuKernel::parse(StringRef text, StringRef sidecarPath, StringRef wanted) {
 Error GpuKernel::ensureLoaded() {
   if (handle)
     return Error::success();
-  if (fa_rt_init(0) ||
+  if (fa_rt_select_platform(hip ? "hip" : "cuda") || fa_rt_init(0) ||
       fa_rt_load_file(cubinPath.c_str(), entry.c_str(), &handle))
     return err(fa_rt_last_error());
   return Error::success();

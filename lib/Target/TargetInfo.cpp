@@ -32,6 +32,7 @@ bool TargetInfo::canCopyAsync(CopyEngine, const AsyncCopyRequest &,
 // registry (static initializers in archive members would be dropped by the
 // linker). A new vendor adds its call here.
 void registerNVIDIATargets();
+void registerAMDTargets();
 
 namespace {
 struct Registry {
@@ -46,7 +47,10 @@ Registry &storage() {
 
 Registry &getRegistry() {
   static std::once_flag vendors;
-  std::call_once(vendors, [] { registerNVIDIATargets(); });
+  std::call_once(vendors, [] {
+    registerNVIDIATargets();
+    registerAMDTargets();
+  });
   return storage();
 }
 } // namespace

@@ -107,7 +107,7 @@ tile.kernel @wave64_layout(%x: !g) grid {
 // -----
 
 // The module's target decides; an unknown one lists the registered targets.
-// expected-error @+1 {{unknown GPU target 'sm_75' (registered targets: sm_80, sm_90a)}}
+// expected-error @+1 {{unknown GPU target 'sm_75' (registered targets: gfx90a, gfx942, sm_80, sm_90a)}}
 module attributes {tilegpu.target = #tilegpu.target<"sm_75", warps = 4, threads_per_warp = 32>} {
 tile.kernel @unknown_target() grid {
   %c1 = arith.constant 1 : index

@@ -54,11 +54,14 @@ cl::opt<Emit> emit(
                           "the back end's LLVM dialect module (needs "
                           "--target)"),
                clEnumValN(Emit::Assembly, "ptx",
-                          "assembly: PTX on NVIDIA (needs --target)"),
+                          "assembly: PTX on NVIDIA, AMDGPU assembly on AMD "
+                          "(needs --target)"),
                clEnumValN(Emit::Assembly, "asm", "the same as ptx"),
                clEnumValN(Emit::Binary, "cubin",
-                          "binary (cubin on NVIDIA), its assembly and JSON "
-                          "sidecar (needs --target; the default with it)"),
+                          "binary (cubin on NVIDIA, hsaco on AMD), its "
+                          "assembly and JSON sidecar (needs --target; the "
+                          "default with it)"),
+               clEnumValN(Emit::Binary, "hsaco", "the same as cubin"),
                clEnumValN(Emit::Binary, "binary", "the same as cubin")),
     cl::cat(category));
 cl::list<std::string>

@@ -20,12 +20,19 @@ extern "C" {
 
 typedef struct fa_rt_kernel fa_rt_kernel;
 
+/* Selects the driver every call below uses: "cuda" (the default: libcuda.so.1)
+ * or "hip" (AMD: libamdhip64.so, code objects from `fa-compile --target
+ * gfx90a|gfx942`). Select before fa_rt_init; handles of one platform are not
+ * valid on the other. */
+int fa_rt_select_platform(const char *platform);
+
 /* Loads the driver, initializes it and makes the primary context of `device`
  * current on this thread (the context PyTorch uses too). Idempotent. */
 int fa_rt_init(int device);
 /* The message of the last failure on this thread ("" if none). */
 const char *fa_rt_last_error(void);
-/* Compute capability of the current device, e.g. 90 for sm_90. */
+/* Compute capability of the current device, e.g. 90 for sm_90 (HIP: 94 for
+ * gfx942, 90 for gfx90a). */
 int fa_rt_compute_capability(int *cc);
 /* Number of multiprocessors of the current device. */
 int fa_rt_sm_count(int *count);

@@ -118,6 +118,8 @@ private:
   llvm::json::Object spec;
   std::array<unsigned, 3> threads = {1, 1, 1};
   unsigned sharedBytes = 0;
+  /// The binary is an AMD code object, launched through HIP.
+  bool hip = false;
   fa_rt_kernel *handle = nullptr;
 };
 

@@ -48,6 +48,9 @@ struct KernelResources {
   /// The assembler's reports of code it made slow on purpose (NVIDIA:
   /// serialized wgmma, C7511/C7517/C7519; ignored setmaxnreg, C7508).
   std::vector<std::string> performanceWarnings;
+  /// Further figures of the vendor's report, by name, in its order (AMD:
+  /// the code object's metadata), for the vendor's sidecar fields.
+  std::vector<std::pair<std::string, int64_t>> details;
 };
 
 /// The assembler's report on a binary.

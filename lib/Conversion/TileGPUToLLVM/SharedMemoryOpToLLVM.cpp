@@ -14,49 +14,61 @@ using namespace mlir;
 using namespace fa;
 using namespace fa::tilegpu;
 
-static LogicalResult lowerLocalAlloc(LocalAllocOp op, KernelLowering &kl) {
+/// Writes the registers of `src` into the buffer at `base` (vectors along
+/// its fastest dimension).
+static LogicalResult storeTile(Operation *op, Value src, Value base,
+                               SharedBufferType bufTy, KernelLowering &kl) {
   OpBuilder &b = kl.b;
   Location &loc = kl.loc;
-  auto &regs = kl.regs;
-  const TargetInfo &target = kl.target;
-  Value smem = kl.smem;
-  auto offset = op.getOffset();
-  if (!offset)
-    return op.emitError("buffer has no offset; run "
-                        "tilegpu-allocate-shared-memory first");
-  auto bufTy = op.getType();
   auto enc = cast<SharedLayoutAttrInterface>(bufTy.getEncoding());
-  const LinearLayout *ll = kl.layoutOf(op, op.getSrc().getType());
+  const LinearLayout *ll = kl.layoutOf(op, src.getType());
   if (!ll)
     return failure();
   Type elem = bufTy.getElementType();
   unsigned bits = elem.getIntOrFloatBitWidth();
-  Type i8 = b.getI8Type();
-  Value base = LLVM::GEPOp::create(b, loc, kl.sharedPtrTy(), i8, smem,
-                                   ArrayRef<LLVM::GEPArg>{int32_t(*offset)});
   unsigned f = enc.getOrder()[0];
   int64_t limit = enc.getMaxPhase() > 1 ? enc.getVec() : 128 / bits;
   int64_t vec = kl.contiguousRegs(*ll, f, std::min<int64_t>(limit, 128 / bits));
   Type vecTy = vec > 1 ? Type(VectorType::get({vec}, elem)) : elem;
   SmallVector<Value> coords = kl.threadCoords(*ll);
-  const SmallVector<Value> &src = regs[op.getSrc()];
-  // Earlier readers of this memory must be done before it is overwritten.
-  target.barrier(b, loc);
+  const SmallVector<Value> &regs = kl.regs[src];
   for (int64_t r = 0; r < ll->numRegs(); r += vec) {
     Offsets o = ll->regOffset(r);
     Value off = kl.sharedOffset(enc, bufTy.getShape(), coords, o);
     Value ptr = LLVM::GEPOp::create(b, loc, kl.sharedPtrTy(), elem, base, off);
-    Value v = src[r];
+    Value v = regs[r];
     if (vec > 1) {
       v = LLVM::PoisonOp::create(b, loc, vecTy);
       for (int64_t i = 0; i < vec; ++i)
-        v = LLVM::InsertElementOp::create(b, loc, v, src[r + i], kl.c32(i));
+        v = LLVM::InsertElementOp::create(b, loc, v, regs[r + i], kl.c32(i));
     }
     LLVM::StoreOp::create(b, loc, v, ptr, vec * bits / 8);
   }
-  target.barrier(b, loc);
-  regs[op.getResult()] = {base};
   return success();
+}
+
+static LogicalResult lowerLocalAlloc(LocalAllocOp op, KernelLowering &kl) {
+  OpBuilder &b = kl.b;
+  Location &loc = kl.loc;
+  auto offset = op.getOffset();
+  if (!offset)
+    return op.emitError("buffer has no offset; run "
+                        "tilegpu-allocate-shared-memory first");
+  Value base =
+      LLVM::GEPOp::create(b, loc, kl.sharedPtrTy(), b.getI8Type(), kl.smem,
+                          ArrayRef<LLVM::GEPArg>{int32_t(*offset)});
+  // Earlier readers of this memory must be done before it is overwritten.
+  kl.target.barrier(b, loc);
+  if (failed(storeTile(op, op.getSrc(), base, op.getType(), kl)))
+    return failure();
+  kl.target.barrier(b, loc);
+  kl.regs[op.getResult()] = {base};
+  return success();
+}
+
+static LogicalResult lowerLocalStore(LocalStoreOp op, KernelLowering &kl) {
+  return storeTile(op, op.getSrc(), kl.regs[op.getDst()][0],
+                   op.getDst().getType(), kl);
 }
 
 static LogicalResult lowerAllocRing(AllocRingOp op, KernelLowering &kl) {
@@ -140,6 +152,7 @@ static LogicalResult lowerBarrier(BarrierOp op, KernelLowering &kl) {
 
 void fa::populateSharedMemoryLowerings(LoweringRegistry &registry) {
   registry.add(lowerLocalAlloc);
+  registry.add(lowerLocalStore);
   registry.add(lowerAllocRing);
   registry.add(lowerRingSlot);
   registry.add(lowerTransView);

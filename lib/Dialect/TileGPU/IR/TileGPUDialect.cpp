@@ -340,6 +340,15 @@ LogicalResult LocalAllocOp::verify() {
   return success();
 }
 
+LogicalResult LocalStoreOp::verify() {
+  auto srcTy = getSrc().getType();
+  auto bufTy = getDst().getType();
+  if (srcTy.getShape() != bufTy.getShape() ||
+      srcTy.getElementType() != bufTy.getElementType())
+    return emitOpError("buffer shape and element type must match the tile");
+  return success();
+}
+
 LogicalResult LocalLoadOp::verify() {
   auto bufTy = getSrc().getType();
   auto resTy = getType();

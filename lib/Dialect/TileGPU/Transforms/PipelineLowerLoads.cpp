@@ -2,15 +2,18 @@
 //
 // The only pipelining step that knows a copy protocol. The target's copy
 // engines decide: CopyEngine::CpAsync (per-thread copies, commit groups,
-// waits) and CopyEngine::Tma (copies one thread issues, completing on one
+// waits), CopyEngine::Tma (copies one thread issues, completing on one
 // barrier per ring slot; the target builds those ops through its
-// BarrierCopyProtocol). Further engines (AMD's direct loads to LDS) are
-// further `lowerWith...` functions chosen in `pickEngine`; the expander
-// after this pass only sees stages, clusters and explicit ops.
+// BarrierCopyProtocol) and CopyEngine::Direct (loads to registers stored to
+// shared memory later, PipelineDirectCopies.cpp; AMD's). Each is a
+// `lowerWith...` function chosen in `pickEngine`; the expander after this
+// pass only sees stages, clusters and explicit ops.
 //
 //===----------------------------------------------------------------------===//
 
 #include "fa/Dialect/TileGPU/Transforms/Passes.h"
+
+#include "PipelineLowerLoads.h"
 
 #include "fa/Dialect/Tile/IR/TileDialect.h"
 #include "fa/Dialect/TileGPU/IR/ModuleTarget.h"
@@ -33,18 +36,7 @@ using namespace fa::tilegpu;
 namespace pl = fa::tilegpu::pipeline;
 
 namespace {
-/// A scheduled load, the buffers it fills and the ring replacing them.
-struct Prefetch {
-  fa::tile::LoadOp load;
-  /// Buffers filled with the load (type: the slot) or with its transpose
-  /// (type: the slot transposed); one ring serves them all.
-  SmallVector<LocalAllocOp> allocs;
-  SmallVector<fa::tile::TransOp> transposes;
-  /// The type the consumers asked for, and the one the engine fills (the
-  /// same but for a barrier engine's panels).
-  SharedBufferType slotTy, fillTy;
-  Value ring;
-};
+using pl::Prefetch;
 
 /// The attribute on a kernel argument that is passed with a copy
 /// descriptor (BarrierCopyProtocol::describeTensor).
@@ -446,9 +438,11 @@ struct PipelineLowerLoadsPass
   LogicalResult pickEngine(ModuleOp module,
                            std::optional<fa::CopyEngine> &engine) {
     if (copyEngine != "auto" && copyEngine != "CpAsync" &&
-        copyEngine != "Tma" && copyEngine != "none")
+        copyEngine != "Tma" && copyEngine != "Direct" &&
+        copyEngine != "none")
       return module.emitError("unknown copy-engine '")
-             << copyEngine << "' (expected auto, Tma, CpAsync or none)";
+             << copyEngine
+             << "' (expected auto, Tma, CpAsync, Direct or none)";
     TargetAttr targetAttr = getModuleTarget(module);
     if (!targetAttr)
       return module.emitError("software pipelining needs the module's "
@@ -462,11 +456,16 @@ struct PipelineLowerLoadsPass
       return success();
     bool tma = target->hasCopyEngine(fa::CopyEngine::Tma) &&
                target->getBarrierCopyProtocol(fa::CopyEngine::Tma);
-    if ((copyEngine == "auto" || copyEngine == "Tma") && tma)
+    if (copyEngine == "Direct")
+      engine = fa::CopyEngine::Direct;
+    else if ((copyEngine == "auto" || copyEngine == "Tma") && tma)
       engine = fa::CopyEngine::Tma;
     else if (copyEngine != "Tma" &&
              target->hasCopyEngine(fa::CopyEngine::CpAsync))
       engine = fa::CopyEngine::CpAsync;
+    else if (copyEngine == "auto" &&
+             target->hasCopyEngine(fa::CopyEngine::Direct))
+      engine = fa::CopyEngine::Direct;
     if (copyEngine != "auto" && !engine)
       return module.emitError("target ") << targetAttr.getName() << " has no "
                                          << copyEngine << " copy engine";
@@ -527,6 +526,8 @@ struct PipelineLowerLoadsPass
       lowerWithCpAsync(loop, prefetches, stages);
       break;
     case fa::CopyEngine::Direct:
+      pl::lowerWithDirect(loop, prefetches, stages);
+      break;
     case fa::CopyEngine::Tma:
       llvm_unreachable("pickEngine chooses only implemented engines");
     }

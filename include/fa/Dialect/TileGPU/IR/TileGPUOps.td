@@ -38,6 +38,21 @@ def TileGPU_LocalAllocOp : TileGPU_Op<"local_alloc", [
   let hasVerifier = 1;
 }
 
+def TileGPU_LocalStoreOp : TileGPU_Op<"local_store", [
+    MemoryEffects<[MemWrite]>]> {
+  let summary = "write a tile from registers into an existing shared-memory buffer";
+  let description = [{
+    Unlike `local_alloc` no buffer is made and no barrier is implied: the
+    writer orders it against readers of the buffer with `tilegpu.barrier`
+    (the direct copies of the software pipeliner store a prefetched tile
+    into a ring slot this way).
+  }];
+  let arguments = (ins AnyRankedTensor:$src,
+                       Arg<TileGPU_SharedBuffer, "", [MemWrite]>:$dst);
+  let assemblyFormat = "$src `,` $dst attr-dict `:` type($src) `->` qualified(type($dst))";
+  let hasVerifier = 1;
+}
+
 def TileGPU_LocalLoadOp : TileGPU_Op<"local_load", [
     MemoryEffects<[MemRead]>]> {
   let summary = "read a shared-memory buffer into registers in a given layout";

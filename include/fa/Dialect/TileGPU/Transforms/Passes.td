@@ -171,12 +171,18 @@ def TileGPUPipelineLowerLoads
     Copies of loads proven in bounds (`in_bounds`) are marked
     `tilegpu.pipeline_guard`. After the loop all copies are drained. Loads
     the target cannot copy return to the last stage; a loop left without
-    early loads loses its schedule. A target without an asynchronous copy
-    engine (or `copy-engine=none`) pipelines nothing and says so in a remark.
+    early loads loses its schedule. With `CopyEngine::Direct` (a target
+    whose only engine it is, e.g. AMD's, or `copy-engine=Direct`) the load
+    stays a `tile.load` into registers at the top of the body (stage 0); a
+    barrier ends the body's reads of shared memory and `tilegpu.local_store`
+    writes the tile into slot `iteration % (num_stages - 1)` of a ring of
+    `num_stages - 1` buffers, the slot this iteration read; the body starts
+    with a barrier. A target without a copy engine for pipelining (or
+    `copy-engine=none`) pipelines nothing and says so in a remark.
   }];
   let options = [
     Option<"copyEngine", "copy-engine", "std::string", "\"auto\"",
-           "copy engine: auto (the target's best), CpAsync or none">,
+           "copy engine: auto (the target's best), CpAsync, Direct or none">,
   ];
 }
 

@@ -71,7 +71,7 @@ void pl::lowerWithDirect(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
     llvm::append_range(shape, p.slotTy.getShape());
     auto ringTy =
         SharedBufferType::get(ctx, shape, p.slotTy.getElementType(), ringEnc);
-    p.ring = AllocRingOp::create(b, loc, ringTy, IntegerAttr());
+    p.ring = AllocRingOp::create(b, loc, ringTy, IntegerAttr(), IntegerAttr());
   }
   Value numSlots = arith::ConstantIndexOp::create(b, loc, slots);
 

@@ -438,11 +438,9 @@ struct PipelineLowerLoadsPass
   LogicalResult pickEngine(ModuleOp module,
                            std::optional<fa::CopyEngine> &engine) {
     if (copyEngine != "auto" && copyEngine != "CpAsync" &&
-        copyEngine != "Tma" && copyEngine != "Direct" &&
-        copyEngine != "none")
+        copyEngine != "Tma" && copyEngine != "Direct" && copyEngine != "none")
       return module.emitError("unknown copy-engine '")
-             << copyEngine
-             << "' (expected auto, Tma, CpAsync, Direct or none)";
+             << copyEngine << "' (expected auto, Tma, CpAsync, Direct or none)";
     TargetAttr targetAttr = getModuleTarget(module);
     if (!targetAttr)
       return module.emitError("software pipelining needs the module's "

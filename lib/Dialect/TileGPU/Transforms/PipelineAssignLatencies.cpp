@@ -35,6 +35,9 @@ bool onlyFillsBuffers(Value v, bool allowTranspose) {
 /// A load whose address does not depend on the loop body and whose consumers
 /// read shared memory can be issued iterations ahead into a ring.
 bool worthPrefetching(fa::tile::LoadOp load, scf::ForOp loop) {
+  // The copy engines have no per-element mask: masked loads stay direct.
+  if (load.getMask())
+    return false;
   for (Value o : load.getOffsets())
     if (o != loop.getInductionVar() && !loop.isDefinedOutsideOfLoop(o))
       return false;

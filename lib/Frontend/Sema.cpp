@@ -141,6 +141,9 @@ private:
   SType checkUserCall(CallExpr &e, const FnDecl &fn);
   /// User functions being inlined (no recursion).
   std::vector<const FnDecl *> activeFns;
+  /// Calls inlined so far in this kernel, and the most allowed.
+  unsigned inlinedCalls = 0;
+  static constexpr unsigned kMaxInlinedCalls = 4096;
   bool checkMask(Expr &m, const SType &slice, StringRef fn);
   SType checkBuiltin(CallExpr &e, Builtin b);
   std::optional<llvm::SmallVector<int64_t, 4>>
@@ -1350,6 +1353,11 @@ SType Sema::checkUserCall(CallExpr &e, const FnDecl &fn) {
                           "be recursive");
   if (activeFns.size() >= 32)
     return error(loc, "function calls are nested too deeply (32 levels)");
+  // Every call is a copy of the body: bound the copies, so that functions
+  // calling each other several times cannot blow up exponentially.
+  if (++inlinedCalls > kMaxInlinedCalls)
+    return error(loc, "more than " + Twine(kMaxInlinedCalls) +
+                          " function calls to inline in one kernel");
   e.fn = &fn;
   e.inlineParams.clear();
   e.inlineBody = cloneBlock(*fn.body);

@@ -1,16 +1,17 @@
 //===- fa-exec.cpp - run one kernel on the host on tensors from files -----===//
 //
-//   fa-exec FILE.tile [--kernel NAME] [-D NAME=VALUE]... \
+//   fa-exec FILE.tile|FILE.mlir [--kernel NAME] [-D NAME=VALUE]... \
 //       --tensor NAME=PATH:D0xD1x... [--scalar NAME=VALUE]... \
 //       [--write NAME=PATH]...
 //
-// Compiles the kernel as fa-run does (front end, tile optimizations, host
-// lowering), binds each global tensor to the raw little-endian contents of
-// a file (in the argument's element type, row-major, sizes given after the
-// colon) and each scalar to a value, runs the grid on the CPU and writes the
-// tensors named by --write. Tests use it to check kernels whose inputs must
-// be built on purpose (sequence offsets, block tables) against a reference
-// computed in Python. Every argument must be bound; errors name it.
+// Compiles the kernel as fa-run does (front end, or `tile` IR from a .mlir
+// file; tile optimizations; host lowering), binds each global tensor to the raw
+// little-endian contents of a file (in the argument's element type, row-major,
+// sizes given after the colon) and each scalar to a value, runs the grid on the
+// CPU and writes the tensors named by --write. Tests use it to check kernels
+// whose inputs must be built on purpose (sequence offsets, block tables)
+// against a reference computed in Python. Every argument must be bound; errors
+// name it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,13 +20,16 @@
 #include "fa/Runtime/HostRunner.h"
 #include "fa/Transforms/Passes.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -73,7 +77,14 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   fa::registerTileToHostDialects(registry);
   mlir::MLIRContext ctx(registry);
-  auto module = fa::compileTileSource(sourceMgr, ctx, options);
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  if (sys::path::extension(inputFile) == ".mlir") {
+    // tile IR, already specialized (say, after a pass under test).
+    mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &ctx);
+    module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &ctx);
+  } else {
+    module = fa::compileTileSource(sourceMgr, ctx, options);
+  }
   if (!module)
     return 1;
   mlir::PassManager pm(&ctx);

@@ -34,6 +34,22 @@ def TileGPUCheckRegisterBudget
   ];
 }
 
+def TileGPUSplitF32Dot : Pass<"tilegpu-split-f32-dot", "mlir::ModuleOp"> {
+  let summary = "f32 dots as sums of bf16 tensor-core dots";
+  let description = [{
+    Tensor cores take 16-bit operands. Each f32 operand is split into bf16
+    parts (x = x0 + x1, each the rounding of what is left) and the dot into
+    the bf16 dots of the parts whose products matter, accumulated in f32:
+    three dots keep about 16 bits of each operand (more than tf32's 10);
+    `exact=true` uses three parts and six dots for f32 accuracy. Runs on
+    `tile` IR before layouts are assigned.
+  }];
+  let options = [
+    Option<"exact", "exact", "bool", "false",
+           "three bf16 parts and six dots (f32 accuracy) instead of two and three">,
+  ];
+}
+
 def TileGPUExpandMath : Pass<"tilegpu-expand-math", "mlir::ModuleOp"> {
   let summary = "math the GPU has no instruction for, as exp2/log2/arith";
   let description = [{

@@ -1,4 +1,15 @@
-//===- fa-run.cpp - run an attention kernel and check it against fp64 -----===//
+//===- fa-run.cpp - run a kernel and check it against fp64 ----------------===//
+//
+// Two modes. Generic mode (Generic.h) runs any kernel of a file, bound from
+// its signature (--size, --arg, -D), against a reference (--compare host,
+// --reference FILE, --reference-data FILE):
+//
+//   fa-run kernels/matmul.tile --target host --size M=100,N=70,K=300 \
+//       --reference kernels/reference/matmul_ref.tile
+//
+// Attention mode, chosen by --batch, --heads, ... (this file), binds
+// kernels/flash_fwd.tile's contract and checks it against built-in fp64
+// attention:
 //
 //   fa-run kernels/flash_fwd.tile --target host --batch 1 --heads 4 \
 //       --seqlen 1000 --headdim 128 [--kv-heads 2] [--seqlen-k 333] \
@@ -23,6 +34,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Backward.h"
+#include "Generic.h"
 #include "GradientCheck.h"
 #include "fa/Runtime/CudaRuntime.h"
 #include "fa/Runtime/GpuKernel.h"
@@ -96,19 +108,19 @@ cl::opt<int64_t> checkRows(
     cl::desc("Check this many query rows spread over the problem (default: "
              "all rows when the fp64 reference is cheap, else 4096)"),
     cl::init(-1));
-cl::opt<int64_t> batch("batch", cl::desc("Batch size B"), cl::Required);
-cl::opt<int64_t> heads("heads", cl::desc("Query heads H"), cl::Required);
+cl::opt<int64_t> batch("batch", cl::desc("Attention: batch size B"));
+cl::opt<int64_t> heads("heads", cl::desc("Attention: query heads H"));
 cl::opt<int64_t> kvHeads("kv-heads",
                          cl::desc("Key/value heads HKV (default H; H must be "
                                   "a multiple of HKV)"),
                          cl::init(0));
-cl::opt<int64_t> seqlen("seqlen", cl::desc("Query sequence length N"),
-                        cl::Required);
+cl::opt<int64_t> seqlen("seqlen",
+                        cl::desc("Attention: query sequence length N"));
 cl::opt<int64_t>
     seqlenK("seqlen-k",
             cl::desc("Key sequence length NK (default N; may be 0)"),
             cl::init(0));
-cl::opt<int64_t> headDim("headdim", cl::desc("Head dimension D"), cl::Required);
+cl::opt<int64_t> headDim("headdim", cl::desc("Attention: head dimension D"));
 cl::opt<bool> causal("causal",
                      cl::desc("Causal: query i sees keys j <= i (top-left)"));
 cl::opt<std::string> dtypeName("dtype",
@@ -120,8 +132,11 @@ cl::opt<int64_t> blockM("block-m", cl::desc("BLOCK_M (default: the kernel's)"),
 cl::opt<int64_t> blockN("block-n", cl::desc("BLOCK_N (default: the kernel's)"),
                         cl::init(0));
 cl::opt<bool> doCheck("check", cl::desc("Compare with an fp64 reference"));
-cl::opt<std::string> kernelName("kernel", cl::desc("Kernel to run"),
-                                cl::init("flash_fwd"));
+cl::opt<std::string>
+    kernelName("kernel",
+               cl::desc("Kernel to run (attention: default flash_fwd; "
+                        "generic mode: K[,K2...] runs several in order, "
+                        "default the file's only kernel)"));
 cl::opt<unsigned> jitOpt("jit-opt",
                          cl::desc("LLVM optimization level of the host JIT "
                                   "(0 to 3)"),
@@ -457,13 +472,16 @@ int runOnHost(const Problem &p, const Defines &defines, DType dtype, Tensor &q,
       args.push_back(fa::HostArg::scalarFloat(p.scale));
     } else {
       return fail("kernel argument '" + info.name +
-                  "' is not one fa-run can bind (q, k, v, o, lse, scale)");
+                  "' is not one attention mode binds (q, k, v, o, lse, "
+                  "scale); run other kernels in generic mode (--size, "
+                  "--arg)");
     }
   }
   for (StringRef name : {"q", "k", "v", "o", "lse", "scale"})
     if (!bound.contains(name))
       return fail("kernel '" + kernelName + "' has no argument '" + name +
-                  "' (it must take q, k, v, o, lse and scale)");
+                  "' (attention mode needs q, k, v, o, lse and scale; run "
+                  "other kernels in generic mode: --size, --arg)");
   if (Error e = (*kernel)->check(args))
     return fail(toString(std::move(e)));
 
@@ -586,7 +604,9 @@ int runOnGpu(const Problem &p, const Defines &defines, const char *typeName,
       args.push_back(fa::GpuArg::scalarFloat(p.scale));
     else
       return fail("kernel argument '" + param.name +
-                  "' is not one fa-run can bind (q, k, v, o, lse, scale)");
+                  "' is not one attention mode binds (q, k, v, o, lse, "
+                  "scale); run other kernels in generic mode (--size, "
+                  "--arg)");
     StringRef want = param.name == "lse" ? "f32" : typeName;
     if (param.name != "scale" && param.dtype != want)
       return fail("kernel argument '" + param.name + "' holds " + param.dtype +
@@ -595,7 +615,8 @@ int runOnGpu(const Problem &p, const Defines &defines, const char *typeName,
   for (StringRef name : {"q", "k", "v", "o", "lse", "scale"})
     if (!bound.contains(name))
       return fail("kernel '" + kernelName + "' has no argument '" + name +
-                  "' (it must take q, k, v, o, lse and scale)");
+                  "' (attention mode needs q, k, v, o, lse and scale; run "
+                  "other kernels in generic mode: --size, --arg)");
   if (Error e = (*kernel)->validate(args))
     return fail(toString(std::move(e)));
   // The grid rule too is checked before the driver is touched.
@@ -656,8 +677,10 @@ int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
   cl::ParseCommandLineOptions(
       argc, argv,
-      "FlashTile: run an attention kernel on random inputs and check it "
-      "against an fp64 reference\n");
+      "FlashTile: run a kernel on random inputs and check it against an "
+      "fp64 reference (generic mode: --size, --arg, -D, --compare, "
+      "--reference; attention mode: --batch, --heads, --seqlen, "
+      "--headdim)\n");
 
   // Arguments. A GPU target is any other than host: the compiler's
   // registry (or, for a sidecar, the target it records) decides.
@@ -680,6 +703,54 @@ int main(int argc, char **argv) {
                 "target it was compiled for");
   if (timeIters && !onGpu)
     return fail("--time is for GPU targets");
+
+  // Attention mode (flash_fwd/flash_bwd's contract and fp64 references) is
+  // chosen by its options; any other command is generic mode (Generic.h).
+  bool attention = false;
+  for (const cl::Option *o : std::initializer_list<const cl::Option *>{
+           &batch, &heads, &seqlen, &headDim, &kvHeads, &seqlenK, &causal,
+           &dtypeName, &blockM, &blockN, &checkRows})
+    attention |= o->getNumOccurrences() > 0;
+  attention |= fa_run::backwardRequested();
+  if (attention && fa_run::genericOptionsGiven())
+    return fail("-D, --size, --arg, --fill, --compare, --reference, "
+                "--reference-data and --save-reference are generic mode's; "
+                "attention mode (--batch, --heads, --seqlen, --headdim, ...) "
+                "binds flash_fwd's arguments itself");
+  if (!attention) {
+    if (numWarps.getNumOccurrences() && (numWarps < 1 || numWarps > 32))
+      return fail("--num-warps must be between 1 and 32");
+    if (numStages < 1 || numStages > 8)
+      return fail("--num-stages must be between 1 and 8");
+    if (jitOpt > 3)
+      return fail("--jit-opt must be 0, 1, 2 or 3");
+    fa_run::GenericConfig config;
+    config.file = inputFile;
+    config.target = target;
+    SmallVector<StringRef> names;
+    StringRef(kernelName).split(names, ',', -1, false);
+    for (StringRef n : names)
+      config.kernels.push_back(n.trim().str());
+    config.seed = seed;
+    config.seedGiven = seed.getNumOccurrences() > 0;
+    config.check = doCheck;
+    config.timeIters = timeIters;
+    config.tileOpt = tileOpt;
+    config.jitOpt = jitOpt;
+    config.numWarps = numWarps;
+    config.numStages = numStages;
+    if (!fa_run::readGenericOptions(config))
+      return 1;
+    return fa_run::runGeneric(config);
+  }
+  if (kernelName.empty())
+    kernelName = "flash_fwd";
+  for (const cl::Option *o : std::initializer_list<const cl::Option *>{
+           &batch, &heads, &seqlen, &headDim})
+    if (!o->getNumOccurrences())
+      return fail("--" + o->ArgStr +
+                  " is required in attention mode (--batch, --heads, "
+                  "--seqlen and --headdim)");
   if (numWarps.getNumOccurrences() && (numWarps < 1 || numWarps > 32))
     return fail("--num-warps must be between 1 and 32");
   if (numStages < 1 || numStages > 8)

@@ -20,7 +20,7 @@ llvm_config.use_default_substitutions()
 
 tool_dirs = [config.fa_tools_dir, config.llvm_tools_dir]
 tools = [ToolSubst(name, unresolved="ignore") for name in
-         ["fa-opt", "fa-compile", "fa-run", "fa-parse-fuzzer", "fa-ir-fuzzer",
+         ["fa-opt", "fa-compile", "fa-run", "fa-exec", "fa-parse-fuzzer", "fa-ir-fuzzer",
           "fa-sidecar-fuzzer", "fa-device-info", "fa-run-gpu",
           "fa-gpu", "mlir-runner"]]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

@@ -35,6 +35,16 @@ llvm::StringRef fa::frontend::binaryOpSpelling(BinaryOp op) {
     return "&&";
   case BinaryOp::Or:
     return "||";
+  case BinaryOp::BitAnd:
+    return "&";
+  case BinaryOp::BitOr:
+    return "|";
+  case BinaryOp::BitXor:
+    return "^";
+  case BinaryOp::Shl:
+    return "<<";
+  case BinaryOp::Shr:
+    return ">>";
   }
   return "?";
 }
@@ -44,6 +54,18 @@ class Dumper {
 public:
   Dumper(raw_ostream &os, const llvm::SourceMgr &srcMgr)
       : os(os), srcMgr(srcMgr) {}
+
+  void fn(const FnDecl &f) {
+    line(0) << "fn " << f.name << at(f.loc) << "\n";
+    for (const auto &p : f.params)
+      line(1) << "param " << p.first << at(p.second) << "\n";
+    if (f.body)
+      stmt(*f.body, 1);
+    if (f.result) {
+      line(1) << "return\n";
+      expr(*f.result, 2);
+    }
+  }
 
   void kernel(const KernelDecl &k) {
     line(0) << "kernel " << k.name << at(k.loc) << "\n";
@@ -165,6 +187,18 @@ private:
       }
       return;
     }
+    case Stmt::Kind::While: {
+      auto &x = llvm::cast<WhileStmt>(s);
+      line(d) << "while" << at(s.getLoc()) << "\n";
+      expr(*x.cond, d + 1);
+      line(d + 1) << "do\n";
+      for (const StmtPtr &c : x.body->stmts)
+        stmt(*c, d + 2);
+      return;
+    }
+    case Stmt::Kind::Break:
+      line(d) << "break" << at(s.getLoc()) << "\n";
+      return;
     }
   }
 
@@ -191,7 +225,8 @@ private:
       line(d) << "unary "
               << (x.op == UnaryOp::Neg    ? "-"
                   : x.op == UnaryOp::Plus ? "+"
-                                          : "!")
+                  : x.op == UnaryOp::Not  ? "!"
+                                          : "~")
               << at(e.getLoc()) << "\n";
       expr(*x.operand, d + 1);
       return;
@@ -271,7 +306,141 @@ void fa::frontend::dumpAST(const Module &module, raw_ostream &os,
                            const llvm::SourceMgr &srcMgr,
                            llvm::StringRef onlyKernel) {
   Dumper dumper(os, srcMgr);
+  if (onlyKernel.empty())
+    for (const auto &f : module.fns)
+      dumper.fn(*f);
   for (const auto &k : module.kernels)
     if (onlyKernel.empty() || k->name == onlyKernel)
       dumper.kernel(*k);
+}
+
+//===----------------------------------------------------------------------===//
+// Copies (user functions are inlined into a fresh copy at every call)
+//===----------------------------------------------------------------------===//
+
+namespace {
+ExprPtr copy(const ExprPtr &e) { return e ? cloneExpr(*e) : nullptr; }
+
+StmtPtr cloneStmt(const Stmt &s) {
+  switch (s.getKind()) {
+  case Stmt::Kind::Block:
+    return cloneBlock(llvm::cast<BlockStmt>(s));
+  case Stmt::Kind::Decl: {
+    auto &d = llvm::cast<DeclStmt>(s);
+    return std::make_unique<DeclStmt>(d.getLoc(), d.isVar, d.name, d.nameLoc,
+                                      copy(d.init));
+  }
+  case Stmt::Kind::Assign: {
+    auto &a = llvm::cast<AssignStmt>(s);
+    return std::make_unique<AssignStmt>(a.getLoc(), a.name, a.op,
+                                        copy(a.value));
+  }
+  case Stmt::Kind::Expr: {
+    auto &x = llvm::cast<ExprStmt>(s);
+    return std::make_unique<ExprStmt>(x.getLoc(), copy(x.expr));
+  }
+  case Stmt::Kind::For: {
+    auto &f = llvm::cast<ForStmt>(s);
+    auto n = std::make_unique<ForStmt>(f.getLoc());
+    n->var = f.var;
+    n->varLoc = f.varLoc;
+    n->start = copy(f.start);
+    n->end = copy(f.end);
+    n->step = copy(f.step);
+    n->body = cloneBlock(*f.body);
+    return n;
+  }
+  case Stmt::Kind::While: {
+    auto &w = llvm::cast<WhileStmt>(s);
+    auto n = std::make_unique<WhileStmt>(w.getLoc());
+    n->cond = copy(w.cond);
+    n->body = cloneBlock(*w.body);
+    return n;
+  }
+  case Stmt::Kind::Break:
+    return std::make_unique<BreakStmt>(s.getLoc());
+  case Stmt::Kind::If: {
+    auto &i = llvm::cast<IfStmt>(s);
+    auto n = std::make_unique<IfStmt>(i.getLoc());
+    n->cond = copy(i.cond);
+    n->thenBlock = cloneBlock(*i.thenBlock);
+    if (i.elseStmt)
+      n->elseStmt = cloneStmt(*i.elseStmt);
+    return n;
+  }
+  }
+  return nullptr;
+}
+} // namespace
+
+std::unique_ptr<BlockStmt> fa::frontend::cloneBlock(const BlockStmt &b) {
+  auto n = std::make_unique<BlockStmt>(b.getLoc());
+  n->endLoc = b.endLoc;
+  for (const StmtPtr &s : b.stmts)
+    n->stmts.push_back(cloneStmt(*s));
+  return n;
+}
+
+ExprPtr fa::frontend::cloneExpr(const Expr &e) {
+  ExprPtr n;
+  switch (e.getKind()) {
+  case Expr::Kind::Int: {
+    auto &x = llvm::cast<IntExpr>(e);
+    n = std::make_unique<IntExpr>(x.getLoc(), x.value, x.overflow);
+    break;
+  }
+  case Expr::Kind::Float:
+    n = std::make_unique<FloatExpr>(e.getLoc(), llvm::cast<FloatExpr>(e).value);
+    break;
+  case Expr::Kind::Bool:
+    n = std::make_unique<BoolExpr>(e.getLoc(), llvm::cast<BoolExpr>(e).value);
+    break;
+  case Expr::Kind::Name:
+    n = std::make_unique<NameExpr>(e.getLoc(), llvm::cast<NameExpr>(e).name);
+    break;
+  case Expr::Kind::Unary: {
+    auto &x = llvm::cast<UnaryExpr>(e);
+    n = std::make_unique<UnaryExpr>(x.getLoc(), x.op, copy(x.operand));
+    break;
+  }
+  case Expr::Kind::Binary: {
+    auto &x = llvm::cast<BinaryExpr>(e);
+    n = std::make_unique<BinaryExpr>(x.getLoc(), x.op, copy(x.lhs),
+                                     copy(x.rhs));
+    break;
+  }
+  case Expr::Kind::Ternary: {
+    auto &x = llvm::cast<TernaryExpr>(e);
+    n = std::make_unique<TernaryExpr>(x.getLoc(), copy(x.cond),
+                                      copy(x.thenExpr), copy(x.elseExpr));
+    break;
+  }
+  case Expr::Kind::Call: {
+    auto &x = llvm::cast<CallExpr>(e);
+    auto c = std::make_unique<CallExpr>(x.getLoc(), x.callee);
+    c->typeArg = x.typeArg;
+    for (const CallArg &a : x.args)
+      c->args.push_back({a.name, a.nameLoc, copy(a.value)});
+    n = std::move(c);
+    break;
+  }
+  case Expr::Kind::Index: {
+    auto &x = llvm::cast<IndexExpr>(e);
+    auto c = std::make_unique<IndexExpr>(x.getLoc(), copy(x.base));
+    for (const Subscript &s : x.subs)
+      c->subs.push_back({s.kind, s.loc, copy(s.start), copy(s.size)});
+    n = std::move(c);
+    break;
+  }
+  case Expr::Kind::List: {
+    auto &x = llvm::cast<ListExpr>(e);
+    auto c = std::make_unique<ListExpr>(x.getLoc());
+    for (const ExprPtr &el : x.elems)
+      c->elems.push_back(copy(el));
+    n = std::move(c);
+    break;
+  }
+  }
+  n->height = e.height;
+  return n;
 }

@@ -24,6 +24,8 @@
 namespace fa::frontend {
 
 struct Symbol;
+struct BlockStmt;
+struct FnDecl;
 
 //===----------------------------------------------------------------------===//
 // Expressions
@@ -91,7 +93,7 @@ struct NameExpr : Expr {
   static bool classof(const Expr *e) { return e->getKind() == Kind::Name; }
 };
 
-enum class UnaryOp { Neg, Plus, Not };
+enum class UnaryOp { Neg, Plus, Not, BitNot };
 struct UnaryExpr : Expr {
   UnaryExpr(llvm::SMLoc loc, UnaryOp op, ExprPtr operand)
       : Expr(Kind::Unary, loc), op(op), operand(std::move(operand)) {}
@@ -113,7 +115,12 @@ enum class BinaryOp {
   Eq,
   Ne,
   And,
-  Or
+  Or,
+  BitAnd,
+  BitOr,
+  BitXor,
+  Shl,
+  Shr
 };
 llvm::StringRef binaryOpSpelling(BinaryOp op);
 inline bool isComparison(BinaryOp op) {
@@ -121,6 +128,11 @@ inline bool isComparison(BinaryOp op) {
 }
 inline bool isLogical(BinaryOp op) {
   return op == BinaryOp::And || op == BinaryOp::Or;
+}
+/// `&`, `|`, `^`, `<<`, `>>`: integers (and bools for `&`, `|`, `^`).
+inline bool isBitwise(BinaryOp op) { return op >= BinaryOp::BitAnd; }
+inline bool isShift(BinaryOp op) {
+  return op == BinaryOp::Shl || op == BinaryOp::Shr;
 }
 
 struct BinaryExpr : Expr {
@@ -159,6 +171,12 @@ struct CallExpr : Expr {
   std::optional<TypeRef> typeArg; // `cast<bf16>(...)`
   std::vector<CallArg> args;
   Builtin builtin = Builtin::None; // Sema
+  /// Sema, for a call of a user function: a copy of its body checked with
+  /// this call's argument types, its result, and its parameters.
+  const FnDecl *fn = nullptr;
+  std::unique_ptr<BlockStmt> inlineBody;
+  ExprPtr inlineResult;
+  std::vector<Symbol *> inlineParams;
   static bool classof(const Expr *e) { return e->getKind() == Kind::Call; }
 };
 
@@ -175,6 +193,10 @@ struct IndexExpr : Expr {
       : Expr(Kind::Index, loc), base(std::move(base)) {}
   ExprPtr base;
   std::vector<Subscript> subs;
+  /// Sema: `g[i, j]` used as a value reads one element of a global tensor.
+  bool scalarLoad = false;
+  /// Sema: a subscript is a tile of indices (a gather load).
+  bool gather = false;
   static bool classof(const Expr *e) { return e->getKind() == Kind::Index; }
 };
 
@@ -191,7 +213,7 @@ struct ListExpr : Expr {
 
 class Stmt {
 public:
-  enum class Kind { Decl, Assign, Expr, For, If, Block };
+  enum class Kind { Decl, Assign, Expr, For, If, Block, While, Break };
   Stmt(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
   virtual ~Stmt() = default;
   Kind getKind() const { return kind; }
@@ -255,7 +277,26 @@ struct ForStmt : Stmt {
   std::unique_ptr<BlockStmt> body;
   Symbol *varSym = nullptr;      // Sema
   std::vector<Symbol *> carried; // Sema: outer `var`s assigned inside
+  /// Sema: the loop's hidden "no break yet" flag, when it has a `break`.
+  Symbol *go = nullptr;
   static bool classof(const Stmt *s) { return s->getKind() == Kind::For; }
+};
+
+/// `while cond { ... }`.
+struct WhileStmt : Stmt {
+  WhileStmt(llvm::SMLoc loc) : Stmt(Kind::While, loc) {}
+  ExprPtr cond;
+  std::unique_ptr<BlockStmt> body;
+  std::vector<Symbol *> carried; // Sema
+  Symbol *go = nullptr;          // Sema, as for ForStmt
+  static bool classof(const Stmt *s) { return s->getKind() == Kind::While; }
+};
+
+/// `break;`: leaves the innermost loop.
+struct BreakStmt : Stmt {
+  BreakStmt(llvm::SMLoc loc) : Stmt(Kind::Break, loc) {}
+  Symbol *go = nullptr; // Sema: the flag of the loop it leaves
+  static bool classof(const Stmt *s) { return s->getKind() == Kind::Break; }
 };
 
 struct IfStmt : Stmt {
@@ -312,9 +353,25 @@ struct KernelDecl {
   bool hasErrors = false;
 };
 
+/// `fn NAME(a, b) { ...; return e; }`: inlined at every call, its body
+/// checked with the call's argument types.
+struct FnDecl {
+  std::string name;
+  llvm::SMLoc loc;
+  std::vector<std::pair<std::string, llvm::SMLoc>> params;
+  std::unique_ptr<BlockStmt> body;
+  ExprPtr result; // null: the function has no value
+  bool hasErrors = false;
+};
+
 struct Module {
   std::vector<std::unique_ptr<KernelDecl>> kernels;
+  std::vector<std::unique_ptr<FnDecl>> fns;
 };
+
+/// Deep copies of parsed trees (without Sema's annotations).
+ExprPtr cloneExpr(const Expr &e);
+std::unique_ptr<BlockStmt> cloneBlock(const BlockStmt &b);
 
 /// Prints the tree, one node per line, for `fa-compile --emit=ast`.
 void dumpAST(const Module &module, llvm::raw_ostream &os,

@@ -41,6 +41,18 @@ std::unique_ptr<Module> parseFile(llvm::SourceMgr &srcMgr, DiagEngine &diag,
       diag.note(it->second->loc, "the first definition is here");
     }
   }
+  llvm::StringMap<FnDecl *> fns;
+  for (auto &f : module->fns) {
+    if (lookupBuiltin(f->name) != Builtin::None) {
+      diag.error(f->loc, "'" + f->name + "' is the name of a builtin function");
+      continue;
+    }
+    auto [it, inserted] = fns.try_emplace(f->name, f.get());
+    if (!inserted) {
+      diag.error(f->loc, "redefinition of function '" + f->name + "'");
+      diag.note(it->second->loc, "the first definition is here");
+    }
+  }
   if (module->kernels.empty() && diag.getNumErrors() == 0)
     diag.error(llvm::SMLoc::getFromPointer(buf->getBufferEnd()),
                "no kernel is defined in this file");
@@ -98,7 +110,7 @@ fa::compileTileSource(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
       continue;
     }
     std::unique_ptr<CheckedKernel> checked =
-        checkKernel(*k, options.defines, usedDefines, diag);
+        checkKernel(*k, ast->fns, options.defines, usedDefines, diag);
     if (checked && diag.getNumErrors() == 0)
       generateKernel(*checked, *module, sourceMgr);
   }

@@ -88,12 +88,26 @@ private:
   Value genIndex(IndexExpr &e);
   Value genCall(CallExpr &e);
   Value genAccess(CallExpr &e, Builtin b);
+  Value genScalarLoad(IndexExpr &idx, TypedAttr padding);
+  Value genGather(IndexExpr &idx, TypedAttr padding, Expr *maskExpr);
+  Value spread(Location l, Value v, int64_t pos, llvm::ArrayRef<int64_t> shape);
   Value sizeValue(Symbol *s);
 
   void genBlock(BlockStmt &blk);
   void genStmt(Stmt &s);
   void genFor(ForStmt &f);
   void genIf(IfStmt &s);
+  void genWhile(WhileStmt &w);
+  void genForWithBreak(ForStmt &f);
+  /// Statements `from..` of a list; after one that may break out of the
+  /// innermost loop, the rest run under `if` the loop's flag still holds.
+  void genStmts(std::vector<StmtPtr> &stmts, size_t from);
+  /// Symbols of values from before `stmts` that they assign (and loop
+  /// flags they clear).
+  void collectAssigned(llvm::ArrayRef<StmtPtr> stmts,
+                       llvm::SmallVectorImpl<Symbol *> &out);
+  /// The break flag of the innermost loop being generated (null if none).
+  Symbol *innerGo = nullptr;
 
   CheckedKernel &k;
   ModuleOp module;
@@ -114,9 +128,12 @@ TypedAttr IRGen::scalarAttr(Elem e, const ConstVal &c) {
   if (e == Elem::I1)
     return b.getBoolAttr(c.kind == ConstVal::Kind::Bool ? c.b
                                                         : c.asDouble() != 0);
-  if (isInt(e))
-    return IntegerAttr::get(
-        t, c.kind == ConstVal::Kind::Int ? c.i : int64_t(c.asDouble()));
+  if (isInt(e)) {
+    int64_t v = c.kind == ConstVal::Kind::Int ? c.i : int64_t(c.asDouble());
+    return IntegerAttr::get(t, APInt(elemWidth(e), uint64_t(v),
+                                     /*isSigned=*/true,
+                                     /*implicitTrunc=*/true));
+  }
   return FloatAttr::get(t, c.asDouble());
 }
 
@@ -216,12 +233,49 @@ Value IRGen::genUnary(UnaryExpr &e) {
     return arith::XOrIOp::create(
         b, l, v,
         constant(l, Elem::I1, ConstVal::ofBool(true), t.shape, t.isTile()));
+  case UnaryOp::BitNot:
+    return arith::XOrIOp::create(
+        b, l, v, constant(l, t.elem, ConstVal::ofInt(-1), t.shape, t.isTile()));
   }
   return v;
 }
 
 Value IRGen::binaryOp(Location l, BinaryOp op, Elem elem, Value x, Value y) {
   bool f = isFloat(elem);
+  bool u = isUnsigned(elem);
+  if (isShift(op)) {
+    // The amount is taken modulo the width, so that every target computes
+    // the same value (LLVM leaves larger amounts undefined).
+    auto type = dyn_cast<RankedTensorType>(y.getType());
+    llvm::ArrayRef<int64_t> shape;
+    if (type)
+      shape = type.getShape();
+    Value m = constant(l, elem, ConstVal::ofInt(elemWidth(elem) - 1), shape,
+                       bool(type));
+    Value amount = arith::AndIOp::create(b, l, y, m);
+    if (op == BinaryOp::Shl)
+      return arith::ShLIOp::create(b, l, x, amount);
+    return u ? Value(arith::ShRUIOp::create(b, l, x, amount))
+             : Value(arith::ShRSIOp::create(b, l, x, amount));
+  }
+  switch (op) {
+  case BinaryOp::BitAnd:
+    return arith::AndIOp::create(b, l, x, y);
+  case BinaryOp::BitOr:
+    return arith::OrIOp::create(b, l, x, y);
+  case BinaryOp::BitXor:
+    return arith::XOrIOp::create(b, l, x, y);
+  case BinaryOp::Div:
+    if (u)
+      return arith::DivUIOp::create(b, l, x, y);
+    break;
+  case BinaryOp::Rem:
+    if (u)
+      return arith::RemUIOp::create(b, l, x, y);
+    break;
+  default:
+    break;
+  }
   switch (op) {
   case BinaryOp::Add:
     return f ? Value(arith::AddFOp::create(b, l, x, y))
@@ -254,12 +308,17 @@ Value IRGen::binaryOp(Location l, BinaryOp op, Elem elem, Value x, Value y) {
                                                   : arith::CmpFPredicate::UNE;
     return arith::CmpFOp::create(b, l, p, x, y);
   }
-  arith::CmpIPredicate p = op == BinaryOp::Lt   ? arith::CmpIPredicate::slt
-                           : op == BinaryOp::Le ? arith::CmpIPredicate::sle
-                           : op == BinaryOp::Gt ? arith::CmpIPredicate::sgt
-                           : op == BinaryOp::Ge ? arith::CmpIPredicate::sge
-                           : op == BinaryOp::Eq ? arith::CmpIPredicate::eq
-                                                : arith::CmpIPredicate::ne;
+  arith::CmpIPredicate p =
+      op == BinaryOp::Lt
+          ? (u ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt)
+      : op == BinaryOp::Le
+          ? (u ? arith::CmpIPredicate::ule : arith::CmpIPredicate::sle)
+      : op == BinaryOp::Gt
+          ? (u ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt)
+      : op == BinaryOp::Ge
+          ? (u ? arith::CmpIPredicate::uge : arith::CmpIPredicate::sge)
+      : op == BinaryOp::Eq ? arith::CmpIPredicate::eq
+                           : arith::CmpIPredicate::ne;
   return arith::CmpIOp::create(b, l, p, x, y);
 }
 
@@ -282,6 +341,8 @@ Value IRGen::genTernary(TernaryExpr &e) {
 }
 
 Value IRGen::genIndex(IndexExpr &e) {
+  if (e.scalarLoad)
+    return genScalarLoad(e, TypedAttr());
   // Only tile subscripts reach here (`x[:, None]`); blocks of global tensors
   // are handled by load/store/atomic_add.
   Value v = gen(*e.base);
@@ -297,9 +358,90 @@ Value IRGen::genIndex(IndexExpr &e) {
   return v;
 }
 
+Value IRGen::genScalarLoad(IndexExpr &idx, TypedAttr padding) {
+  auto *name = llvm::cast<NameExpr>(idx.base.get());
+  Value base = entry->getArgument(name->sym->argIndex);
+  llvm::SmallVector<Value, 4> indices;
+  for (Subscript &s : idx.subs)
+    indices.push_back(genIndexValue(*s.start));
+  return tile::LoadScalarOp::create(
+      b, loc(idx.getLoc()), elemType(idx.type.elem), base, indices, padding);
+}
+
+Value IRGen::spread(Location l, Value v, int64_t pos,
+                    llvm::ArrayRef<int64_t> shape) {
+  // A 1-D tile along dimension `pos` of `shape`, broadcast to all of it.
+  auto src = cast<RankedTensorType>(v.getType());
+  llvm::SmallVector<int64_t, 4> cur = {src.getDimSize(0)};
+  for (int64_t d = 0; d < int64_t(shape.size()); ++d) {
+    if (d == pos)
+      continue;
+    cur.insert(cur.begin() + d, 1);
+    auto t = RankedTensorType::get(cur, src.getElementType());
+    v = tile::ExpandDimsOp::create(b, l, t, v, b.getI32IntegerAttr(d));
+  }
+  if (llvm::ArrayRef<int64_t>(cur) == shape)
+    return v;
+  return tile::BroadcastOp::create(
+      b, l, RankedTensorType::get(shape, src.getElementType()), v);
+}
+
+Value IRGen::genGather(IndexExpr &idx, TypedAttr padding, Expr *maskExpr) {
+  // Every element gets its full coordinates: one i32 tile per global
+  // dimension, of the result's shape.
+  Location l = loc(idx.getLoc());
+  auto *name = llvm::cast<NameExpr>(idx.base.get());
+  Value base = entry->getArgument(name->sym->argIndex);
+  const SType &slice = idx.type;
+  llvm::ArrayRef<int64_t> shape = slice.shape;
+  SType full = SType::tile(Elem::I32, shape);
+  llvm::SmallVector<Value, 4> coords;
+  int64_t pos = 0, gatherPos = -1;
+  for (Subscript &s : idx.subs) {
+    if (s.kind == Subscript::Kind::Index && s.start->type.isTile()) {
+      if (gatherPos < 0)
+        gatherPos = pos++;
+      coords.push_back(spread(l, gen(*s.start), gatherPos, shape));
+      continue;
+    }
+    if (s.kind == Subscript::Kind::Index) {
+      coords.push_back(genAs(*s.start, Elem::I32, full));
+      continue;
+    }
+    int64_t n = shape[pos];
+    Value r =
+        tile::IotaOp::create(b, l, RankedTensorType::get({n}, b.getI32Type()));
+    if (s.kind == Subscript::Kind::Slice)
+      r = arith::AddIOp::create(
+          b, l, genAs(*s.start, Elem::I32, SType::tile(Elem::I32, {n})), r);
+    coords.push_back(spread(l, r, pos++, shape));
+  }
+  Value mask;
+  if (maskExpr)
+    mask = genAs(*maskExpr, Elem::I1, SType::tile(slice.elem, shape));
+  return tile::GatherOp::create(
+      b, l, RankedTensorType::get(shape, elemType(slice.elem)), base, coords,
+      mask, padding);
+}
+
 Value IRGen::genAccess(CallExpr &e, Builtin bi) {
   Location l = loc(e.getLoc());
   auto &idx = llvm::cast<IndexExpr>(*e.args[0].value);
+  const SType &slice = idx.type;
+  TypedAttr padding;
+  Expr *maskExpr = nullptr;
+  for (CallArg &a : e.args) {
+    if (a.name == "padding")
+      padding = scalarAttr(slice.elem, *a.value->cval);
+    else if (a.name == "mask")
+      maskExpr = a.value.get();
+  }
+  if (idx.gather)
+    return genGather(idx, padding, maskExpr);
+  // A single element: a scalar load, or a store of a 1-element tile.
+  bool single = slice.shape.empty();
+  if (single && bi == Builtin::Load)
+    return genScalarLoad(idx, padding);
   auto *name = llvm::cast<NameExpr>(idx.base.get());
   Value base = entry->getArgument(name->sym->argIndex);
   llvm::SmallVector<Value, 4> offsets;
@@ -313,25 +455,27 @@ Value IRGen::genAccess(CallExpr &e, Builtin bi) {
     if (s.kind != Subscript::Kind::Index)
       dims.push_back(i);
   }
+  llvm::SmallVector<int64_t, 4> shape(slice.shape);
+  if (single) {
+    dims.push_back(int64_t(idx.subs.size()) - 1);
+    shape.push_back(1);
+  }
   DenseI64ArrayAttr dimsAttr;
   if (dims.size() != idx.subs.size())
     dimsAttr = b.getDenseI64ArrayAttr(dims);
-  const SType &slice = idx.type;
-  auto tileType = RankedTensorType::get(slice.shape, elemType(slice.elem));
-  if (bi == Builtin::Load) {
-    TypedAttr padding;
-    for (CallArg &a : e.args)
-      if (a.name == "padding")
-        padding = scalarAttr(slice.elem, *a.value->cval);
-    return tile::LoadOp::create(b, l, tileType, base, offsets, dimsAttr,
+  auto tileType = RankedTensorType::get(shape, elemType(slice.elem));
+  SType target = SType::tile(slice.elem, shape);
+  Value mask;
+  if (maskExpr)
+    mask = genAs(*maskExpr, Elem::I1, target);
+  if (bi == Builtin::Load)
+    return tile::LoadOp::create(b, l, tileType, base, offsets, mask, dimsAttr,
                                 padding, DenseBoolArrayAttr());
-  }
-  SType target = SType::tile(slice.elem, slice.shape);
   Value v = genAs(*e.args[1].value, slice.elem, target);
   if (bi == Builtin::Store)
-    tile::StoreOp::create(b, l, v, base, offsets, dimsAttr);
+    tile::StoreOp::create(b, l, v, base, offsets, mask, dimsAttr);
   else
-    tile::AtomicAddOp::create(b, l, v, base, offsets, dimsAttr);
+    tile::AtomicAddOp::create(b, l, v, base, offsets, mask, dimsAttr);
   return {};
 }
 
@@ -343,6 +487,15 @@ Value IRGen::genCall(CallExpr &e) {
       pos.push_back(a.value.get());
   const SType &t = e.type;
   auto constInt = [](Expr *x) { return x->cval->i; };
+  if (e.fn) {
+    // A user function: its arguments bind its parameters, then its checked
+    // copy of the body is generated in place.
+    for (auto [p, a] : llvm::zip(e.inlineParams, e.args))
+      if (p->kind != Symbol::Kind::Arg && !p->cval)
+        env[p] = gen(*a.value);
+    genBlock(*e.inlineBody);
+    return e.inlineResult ? gen(*e.inlineResult) : Value();
+  }
   switch (e.builtin) {
   case Builtin::None:
     return {};
@@ -368,6 +521,9 @@ Value IRGen::genCall(CallExpr &e) {
     if (isFloat(t.elem))
       return isMax ? Value(arith::MaximumFOp::create(b, l, x, y))
                    : Value(arith::MinimumFOp::create(b, l, x, y));
+    if (isUnsigned(t.elem))
+      return isMax ? Value(arith::MaxUIOp::create(b, l, x, y))
+                   : Value(arith::MinUIOp::create(b, l, x, y));
     return isMax ? Value(arith::MaxSIOp::create(b, l, x, y))
                  : Value(arith::MinSIOp::create(b, l, x, y));
   }
@@ -383,9 +539,26 @@ Value IRGen::genCall(CallExpr &e) {
     return math::SqrtOp::create(b, l, genAs(*pos[0], t.elem, t));
   case Builtin::Rsqrt:
     return math::RsqrtOp::create(b, l, genAs(*pos[0], t.elem, t));
+  case Builtin::Tanh:
+    return math::TanhOp::create(b, l, genAs(*pos[0], t.elem, t));
+  case Builtin::Sin:
+    return math::SinOp::create(b, l, genAs(*pos[0], t.elem, t));
+  case Builtin::Cos:
+    return math::CosOp::create(b, l, genAs(*pos[0], t.elem, t));
+  case Builtin::Floor:
+    return math::FloorOp::create(b, l, genAs(*pos[0], t.elem, t));
+  case Builtin::Ceil:
+    return math::CeilOp::create(b, l, genAs(*pos[0], t.elem, t));
+  case Builtin::Erf:
+    return math::ErfOp::create(b, l, genAs(*pos[0], t.elem, t));
+  case Builtin::Pow:
+    return math::PowFOp::create(b, l, genAs(*pos[0], t.elem, t),
+                                genAs(*pos[1], t.elem, t));
   case Builtin::Abs:
     if (isFloat(t.elem))
       return math::AbsFOp::create(b, l, genAs(*pos[0], t.elem, t));
+    if (isUnsigned(t.elem))
+      return genAs(*pos[0], t.elem, t);
     return math::AbsIOp::create(b, l, genAs(*pos[0], t.elem, t));
   case Builtin::Where: {
     Value c = genAs(*pos[0], Elem::I1, t);
@@ -408,10 +581,21 @@ Value IRGen::genCall(CallExpr &e) {
     if (fe == Elem::I1)
       return isFloat(te) ? Value(arith::UIToFPOp::create(b, l, to, v))
                          : Value(arith::ExtUIOp::create(b, l, to, v));
+    if (isInt(fe) && isInt(te)) {
+      unsigned fw = elemWidth(fe), tw = elemWidth(te);
+      if (tw == fw)
+        return v; // i32 <-> u32: the same bits
+      if (tw < fw)
+        return arith::TruncIOp::create(b, l, to, v);
+      return isUnsigned(fe) ? Value(arith::ExtUIOp::create(b, l, to, v))
+                            : Value(arith::ExtSIOp::create(b, l, to, v));
+    }
     if (isInt(fe))
-      return arith::SIToFPOp::create(b, l, to, v);
+      return isUnsigned(fe) ? Value(arith::UIToFPOp::create(b, l, to, v))
+                            : Value(arith::SIToFPOp::create(b, l, to, v));
     if (isInt(te))
-      return arith::FPToSIOp::create(b, l, to, v);
+      return isUnsigned(te) ? Value(arith::FPToUIOp::create(b, l, to, v))
+                            : Value(arith::FPToSIOp::create(b, l, to, v));
     unsigned fw = elemWidth(fe), tw = elemWidth(te);
     if (tw > fw)
       return arith::ExtFOp::create(b, l, to, v);
@@ -493,9 +677,183 @@ Value IRGen::genCall(CallExpr &e) {
 // Statements
 //===----------------------------------------------------------------------===//
 
-void IRGen::genBlock(BlockStmt &blk) {
-  for (StmtPtr &s : blk.stmts)
-    genStmt(*s);
+void IRGen::genBlock(BlockStmt &blk) { genStmts(blk.stmts, 0); }
+
+/// Whether `s` contains a `break` of the loop whose flag is `go`.
+static bool mayBreak(const Stmt &s, Symbol *go) {
+  switch (s.getKind()) {
+  case Stmt::Kind::Break:
+    return llvm::cast<BreakStmt>(s).go == go;
+  case Stmt::Kind::Block:
+    return llvm::any_of(llvm::cast<BlockStmt>(s).stmts,
+                        [&](const StmtPtr &x) { return mayBreak(*x, go); });
+  case Stmt::Kind::If: {
+    auto &i = llvm::cast<IfStmt>(s);
+    return mayBreak(*i.thenBlock, go) ||
+           (i.elseStmt && mayBreak(*i.elseStmt, go));
+  }
+  default:
+    return false; // nested loops: their breaks are their own
+  }
+}
+
+void IRGen::collectAssigned(llvm::ArrayRef<StmtPtr> stmts,
+                            llvm::SmallVectorImpl<Symbol *> &out) {
+  auto note = [&](Symbol *s) {
+    if (s && env.count(s) && !llvm::is_contained(out, s))
+      out.push_back(s);
+  };
+  for (const StmtPtr &p : stmts) {
+    Stmt &s = *p;
+    switch (s.getKind()) {
+    case Stmt::Kind::Assign:
+      note(llvm::cast<AssignStmt>(s).sym);
+      break;
+    case Stmt::Kind::Break:
+      note(llvm::cast<BreakStmt>(s).go);
+      break;
+    case Stmt::Kind::Block:
+      collectAssigned(llvm::cast<BlockStmt>(s).stmts, out);
+      break;
+    case Stmt::Kind::If:
+      for (Symbol *c : llvm::cast<IfStmt>(s).carried)
+        note(c);
+      break;
+    case Stmt::Kind::For:
+      for (Symbol *c : llvm::cast<ForStmt>(s).carried)
+        note(c);
+      break;
+    case Stmt::Kind::While:
+      for (Symbol *c : llvm::cast<WhileStmt>(s).carried)
+        note(c);
+      break;
+    default:
+      break;
+    }
+  }
+}
+
+void IRGen::genStmts(std::vector<StmtPtr> &stmts, size_t from) {
+  for (size_t i = from; i < stmts.size(); ++i) {
+    genStmt(*stmts[i]);
+    if (!innerGo || i + 1 == stmts.size() || !mayBreak(*stmts[i], innerGo))
+      continue;
+    // The rest of the list runs only if no break happened.
+    Location l = loc(stmts[i + 1]->getLoc());
+    llvm::SmallVector<Symbol *, 4> carried;
+    collectAssigned(llvm::ArrayRef<StmtPtr>(stmts).drop_front(i + 1), carried);
+    llvm::SmallVector<Type, 4> types;
+    llvm::SmallVector<Value, 4> before;
+    for (Symbol *s : carried) {
+      types.push_back(typeOf(s->type));
+      before.push_back(env.lookup(s));
+    }
+    auto ifOp = scf::IfOp::create(b, l, types, env.lookup(innerGo),
+                                  /*withElseRegion=*/!types.empty());
+    {
+      OpBuilder::InsertionGuard guard(b);
+      Block *then = &ifOp.getThenRegion().front();
+      if (!then->empty() && then->back().hasTrait<OpTrait::IsTerminator>())
+        then->back().erase();
+      b.setInsertionPointToEnd(then);
+      genStmts(stmts, i + 1);
+      llvm::SmallVector<Value, 4> yields;
+      for (Symbol *s : carried)
+        yields.push_back(env.lookup(s));
+      scf::YieldOp::create(b, l, yields);
+      if (!types.empty()) {
+        Block *other = &ifOp.getElseRegion().front();
+        if (!other->empty() && other->back().hasTrait<OpTrait::IsTerminator>())
+          other->back().erase();
+        b.setInsertionPointToEnd(other);
+        scf::YieldOp::create(b, l, before);
+      }
+    }
+    for (auto [s, v] : llvm::zip(carried, ifOp.getResults()))
+      env[s] = v;
+    return;
+  }
+}
+
+void IRGen::genWhile(WhileStmt &w) {
+  Location l = loc(w.getLoc());
+  if (w.go)
+    env[w.go] = constant(l, Elem::I1, ConstVal::ofBool(true), {}, false);
+  llvm::SmallVector<Value, 4> inits;
+  llvm::SmallVector<Type, 4> types;
+  for (Symbol *s : w.carried) {
+    inits.push_back(env.lookup(s));
+    types.push_back(typeOf(s->type));
+  }
+  auto whileOp = scf::WhileOp::create(b, l, types, inits);
+  llvm::SmallVector<Location, 4> locs(types.size(), l);
+  Symbol *savedGo = innerGo;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    Block *before = b.createBlock(&whileOp.getBefore(), {}, types, locs);
+    for (auto [s, a] : llvm::zip(w.carried, before->getArguments()))
+      env[s] = a;
+    Value c = gen(*w.cond);
+    if (w.go)
+      c = arith::AndIOp::create(b, l, c, env.lookup(w.go));
+    scf::ConditionOp::create(b, l, c, before->getArguments());
+    Block *after = b.createBlock(&whileOp.getAfter(), {}, types, locs);
+    for (auto [s, a] : llvm::zip(w.carried, after->getArguments()))
+      env[s] = a;
+    innerGo = w.go;
+    genBlock(*w.body);
+    llvm::SmallVector<Value, 4> yields;
+    for (Symbol *s : w.carried)
+      yields.push_back(env.lookup(s));
+    scf::YieldOp::create(b, l, yields);
+  }
+  innerGo = savedGo;
+  for (auto [s, v] : llvm::zip(w.carried, whileOp.getResults()))
+    env[s] = v;
+}
+
+void IRGen::genForWithBreak(ForStmt &f) {
+  // A counted loop that may stop early: a while loop over (i, carried).
+  Location l = loc(f.getLoc());
+  Value lb = f.start ? genIndexValue(*f.start) : indexConst(l, 0);
+  Value ub = genIndexValue(*f.end);
+  Value step = f.step ? genIndexValue(*f.step) : indexConst(l, 1);
+  env[f.go] = constant(l, Elem::I1, ConstVal::ofBool(true), {}, false);
+  llvm::SmallVector<Value, 4> inits = {lb};
+  llvm::SmallVector<Type, 4> types = {b.getIndexType()};
+  for (Symbol *s : f.carried) {
+    inits.push_back(env.lookup(s));
+    types.push_back(typeOf(s->type));
+  }
+  auto whileOp = scf::WhileOp::create(b, l, types, inits);
+  llvm::SmallVector<Location, 4> locs(types.size(), l);
+  Symbol *savedGo = innerGo;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    Block *before = b.createBlock(&whileOp.getBefore(), {}, types, locs);
+    for (auto [s, a] :
+         llvm::zip(f.carried, before->getArguments().drop_front()))
+      env[s] = a;
+    Value more = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
+                                       before->getArgument(0), ub);
+    Value c = arith::AndIOp::create(b, l, more, env.lookup(f.go));
+    scf::ConditionOp::create(b, l, c, before->getArguments());
+    Block *after = b.createBlock(&whileOp.getAfter(), {}, types, locs);
+    for (auto [s, a] : llvm::zip(f.carried, after->getArguments().drop_front()))
+      env[s] = a;
+    env[f.varSym] = arith::IndexCastOp::create(b, loc(f.varLoc), b.getI32Type(),
+                                               after->getArgument(0));
+    innerGo = f.go;
+    genBlock(*f.body);
+    llvm::SmallVector<Value, 4> yields = {
+        arith::AddIOp::create(b, l, after->getArgument(0), step)};
+    for (Symbol *s : f.carried)
+      yields.push_back(env.lookup(s));
+    scf::YieldOp::create(b, l, yields);
+  }
+  innerGo = savedGo;
+  for (auto [s, v] : llvm::zip(f.carried, whileOp.getResults().drop_front()))
+    env[s] = v;
 }
 
 void IRGen::genStmt(Stmt &s) {
@@ -542,10 +900,21 @@ void IRGen::genStmt(Stmt &s) {
   case Stmt::Kind::If:
     genIf(llvm::cast<IfStmt>(s));
     return;
+  case Stmt::Kind::While:
+    genWhile(llvm::cast<WhileStmt>(s));
+    return;
+  case Stmt::Kind::Break: {
+    auto &br = llvm::cast<BreakStmt>(s);
+    env[br.go] =
+        constant(loc(s.getLoc()), Elem::I1, ConstVal::ofBool(false), {}, false);
+    return;
+  }
   }
 }
 
 void IRGen::genFor(ForStmt &f) {
+  if (f.go)
+    return genForWithBreak(f);
   Location l = loc(f.getLoc());
   Value lb = f.start ? genIndexValue(*f.start) : indexConst(l, 0);
   Value ub = genIndexValue(*f.end);
@@ -563,7 +932,11 @@ void IRGen::genFor(ForStmt &f) {
             arith::IndexCastOp::create(b, loc(f.varLoc), b.getI32Type(), iv);
         for (auto [s, v] : llvm::zip(f.carried, iterArgs))
           env[s] = v;
+        // A break inside belongs to this loop, which has none.
+        Symbol *savedGo = innerGo;
+        innerGo = nullptr;
         genBlock(*f.body);
+        innerGo = savedGo;
         llvm::SmallVector<Value, 4> yields;
         for (Symbol *s : f.carried)
           yields.push_back(env.lookup(s));

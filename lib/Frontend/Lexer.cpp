@@ -49,6 +49,14 @@ StringRef fa::frontend::tokSpelling(Tok kind) {
     return "'false'";
   case Tok::KwNone:
     return "'None'";
+  case Tok::KwWhile:
+    return "'while'";
+  case Tok::KwBreak:
+    return "'break'";
+  case Tok::KwFn:
+    return "'fn'";
+  case Tok::KwReturn:
+    return "'return'";
   case Tok::KwInf:
     return "'inf'";
   case Tok::LParen:
@@ -107,6 +115,18 @@ StringRef fa::frontend::tokSpelling(Tok kind) {
     return "'<='";
   case Tok::Greater:
     return "'>'";
+  case Tok::Amp:
+    return "'&'";
+  case Tok::Pipe:
+    return "'|'";
+  case Tok::Caret:
+    return "'^'";
+  case Tok::Tilde:
+    return "'~'";
+  case Tok::Shl:
+    return "'<<'";
+  case Tok::Shr:
+    return "'>>'";
   case Tok::GreaterEq:
     return "'>='";
   }
@@ -242,6 +262,10 @@ Token Lexer::lexIdent(const char *start) {
                  .Case("false", Tok::KwFalse)
                  .Case("None", Tok::KwNone)
                  .Case("inf", Tok::KwInf)
+                 .Case("fn", Tok::KwFn)
+                 .Case("while", Tok::KwWhile)
+                 .Case("break", Tok::KwBreak)
+                 .Case("return", Tok::KwReturn)
                  .Default(Tok::Ident);
   return make(kind, start);
 }
@@ -301,31 +325,31 @@ Token Lexer::next() {
     case '!':
       return two('=', Tok::NotEq, Tok::Bang);
     case '<':
+      if (cur != buf.end() && *cur == '<') {
+        ++cur;
+        return make(Tok::Shl, start);
+      }
       return two('=', Tok::LessEq, Tok::Less);
     case '>':
+      if (cur != buf.end() && *cur == '>') {
+        ++cur;
+        return make(Tok::Shr, start);
+      }
       return two('=', Tok::GreaterEq, Tok::Greater);
     case '&':
-      if (cur != buf.end() && *cur == '&') {
-        ++cur;
-        return make(Tok::AmpAmp, start);
-      }
-      error(SMLoc::getFromPointer(start),
-            "unexpected character '&' (did you mean '&&'?)");
-      continue;
+      return two('&', Tok::AmpAmp, Tok::Amp);
     case '|':
-      if (cur != buf.end() && *cur == '|') {
-        ++cur;
-        return make(Tok::PipePipe, start);
-      }
-      error(SMLoc::getFromPointer(start),
-            "unexpected character '|' (did you mean '||'?)");
-      continue;
+      return two('|', Tok::PipePipe, Tok::Pipe);
+    case '^':
+      return make(Tok::Caret, start);
+    case '~':
+      return make(Tok::Tilde, start);
     default:
       break;
     }
     // Anything else is reported once per run of bad characters.
     while (cur != buf.end() && !isIdentChar(*cur) &&
-           !llvm::StringRef("()[]{},;:?%=+-*/!<>&|. \t\r\n").contains(*cur))
+           !llvm::StringRef("()[]{},;:?%=+-*/!<>&|^~. \t\r\n").contains(*cur))
       ++cur;
     std::string shown;
     unsigned char uc = static_cast<unsigned char>(c);

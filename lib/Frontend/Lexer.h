@@ -30,6 +30,10 @@ enum class Tok {
   KwFalse,
   KwNone,
   KwInf,
+  KwFn,
+  KwReturn,
+  KwWhile,
+  KwBreak,
   // Punctuation and operators.
   LParen,
   RParen,
@@ -60,6 +64,13 @@ enum class Tok {
   LessEq,
   Greater,
   GreaterEq,
+  // Bit operations.
+  Amp,
+  Pipe,
+  Caret,
+  Tilde,
+  Shl,
+  Shr,
 };
 
 /// Spelling of a token kind for diagnostics ("'('", "identifier").

@@ -67,15 +67,91 @@ void Parser::recoverStmt() {
 }
 
 void Parser::recoverKernel() {
-  while (!is(Tok::Eof) && !is(Tok::KwKernel) && !fatal)
+  while (!is(Tok::Eof) && !is(Tok::KwKernel) && !is(Tok::KwFn) && !fatal)
     consume();
+}
+
+std::unique_ptr<FnDecl> Parser::parseFn() {
+  auto fn = std::make_unique<FnDecl>();
+  fn->loc = tok.loc;
+  consume(); // fn
+  if (!is(Tok::Ident)) {
+    errorHere("expected a function name after 'fn'");
+    return nullptr;
+  }
+  fn->name = tok.text.str();
+  consume();
+  if (!expect(Tok::LParen, "after the function name"))
+    return nullptr;
+  while (!is(Tok::RParen)) {
+    if (!is(Tok::Ident)) {
+      errorHere("expected a parameter name, found '" + tok.text + "'");
+      return nullptr;
+    }
+    for (auto &p : fn->params)
+      if (p.first == tok.text) {
+        errorHere("duplicate parameter '" + tok.text + "'");
+        return nullptr;
+      }
+    fn->params.push_back({tok.text.str(), tok.loc});
+    consume();
+    if (!consumeIf(Tok::Comma))
+      break;
+  }
+  if (!expect(Tok::RParen, "after the parameters"))
+    return nullptr;
+  // The body: statements, then an optional `return e;` as the last one.
+  SMLoc open = tok.loc;
+  fn->body = std::make_unique<BlockStmt>(tok.loc);
+  if (!expect(Tok::LBrace, "to start the function body"))
+    return nullptr;
+  while (!is(Tok::RBrace) && !fatal) {
+    if (is(Tok::Eof) || is(Tok::KwKernel) || is(Tok::KwFn)) {
+      errorHere("expected '}' to close the function body");
+      diag.note(open, "the body starts here");
+      return fn;
+    }
+    if (consumeIf(Tok::KwReturn)) {
+      fn->result = parseExpr();
+      if (!fn->result || !expect(Tok::Semi, "after the returned value"))
+        return fn;
+      if (!is(Tok::RBrace)) {
+        errorHere("'return' must be the last statement of a function");
+        return fn;
+      }
+      break;
+    }
+    const char *before = tok.loc.getPointer();
+    StmtPtr s = parseStmt();
+    if (s)
+      fn->body->stmts.push_back(std::move(s));
+    else
+      recoverStmt();
+    if (tok.loc.getPointer() == before && !is(Tok::RBrace) && !is(Tok::Eof))
+      consume();
+  }
+  fn->body->endLoc = tok.loc;
+  consumeIf(Tok::RBrace);
+  return fn;
 }
 
 std::unique_ptr<Module> Parser::parseModule() {
   auto module = std::make_unique<Module>();
   while (!is(Tok::Eof) && !fatal) {
+    if (is(Tok::KwFn)) {
+      kernelHasError = false;
+      std::unique_ptr<FnDecl> fn = parseFn();
+      if (!fn) {
+        recoverKernel();
+        continue;
+      }
+      fn->hasErrors = kernelHasError || fatal;
+      module->fns.push_back(std::move(fn));
+      continue;
+    }
     if (!is(Tok::KwKernel)) {
-      errorHere("expected 'kernel' at the top level, found '" + tok.text + "'");
+      errorHere("expected 'kernel' or 'fn' at the top level, found '" +
+                tok.text + "'");
       consume();
       recoverKernel();
       continue;
@@ -317,12 +393,31 @@ StmtPtr Parser::parseStmt() {
   }
   case Tok::KwFor:
     return parseFor();
+  case Tok::KwWhile: {
+    auto w = std::make_unique<WhileStmt>(loc);
+    consume();
+    w->cond = parseExpr();
+    if (!w->cond)
+      return nullptr;
+    w->body = parseBlock();
+    if (!w->body)
+      return nullptr;
+    return w;
+  }
+  case Tok::KwBreak:
+    consume();
+    if (!expect(Tok::Semi, "after 'break'"))
+      return nullptr;
+    return std::make_unique<BreakStmt>(loc);
   case Tok::KwIf:
     return parseIf();
   case Tok::LBrace:
     return parseBlock();
   case Tok::KwElse:
     errorHere("'else' without a matching 'if'");
+    return nullptr;
+  case Tok::KwReturn:
+    errorHere("'return' can only end the body of a function ('fn')");
     return nullptr;
   case Tok::Semi:
     consume();
@@ -542,6 +637,8 @@ ExprPtr Parser::parseTernary() {
 }
 
 static int precedence(Tok k, BinaryOp &op) {
+  // Bit operations bind tighter than comparisons (as in Rust and Python), so
+  // `x & 1 == 0` is `(x & 1) == 0`.
   switch (k) {
   case Tok::PipePipe:
     op = BinaryOp::Or;
@@ -567,21 +664,36 @@ static int precedence(Tok k, BinaryOp &op) {
   case Tok::GreaterEq:
     op = BinaryOp::Ge;
     return 4;
+  case Tok::Pipe:
+    op = BinaryOp::BitOr;
+    return 5;
+  case Tok::Caret:
+    op = BinaryOp::BitXor;
+    return 6;
+  case Tok::Amp:
+    op = BinaryOp::BitAnd;
+    return 7;
+  case Tok::Shl:
+    op = BinaryOp::Shl;
+    return 8;
+  case Tok::Shr:
+    op = BinaryOp::Shr;
+    return 8;
   case Tok::Plus:
     op = BinaryOp::Add;
-    return 5;
+    return 9;
   case Tok::Minus:
     op = BinaryOp::Sub;
-    return 5;
+    return 9;
   case Tok::Star:
     op = BinaryOp::Mul;
-    return 6;
+    return 10;
   case Tok::Slash:
     op = BinaryOp::Div;
-    return 6;
+    return 10;
   case Tok::Percent:
     op = BinaryOp::Rem;
-    return 6;
+    return 10;
   default:
     return 0;
   }
@@ -629,6 +741,8 @@ ExprPtr Parser::parseUnary() {
     op = UnaryOp::Plus;
   else if (is(Tok::Bang))
     op = UnaryOp::Not;
+  else if (is(Tok::Tilde))
+    op = UnaryOp::BitNot;
   if (!op)
     return parsePostfix();
   consume();

@@ -47,6 +47,7 @@ private:
   void recoverKernel();
 
   std::unique_ptr<KernelDecl> parseKernel();
+  std::unique_ptr<FnDecl> parseFn();
   bool parseParam(ParamDecl &p);
   bool parseArg(ArgDecl &a);
   bool parseTypeRef(TypeRef &t);

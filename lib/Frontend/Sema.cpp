@@ -58,6 +58,8 @@ bool fitsI32(int64_t v) {
 class Sema {
 public:
   Sema(KernelDecl &k, DiagEngine &diag) : k(k), diag(diag) {}
+  /// The file's user functions, by name.
+  llvm::StringMap<const FnDecl *> fns;
 
   std::unique_ptr<CheckedKernel>
   run(const llvm::StringMap<std::string> &defines, llvm::StringSet<> &used);
@@ -106,10 +108,22 @@ private:
   void checkAssign(AssignStmt &a);
   void checkFor(ForStmt &f);
   void checkIf(IfStmt &s);
+  void checkWhile(WhileStmt &w);
+  void checkBreak(BreakStmt &b);
+  /// Enclosing loops: the slot of each one's break flag and its level in
+  /// cfStack.
+  struct Loop {
+    Symbol **go;
+    unsigned level;
+  };
+  std::vector<Loop> loops;
 
   // Expressions.
   SType check(Expr &e);
   SType checkValue(Expr &e);
+  /// `t`, the type of the checked `e`, as a value (errors for globals,
+  /// blocks and calls without a value; a single element is a scalar load).
+  SType asValue(Expr &e, SType t);
   SType checkScalarInt(Expr &e, StringRef what);
   std::optional<int64_t> checkConstInt(Expr &e, StringRef what);
   std::optional<llvm::SmallVector<int64_t, 4>> checkShapeList(Expr &e,
@@ -124,6 +138,13 @@ private:
   SType checkTernary(TernaryExpr &e);
   SType checkIndex(IndexExpr &e);
   SType checkCall(CallExpr &e);
+  SType checkUserCall(CallExpr &e, const FnDecl &fn);
+  /// User functions being inlined (no recursion).
+  std::vector<const FnDecl *> activeFns;
+  /// Calls inlined so far in this kernel, and the most allowed.
+  unsigned inlinedCalls = 0;
+  static constexpr unsigned kMaxInlinedCalls = 4096;
+  bool checkMask(Expr &m, const SType &slice, StringRef fn);
   SType checkBuiltin(CallExpr &e, Builtin b);
   std::optional<llvm::SmallVector<int64_t, 4>>
   broadcast(SMLoc loc, StringRef what, llvm::ArrayRef<const SType *> types);
@@ -289,10 +310,11 @@ void Sema::bindParams(const llvm::StringMap<std::string> &defines,
           pv.type = e;
           haveValue = true;
         } else {
-          diag.error(p.loc, "-D " + p.name + "=" + text +
-                                ": expected an element type (f32, f16, bf16, "
-                                "f64, f8e4m3, f8e5m2, i32, bool) for '" +
-                                p.name + "'");
+          diag.error(p.loc,
+                     "-D " + p.name + "=" + text +
+                         ": expected an element type (f32, f16, bf16, "
+                         "f64, f8e4m3, f8e5m2, i8, i32, i64, u32, bool) for '" +
+                         p.name + "'");
         }
       }
       if (!haveValue)
@@ -340,8 +362,8 @@ Elem Sema::resolveType(const TypeRef &t) {
     return Elem::None;
   }
   std::string hint;
-  for (StringRef cand :
-       {"f32", "f16", "bf16", "f64", "i32", "bool", "f8e4m3", "f8e5m2"})
+  for (StringRef cand : {"f32", "f16", "bf16", "f64", "i32", "i64", "u32",
+                         "bool", "f8e4m3", "f8e5m2"})
     if (StringRef(t.name).edit_distance(cand) <=
         (t.name.size() > 2 ? 2u : 1u)) {
       hint = "; did you mean '" + cand.str() + "'?";
@@ -411,7 +433,7 @@ void Sema::checkArgs() {
       sym->type.shape = info.dims;
     } else {
       if (info.elem != Elem::None &&
-          !(info.elem == Elem::I32 || info.elem == Elem::I1 ||
+          !(isInt(info.elem) || info.elem == Elem::I1 ||
             info.elem == Elem::F32 || info.elem == Elem::F16 ||
             info.elem == Elem::BF16 || info.elem == Elem::F64)) {
         diag.error(a.elemType.loc,
@@ -449,9 +471,48 @@ void Sema::checkGrid() {
 
 void Sema::checkBlock(BlockStmt &b) {
   scopes.emplace_back();
-  for (StmtPtr &s : b.stmts)
+  for (auto [i, s] : llvm::enumerate(b.stmts)) {
     checkStmt(*s);
+    if (llvm::isa<BreakStmt>(*s) && i + 1 < b.stmts.size()) {
+      diag.error(b.stmts[i + 1]->getLoc(),
+                 "this statement is never run: it follows a 'break'");
+      break;
+    }
+  }
   scopes.pop_back();
+}
+
+void Sema::checkWhile(WhileStmt &w) {
+  SType c = checkValue(*w.cond);
+  if (!c.isError() && !(c.isScalar() && c.elem == Elem::I1))
+    diag.error(w.cond->getLoc(),
+               "the condition of 'while' must be a scalar bool, got " +
+                   c.str());
+  cfStack.push_back(&w.carried);
+  loops.push_back({&w.go, unsigned(cfStack.size() - 1)});
+  checkBlock(*w.body);
+  loops.pop_back();
+  cfStack.pop_back();
+}
+
+void Sema::checkBreak(BreakStmt &b) {
+  if (loops.empty()) {
+    diag.error(b.getLoc(), "'break' outside of a loop");
+    return;
+  }
+  Loop &loop = loops.back();
+  if (!*loop.go) {
+    // A hidden variable declared just outside the loop: true until a break.
+    Symbol *go = newSymbol(Symbol::Kind::Var, "<break>", b.getLoc());
+    go->type = SType::scalar(Elem::I1);
+    go->cfDepth = loop.level;
+    *loop.go = go;
+  }
+  b.go = *loop.go;
+  // Carried by the loop and by every `if` between it and the break.
+  for (unsigned i = loop.level; i < cfStack.size(); ++i)
+    if (!llvm::is_contained(*cfStack[i], b.go))
+      cfStack[i]->push_back(b.go);
 }
 
 void Sema::checkStmt(Stmt &s) {
@@ -473,12 +534,19 @@ void Sema::checkStmt(Stmt &s) {
   case Stmt::Kind::If:
     checkIf(llvm::cast<IfStmt>(s));
     return;
+  case Stmt::Kind::While:
+    checkWhile(llvm::cast<WhileStmt>(s));
+    return;
+  case Stmt::Kind::Break:
+    checkBreak(llvm::cast<BreakStmt>(s));
+    return;
   case Stmt::Kind::Expr: {
     auto &es = llvm::cast<ExprStmt>(s);
     SType t = check(*es.expr);
     auto *call = llvm::dyn_cast<CallExpr>(es.expr.get());
     bool effect = call && (call->builtin == Builtin::Store ||
-                           call->builtin == Builtin::AtomicAdd);
+                           call->builtin == Builtin::AtomicAdd ||
+                           (call->fn && t.kind == SType::Kind::Void));
     if (!t.isError() && !effect)
       diag.error(es.expr->getLoc(),
                  "the value of this expression is unused (only store and "
@@ -578,6 +646,7 @@ void Sema::checkFor(ForStmt &f) {
                                        Twine(f.step->cval->i));
   }
   cfStack.push_back(&f.carried);
+  loops.push_back({&f.go, unsigned(cfStack.size() - 1)});
   scopes.emplace_back();
   Symbol *iv = newSymbol(Symbol::Kind::LoopVar, f.var, f.varLoc);
   iv->type = SType::scalar(Elem::I32);
@@ -585,6 +654,7 @@ void Sema::checkFor(ForStmt &f) {
   declare(iv);
   checkBlock(*f.body);
   scopes.pop_back();
+  loops.pop_back();
   cfStack.pop_back();
 }
 
@@ -659,16 +729,27 @@ SType Sema::check(Expr &e) {
   return t;
 }
 
-SType Sema::checkValue(Expr &e) {
-  SType t = check(e);
+SType Sema::checkValue(Expr &e) { return asValue(e, check(e)); }
+
+SType Sema::asValue(Expr &e, SType t) {
   switch (t.kind) {
   case SType::Kind::Global:
     return e.type =
                error(e.getLoc(), "a global tensor cannot be used as a value; "
                                  "load a block of it with load(x[...])");
   case SType::Kind::Slice:
+    // `g[i, j]` with only indices reads one element.
+    if (auto *idx = llvm::dyn_cast<IndexExpr>(&e); idx && t.shape.empty()) {
+      if (inGrid)
+        return e.type = error(e.getLoc(), "the grid clause cannot read "
+                                          "global tensors");
+      idx->scalarLoad = true;
+      return e.type = SType::scalar(t.elem);
+    }
     return e.type = error(e.getLoc(), "a block of a global tensor can only be "
-                                      "used in load, store or atomic_add");
+                                      "used in load, store or atomic_add "
+                                      "(only g[i, j, ...] with indices alone "
+                                      "reads a single element)");
   case SType::Kind::Void:
     return e.type = error(e.getLoc(), "this call has no value");
   default:
@@ -798,6 +879,13 @@ SType Sema::checkUnary(UnaryExpr &e) {
     if (c)
       e.cval = ConstVal::ofBool(!c->b);
     return t;
+  case UnaryOp::BitNot:
+    if (!isInt(t.elem))
+      return error(e.getLoc(), "'~' needs an integer, got " + t.str() +
+                                   (t.elem == Elem::I1 ? "; use '!'" : ""));
+    if (c && c->kind == ConstVal::Kind::Int)
+      e.cval = ConstVal::ofInt(wrapInt(t.elem, ~c->i));
+    return t;
   }
   return t;
 }
@@ -863,7 +951,8 @@ SType Sema::binaryType(BinaryOp op, SMLoc loc, const SType &l, const SType &r,
   if (l.isError() || r.isError())
     return SType::error();
   std::string what = ("'" + binaryOpSpelling(op) + "'").str();
-  if (!isLogical(op) && op != BinaryOp::Eq && op != BinaryOp::Ne &&
+  bool boolBits = isBitwise(op) && !isShift(op);
+  if (!isLogical(op) && op != BinaryOp::Eq && op != BinaryOp::Ne && !boolBits &&
       (l.elem == Elem::I1 || r.elem == Elem::I1))
     return error(loc, what + " is not defined on bool values");
   Elem elem = unifyElem(l, r);
@@ -876,6 +965,10 @@ SType Sema::binaryType(BinaryOp op, SMLoc loc, const SType &l, const SType &r,
     if (elem != Elem::I1)
       return error(loc, what + " needs bool operands, got " + l.str() +
                             " and " + r.str());
+  } else if (isBitwise(op)) {
+    if (!isInt(elem) && !(boolBits && elem == Elem::I1))
+      return error(loc, what + " needs integer" + (boolBits ? " or bool" : "") +
+                            " operands, got " + l.str() + " and " + r.str());
   } else if (elem == Elem::I1 && op != BinaryOp::Eq && op != BinaryOp::Ne) {
     return error(loc, what + " is not defined on bool values");
   }
@@ -900,10 +993,15 @@ SType Sema::binaryType(BinaryOp op, SMLoc loc, const SType &l, const SType &r,
     bool a = lc->b, b = rc->b;
     switch (op) {
     case BinaryOp::And:
+    case BinaryOp::BitAnd:
       folded = ConstVal::ofBool(a && b);
       break;
     case BinaryOp::Or:
+    case BinaryOp::BitOr:
       folded = ConstVal::ofBool(a || b);
+      break;
+    case BinaryOp::BitXor:
+      folded = ConstVal::ofBool(a != b);
       break;
     case BinaryOp::Eq:
       folded = ConstVal::ofBool(a == b);
@@ -919,6 +1017,55 @@ SType Sema::binaryType(BinaryOp op, SMLoc loc, const SType &l, const SType &r,
   if (isInt(elem) && lc->kind == ConstVal::Kind::Int &&
       rc->kind == ConstVal::Kind::Int) {
     int64_t a = lc->i, b = rc->i;
+    if (isBitwise(op) || elem != Elem::I32) {
+      // Bit operations and the other integer types wrap (shift amounts are
+      // taken modulo the width, as the generated code does).
+      unsigned width = elemWidth(elem);
+      uint64_t ua = uint64_t(a), ub = uint64_t(b);
+      uint64_t sh = ub & (width - 1);
+      std::optional<int64_t> v;
+      switch (op) {
+      case BinaryOp::BitAnd:
+        v = int64_t(ua & ub);
+        break;
+      case BinaryOp::BitOr:
+        v = int64_t(ua | ub);
+        break;
+      case BinaryOp::BitXor:
+        v = int64_t(ua ^ ub);
+        break;
+      case BinaryOp::Shl:
+        v = int64_t(ua << sh);
+        break;
+      case BinaryOp::Shr:
+        // Values are kept wrapped: u32 ones are non-negative, so an
+        // arithmetic shift of the int64 is right for every type.
+        v = a >> sh;
+        break;
+      case BinaryOp::Add:
+        v = int64_t(ua + ub);
+        break;
+      case BinaryOp::Sub:
+        v = int64_t(ua - ub);
+        break;
+      case BinaryOp::Mul:
+        v = int64_t(ua * ub);
+        break;
+      default:
+        break; // comparisons, / and %: below
+      }
+      if (v) {
+        folded = ConstVal::ofInt(wrapInt(elem, *v));
+        return result;
+      }
+      if (!isComparison(op) && elem != Elem::I32) {
+        if ((a == std::numeric_limits<int64_t>::min() && b == -1))
+          return result; // not folded: wraps at run time
+        folded =
+            ConstVal::ofInt(wrapInt(elem, op == BinaryOp::Div ? a / b : a % b));
+        return result;
+      }
+    }
     if (isComparison(op)) {
       bool v = op == BinaryOp::Lt   ? a < b
                : op == BinaryOp::Le ? a <= b
@@ -1040,6 +1187,7 @@ SType Sema::checkIndex(IndexExpr &e) {
                                    " subscripts were given");
     llvm::SmallVector<int64_t, 4> shape;
     bool ok = true;
+    int64_t gatherLen = -1;
     const ArgInfo &arg = out->args[name->sym->argIndex];
     for (auto [i, s] : llvm::enumerate(e.subs)) {
       switch (s.kind) {
@@ -1047,9 +1195,40 @@ SType Sema::checkIndex(IndexExpr &e) {
         diag.error(s.loc, "'None' cannot index a global tensor");
         ok = false;
         break;
-      case Subscript::Kind::Index:
-        ok &= !checkScalarInt(*s.start, "an index").isError();
+      case Subscript::Kind::Index: {
+        SType it = checkValue(*s.start);
+        if (it.isError()) {
+          ok = false;
+        } else if (it.isTile()) {
+          // A 1-D tile of indices: a gather. Every index tile of one access
+          // has the same length and together they make one tile dimension,
+          // where the first of them stands.
+          if (it.elem != Elem::I32 || it.rank() != 1) {
+            diag.error(startLoc(*s.start),
+                       "an index tile (a gather) must be a 1-D i32 tile, "
+                       "got " +
+                           it.str());
+            ok = false;
+          } else if (gatherLen < 0) {
+            gatherLen = it.shape[0];
+            shape.push_back(gatherLen);
+          } else if (it.shape[0] != gatherLen) {
+            diag.error(startLoc(*s.start),
+                       "the index tiles of one access must have one length, "
+                       "got " +
+                           Twine(gatherLen) + " and " + Twine(it.shape[0]));
+            ok = false;
+          }
+          e.gather = true;
+        } else if (!it.isScalar() || it.elem != Elem::I32) {
+          diag.error(startLoc(*s.start),
+                     "an index must be a scalar i32 or a 1-D i32 tile "
+                     "(a gather), got " +
+                         it.str());
+          ok = false;
+        }
         break;
+      }
       case Subscript::Kind::Slice: {
         ok &= !checkScalarInt(*s.start, "a block start").isError();
         auto size = checkConstInt(*s.size, "a block size");
@@ -1076,11 +1255,8 @@ SType Sema::checkIndex(IndexExpr &e) {
     }
     if (!ok)
       return SType::error();
-    if (shape.empty())
-      return error(e.getLoc(),
-                   "a block needs at least one 'start : size' or ':' "
-                   "subscript");
-    if (!checkTileSize(e.getLoc(), shape))
+    // Only indices: a single element (a scalar load or store).
+    if (!shape.empty() && !checkTileSize(e.getLoc(), shape))
       return SType::error();
     SType t;
     t.kind = SType::Kind::Slice;
@@ -1117,9 +1293,129 @@ SType Sema::checkIndex(IndexExpr &e) {
   return SType::tile(base.elem, shape);
 }
 
+bool Sema::checkMask(Expr &m, const SType &slice, StringRef fn) {
+  SType t = checkValue(m);
+  if (t.isError())
+    return false;
+  if (t.elem != Elem::I1) {
+    diag.error(startLoc(m), fn + ": the mask must be bool, got " + t.str());
+    return false;
+  }
+  if (slice.shape.empty()) {
+    diag.error(startLoc(m), fn + ": a single element takes no mask; use "
+                                 "'if' around it");
+    return false;
+  }
+  if (t.isScalar())
+    return true;
+  bool fits = t.rank() == slice.rank();
+  for (unsigned i = 0; fits && i < t.rank(); ++i)
+    fits = t.shape[i] == slice.shape[i] || t.shape[i] == 1;
+  if (!fits)
+    diag.error(startLoc(m), fn + ": mask shape " + shapeStr(t.shape) +
+                                " does not broadcast to the block shape " +
+                                shapeStr(slice.shape));
+  return fits;
+}
+
+SType Sema::checkUserCall(CallExpr &e, const FnDecl &fn) {
+  SMLoc loc = e.getLoc();
+  // Arguments are evaluated once, in the caller's scope.
+  std::vector<SType> argTypes;
+  bool ok = true;
+  for (CallArg &a : e.args) {
+    if (!a.name.empty()) {
+      diag.error(a.nameLoc, "'" + fn.name + "' takes no named arguments");
+      ok = false;
+      continue;
+    }
+    SType t = check(*a.value);
+    if (t.kind != SType::Kind::Global)
+      t = asValue(*a.value, t);
+    ok &= !t.isError();
+    argTypes.push_back(t);
+  }
+  if (!ok)
+    return SType::error();
+  if (e.typeArg)
+    return error(loc, "'" + fn.name + "' takes no type argument");
+  if (inGrid)
+    return error(loc, "'" + fn.name + "' cannot be called in the grid clause");
+  if (e.args.size() != fn.params.size())
+    return error(loc, "'" + fn.name + "' takes " + Twine(fn.params.size()) +
+                          " argument" + (fn.params.size() == 1 ? "" : "s") +
+                          ", got " + Twine(e.args.size()));
+  if (fn.hasErrors)
+    return SType::error(); // its syntax errors are reported
+  if (llvm::is_contained(activeFns, &fn))
+    return error(loc, "'" + fn.name +
+                          "' calls itself; functions are inlined and cannot "
+                          "be recursive");
+  if (activeFns.size() >= 32)
+    return error(loc, "function calls are nested too deeply (32 levels)");
+  // Every call is a copy of the body: bound the copies, so that functions
+  // calling each other several times cannot blow up exponentially.
+  if (++inlinedCalls > kMaxInlinedCalls)
+    return error(loc, "more than " + Twine(kMaxInlinedCalls) +
+                          " function calls to inline in one kernel");
+  e.fn = &fn;
+  e.inlineParams.clear();
+  e.inlineBody = cloneBlock(*fn.body);
+  if (fn.result)
+    e.inlineResult = cloneExpr(*fn.result);
+  // The body sees its parameters and its own names only.
+  auto savedScopes = std::move(scopes);
+  auto savedCf = std::move(cfStack);
+  auto savedLoops = std::move(loops);
+  scopes.clear();
+  cfStack.clear();
+  loops.clear();
+  scopes.emplace_back();
+  activeFns.push_back(&fn);
+  unsigned errorsBefore = diag.getNumErrors();
+  for (auto [i, p] : llvm::enumerate(fn.params)) {
+    Expr &arg = *e.args[i].value;
+    Symbol *sym = newSymbol(Symbol::Kind::Let, p.first, p.second);
+    sym->type = argTypes[i];
+    if (argTypes[i].kind == SType::Kind::Global) {
+      // Another name for the global tensor argument.
+      auto *name = llvm::cast<NameExpr>(&arg);
+      sym->kind = Symbol::Kind::Arg;
+      sym->argIndex = name->sym->argIndex;
+    } else if (arg.cval) {
+      sym->cval = arg.cval;
+    } else {
+      sym->type.weak = false;
+    }
+    declare(sym);
+    e.inlineParams.push_back(sym);
+  }
+  checkBlock(*e.inlineBody);
+  SType result = SType::voidTy();
+  if (e.inlineResult) {
+    result = checkValue(*e.inlineResult);
+    // Only a body that is just `return e;` folds: a constant result must not
+    // drop the statements (stores) that IRGen would then skip.
+    if (e.inlineBody->stmts.empty())
+      e.cval = e.inlineResult->cval;
+  }
+  activeFns.pop_back();
+  scopes = std::move(savedScopes);
+  cfStack = std::move(savedCf);
+  loops = std::move(savedLoops);
+  if (diag.getNumErrors() != errorsBefore) {
+    diag.note(loc, "in this call of '" + fn.name + "'");
+    return SType::error();
+  }
+  return result;
+}
+
 SType Sema::checkCall(CallExpr &e) {
   Builtin b = lookupBuiltin(e.callee);
   if (b == Builtin::None) {
+    auto fit = fns.find(e.callee);
+    if (fit != fns.end())
+      return checkUserCall(e, *fit->second);
     for (CallArg &a : e.args)
       if (!llvm::isa<ListExpr>(a.value.get()))
         check(*a.value);
@@ -1139,14 +1435,19 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
   SMLoc loc = e.getLoc();
   // Arity and named arguments.
   unsigned minArgs = 1, maxArgs = 1;
-  StringRef named; // the one named argument allowed, if any
+  // The named arguments allowed, if any.
+  llvm::SmallVector<StringRef, 2> named;
   switch (b) {
   case Builtin::Min:
   case Builtin::Max:
+  case Builtin::Pow:
   case Builtin::Cdiv:
   case Builtin::Full:
   case Builtin::Store:
   case Builtin::AtomicAdd:
+    named = {"mask"};
+    minArgs = maxArgs = 2;
+    break;
   case Builtin::ReduceMax:
   case Builtin::ReduceMin:
   case Builtin::ReduceSum:
@@ -1164,24 +1465,29 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
     maxArgs = 2;
     break;
   case Builtin::Load:
-    named = "padding";
+    named = {"padding", "mask"};
     break;
   default:
     break;
   }
   std::vector<Expr *> pos;
-  Expr *namedArg = nullptr;
+  Expr *namedArg = nullptr; // padding
+  Expr *maskArg = nullptr;
   bool argsOk = true;
   for (CallArg &a : e.args) {
     if (a.name.empty()) {
-      if (namedArg) {
+      if (namedArg || maskArg) {
         diag.error(a.value->getLoc(),
                    "positional argument after a named argument");
         argsOk = false;
       }
       pos.push_back(a.value.get());
-    } else if (a.name == named && !namedArg) {
+    } else if (a.name == "padding" && llvm::is_contained(named, a.name) &&
+               !namedArg) {
       namedArg = a.value.get();
+    } else if (a.name == "mask" && llvm::is_contained(named, a.name) &&
+               !maskArg) {
+      maskArg = a.value.get();
     } else {
       diag.error(a.nameLoc, fn + " has no argument named '" + a.name + "'");
       argsOk = false;
@@ -1273,12 +1579,36 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
     }
     return t;
   }
+  case Builtin::Pow: {
+    SType a = checkValue(*pos[0]);
+    SType c = checkValue(*pos[1]);
+    if (a.isError() || c.isError())
+      return SType::error();
+    Elem elem = unifyElem(a, c);
+    if (a.weak && c.weak)
+      elem = Elem::F32;
+    if (elem == Elem::None || !isFloat(elem))
+      return error(loc, "pow needs float operands of one type, got " + a.str() +
+                            " and " + c.str());
+    const SType *both[] = {&a, &c};
+    auto shape = broadcast(loc, fn, both);
+    if (!shape)
+      return SType::error();
+    return (a.isTile() || c.isTile()) ? SType::tile(elem, *shape)
+                                      : SType::scalar(elem);
+  }
   case Builtin::Exp:
   case Builtin::Exp2:
   case Builtin::Log:
   case Builtin::Log2:
   case Builtin::Sqrt:
   case Builtin::Rsqrt:
+  case Builtin::Tanh:
+  case Builtin::Sin:
+  case Builtin::Cos:
+  case Builtin::Floor:
+  case Builtin::Ceil:
+  case Builtin::Erf:
   case Builtin::Abs: {
     SType a = checkValue(*pos[0]);
     if (a.isError())
@@ -1329,13 +1659,18 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
       } else if (isInt(typeArg)) {
         double v = c->asDouble();
         if (c->kind == ConstVal::Kind::Float) {
-          if (!(v >= -2147483648.0 && v < 2147483648.0))
+          double lo = isUnsigned(typeArg)
+                          ? 0.0
+                          : -std::ldexp(1.0, elemWidth(typeArg) - 1);
+          double hi =
+              isUnsigned(typeArg) ? std::ldexp(1.0, elemWidth(typeArg)) : -lo;
+          if (!(v >= lo && v < hi))
             return error(loc, "cast: constant " + Twine(std::to_string(v)) +
-                                  " does not fit in i32");
+                                  " does not fit in " + elemName(typeArg));
           e.cval = ConstVal::ofInt(int64_t(v));
         } else {
-          e.cval =
-              ConstVal::ofInt(c->kind == ConstVal::Kind::Bool ? c->b : c->i);
+          e.cval = ConstVal::ofInt(
+              wrapInt(typeArg, c->kind == ConstVal::Kind::Bool ? c->b : c->i));
         }
       } else {
         e.cval = ConstVal::ofFloat(c->asDouble());
@@ -1476,6 +1811,10 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
       return error(startLoc(*pos[0]), fn + " needs a tile, got " + a.str());
     if (a.elem == Elem::I1)
       return error(startLoc(*pos[0]), fn + " cannot reduce bool values");
+    if (isUnsigned(a.elem) && b != Builtin::RowSum && b != Builtin::ReduceSum)
+      return error(startLoc(*pos[0]),
+                   fn + " of u32 values is not supported; convert them with "
+                        "cast<i64>(...) first");
     int64_t axis = int64_t(a.rank()) - 1;
     if (pos.size() == 2) {
       auto v = checkConstInt(*pos[1], "the reduction axis");
@@ -1515,6 +1854,10 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
                      "load: padding of type " + p.str() +
                          " does not fit the element type " + elemName(s.elem));
     }
+    if (maskArg && !checkMask(*maskArg, s, fn))
+      return SType::error();
+    if (s.shape.empty())
+      return SType::scalar(s.elem);
     return SType::tile(s.elem, s.shape);
   }
   case Builtin::Store:
@@ -1531,6 +1874,11 @@ SType Sema::checkBuiltin(CallExpr &e, Builtin b) {
                        s.str());
     if (b == Builtin::AtomicAdd && s.elem == Elem::I1)
       return error(loc, "atomic_add cannot add bool values");
+    if (llvm::cast<IndexExpr>(pos[0])->gather)
+      return error(startLoc(*pos[0]),
+                   fn + " cannot scatter: index tiles are only for load");
+    if (maskArg && !checkMask(*maskArg, s, fn))
+      return SType::error();
     if (v.isTile() && v.shape != s.shape)
       return error(startLoc(*pos[1]),
                    fn + ": value shape " + shapeStr(v.shape) +
@@ -1569,8 +1917,11 @@ Sema::run(const llvm::StringMap<std::string> &defines,
 
 std::unique_ptr<CheckedKernel>
 fa::frontend::checkKernel(KernelDecl &kernel,
+                          const std::vector<std::unique_ptr<FnDecl>> &fns,
                           const llvm::StringMap<std::string> &defines,
                           llvm::StringSet<> &usedDefines, DiagEngine &diag) {
   Sema sema(kernel, diag);
+  for (auto &f : fns)
+    sema.fns.try_emplace(f->name, f.get()); // the first of a name wins
   return sema.run(defines, usedDefines);
 }

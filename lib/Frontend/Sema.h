@@ -68,7 +68,8 @@ struct CheckedKernel {
 /// are added to `usedDefines`) and checks it. Returns null if any error was
 /// reported.
 std::unique_ptr<CheckedKernel>
-checkKernel(KernelDecl &kernel, const llvm::StringMap<std::string> &defines,
+checkKernel(KernelDecl &kernel, const std::vector<std::unique_ptr<FnDecl>> &fns,
+            const llvm::StringMap<std::string> &defines,
             llvm::StringSet<> &usedDefines, DiagEngine &diag);
 
 /// The element type two operands are brought to, or None if they do not mix.

@@ -15,8 +15,14 @@ llvm::StringRef fa::frontend::elemName(Elem e) {
     return "<none>";
   case Elem::I1:
     return "bool";
+  case Elem::I8:
+    return "i8";
   case Elem::I32:
     return "i32";
+  case Elem::I64:
+    return "i64";
+  case Elem::U32:
+    return "u32";
   case Elem::F16:
     return "f16";
   case Elem::BF16:
@@ -36,7 +42,10 @@ llvm::StringRef fa::frontend::elemName(Elem e) {
 Elem fa::frontend::parseElemName(llvm::StringRef name) {
   return llvm::StringSwitch<Elem>(name)
       .Case("bool", Elem::I1)
+      .Case("i8", Elem::I8)
       .Case("i32", Elem::I32)
+      .Case("i64", Elem::I64)
+      .Case("u32", Elem::U32)
       .Case("f16", Elem::F16)
       .Case("bf16", Elem::BF16)
       .Case("f32", Elem::F32)
@@ -53,8 +62,13 @@ unsigned fa::frontend::elemWidth(Elem e) {
   case Elem::I1:
     return 1;
   case Elem::I32:
+  case Elem::U32:
   case Elem::F32:
     return 32;
+  case Elem::I64:
+    return 64;
+  case Elem::I8:
+    return 8;
   case Elem::F16:
   case Elem::BF16:
     return 16;
@@ -73,8 +87,13 @@ mlir::Type fa::frontend::toMLIR(Elem e, mlir::MLIRContext *ctx) {
     return {};
   case Elem::I1:
     return mlir::IntegerType::get(ctx, 1);
+  case Elem::I8:
+    return mlir::IntegerType::get(ctx, 8);
   case Elem::I32:
+  case Elem::U32:
     return mlir::IntegerType::get(ctx, 32);
+  case Elem::I64:
+    return mlir::IntegerType::get(ctx, 64);
   case Elem::F16:
     return mlir::Float16Type::get(ctx);
   case Elem::BF16:
@@ -89,6 +108,19 @@ mlir::Type fa::frontend::toMLIR(Elem e, mlir::MLIRContext *ctx) {
     return mlir::Float8E5M2Type::get(ctx);
   }
   return {};
+}
+
+int64_t fa::frontend::wrapInt(Elem e, int64_t v) {
+  switch (e) {
+  case Elem::I8:
+    return int64_t(int8_t(uint8_t(uint64_t(v))));
+  case Elem::I32:
+    return int64_t(int32_t(uint32_t(uint64_t(v))));
+  case Elem::U32:
+    return int64_t(uint32_t(uint64_t(v)));
+  default:
+    return v;
+  }
 }
 
 std::string fa::frontend::shapeStr(llvm::ArrayRef<int64_t> shape) {
@@ -125,12 +157,12 @@ std::string SType::str() const {
 }
 
 static const llvm::StringRef kBuiltinNames[] = {
-    "program_id", "num_programs", "cdiv",       "min",        "max",
-    "exp",        "exp2",         "log",        "log2",       "sqrt",
-    "rsqrt",      "abs",          "where",      "cast",       "full",
-    "zeros",      "iota",         "dot",        "trans",      "rowmax",
-    "rowmin",     "rowsum",       "reduce_max", "reduce_min", "reduce_sum",
-    "load",       "store",        "atomic_add"};
+    "program_id", "num_programs", "cdiv",   "min",    "max",       "exp",
+    "exp2",       "log",          "log2",   "sqrt",   "rsqrt",     "abs",
+    "tanh",       "sin",          "cos",    "pow",    "floor",     "ceil",
+    "erf",        "where",        "cast",   "full",   "zeros",     "iota",
+    "dot",        "trans",        "rowmax", "rowmin", "rowsum",    "reduce_max",
+    "reduce_min", "reduce_sum",   "load",   "store",  "atomic_add"};
 
 llvm::ArrayRef<llvm::StringRef> fa::frontend::builtinNames() {
   return kBuiltinNames;
@@ -150,6 +182,13 @@ Builtin fa::frontend::lookupBuiltin(llvm::StringRef name) {
       .Case("sqrt", Builtin::Sqrt)
       .Case("rsqrt", Builtin::Rsqrt)
       .Case("abs", Builtin::Abs)
+      .Case("tanh", Builtin::Tanh)
+      .Case("sin", Builtin::Sin)
+      .Case("cos", Builtin::Cos)
+      .Case("pow", Builtin::Pow)
+      .Case("floor", Builtin::Floor)
+      .Case("ceil", Builtin::Ceil)
+      .Case("erf", Builtin::Erf)
       .Case("where", Builtin::Where)
       .Case("cast", Builtin::Cast)
       .Case("full", Builtin::Full)

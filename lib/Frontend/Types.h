@@ -18,13 +18,32 @@ class Type;
 namespace fa::frontend {
 
 /// Element types of the language.
-enum class Elem { None, I1, I32, F16, BF16, F32, F64, F8E4M3, F8E5M2 };
+enum class Elem {
+  None,
+  I1,
+  I8,
+  I32,
+  I64,
+  U32,
+  F16,
+  BF16,
+  F32,
+  F64,
+  F8E4M3,
+  F8E5M2
+};
 
 llvm::StringRef elemName(Elem e);
 /// Parses an element type name (`f32`, `bool`, ...); None if it is not one.
 Elem parseElemName(llvm::StringRef name);
 inline bool isFloat(Elem e) { return e >= Elem::F16; }
-inline bool isInt(Elem e) { return e == Elem::I32; }
+inline bool isInt(Elem e) { return e >= Elem::I8 && e <= Elem::U32; }
+/// u32 is the only unsigned type: its division, remainder, comparisons,
+/// `>>`, min/max and conversions are unsigned. In IR it is a signless i32.
+inline bool isUnsigned(Elem e) { return e == Elem::U32; }
+/// Wraps an integer to the range of the integer type `e` (two's
+/// complement; u32 values are kept as 0 .. 2^32 - 1).
+int64_t wrapInt(Elem e, int64_t v);
 unsigned elemWidth(Elem e);
 mlir::Type toMLIR(Elem e, mlir::MLIRContext *ctx);
 
@@ -95,6 +114,13 @@ enum class Builtin {
   Sqrt,
   Rsqrt,
   Abs,
+  Tanh,
+  Sin,
+  Cos,
+  Pow,
+  Floor,
+  Ceil,
+  Erf,
   Where,
   Cast,
   Full,

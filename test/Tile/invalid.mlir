@@ -107,7 +107,7 @@ tile.kernel @k(%x: !g) grid {
   %c0 = arith.constant 0 : index
   %f = arith.constant 0.0 : f32
   // expected-error @+1 {{operand #0 must be strided memref of any type values}}
-  %t = "tile.load"(%c0) : (index) -> tensor<4xf32>
+  %t = "tile.load"(%c0) <{operandSegmentSizes = array<i32: 1, 0, 0>}> : (index) -> tensor<4xf32>
   tile.return
 }
 
@@ -736,5 +736,72 @@ tile.kernel @k(%s: f32 {tile.dims = ["N"]}) grid {
   %c1 = arith.constant 1 : index
   tile.yield %c1, %c1, %c1 : index, index, index
 } {
+  tile.return
+}
+
+// -----
+
+!g = memref<?x?xf32, strided<[?, 1]>>
+tile.kernel @k(%x: !g) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %m = arith.constant dense<true> : tensor<4xi1>
+  // expected-error @+1 {{mask shape 'tensor<4xi1>' differs from the tile 'tensor<8xf32>'}}
+  %t = tile.load %x[%c0, %c0] dims [1] mask %m : tensor<4xi1> : !g -> tensor<8xf32>
+  tile.return
+}
+
+// -----
+
+!g = memref<?x?xf32, strided<[?, 1]>>
+tile.kernel @k(%x: !g) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %i = arith.constant dense<0> : tensor<8xi32>
+  // expected-error @+1 {{expects one index tile per global dimension (2), got 1}}
+  %t = tile.gather %x[%i] : !g, tensor<8xi32> -> tensor<8xf32>
+  tile.return
+}
+
+// -----
+
+!g = memref<?x?xf32, strided<[?, 1]>>
+tile.kernel @k(%x: !g) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %i = arith.constant dense<0> : tensor<8xi32>
+  %j = arith.constant dense<0> : tensor<4xi32>
+  // expected-error @+1 {{index tile 'tensor<4xi32>' differs in shape from the result 'tensor<8xf32>'}}
+  %t = tile.gather %x[%i, %j] : !g, tensor<8xi32>, tensor<4xi32> -> tensor<8xf32>
+  tile.return
+}
+
+// -----
+
+!g = memref<?x?xf32, strided<[?, 1]>>
+tile.kernel @k(%x: !g) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{expects one index per global dimension (2), got 1}}
+  %s = tile.load_scalar %x[%c0] : !g -> f32
+  tile.return
+}
+
+// -----
+
+!g = memref<?x?xf32, strided<[?, 1]>>
+tile.kernel @k(%x: !g) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{result type 'i32' differs from the element type 'f32'}}
+  %s = tile.load_scalar %x[%c0, %c0] : !g -> i32
   tile.return
 }

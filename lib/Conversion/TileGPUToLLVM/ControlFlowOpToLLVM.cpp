@@ -95,10 +95,167 @@ static LogicalResult lowerIf(scf::IfOp op, KernelLowering &kl) {
   return success();
 }
 
+/// A branch with results: the registers of its tiles and its scalars become
+/// the results of the new `scf.if`, as a loop's carried values do.
+static LogicalResult lowerIfResults(scf::IfOp op, KernelLowering &kl) {
+  OpBuilder &b = kl.b;
+  Location &loc = kl.loc;
+  auto &regs = kl.regs;
+  IRMapping &map = kl.map;
+  SmallVector<Type> types;
+  SmallVector<unsigned> arity;
+  for (Value r : op.getResults()) {
+    if (auto t = dyn_cast<RankedTensorType>(r.getType())) {
+      const LinearLayout *ll = kl.layoutOf(op, t);
+      if (!ll)
+        return failure();
+      types.append(ll->numRegs(), t.getElementType());
+      arity.push_back(ll->numRegs());
+    } else {
+      types.push_back(r.getType());
+      arity.push_back(0);
+    }
+  }
+  auto newIf = scf::IfOp::create(b, loc, types, map.lookup(op.getCondition()),
+                                 /*withElseRegion=*/true);
+  auto lowerRegion = [&](Region &from, Block *to) -> LogicalResult {
+    OpBuilder::InsertionGuard guard(b);
+    if (!to->empty() && to->back().hasTrait<OpTrait::IsTerminator>())
+      to->back().erase();
+    b.setInsertionPointToEnd(to);
+    if (failed(kl.lowerBlock(from.front())))
+      return failure();
+    auto yield = cast<scf::YieldOp>(from.front().getTerminator());
+    SmallVector<Value> flat;
+    for (auto [i, v] : llvm::enumerate(yield.getOperands())) {
+      if (arity[i]) {
+        auto &rv = regs[v];
+        if (rv.size() != arity[i])
+          return yield.emitError("a branch yields a tile in another layout");
+        flat.append(rv.begin(), rv.end());
+      } else {
+        flat.push_back(map.lookup(v));
+      }
+    }
+    scf::YieldOp::create(b, loc, flat);
+    return success();
+  };
+  if (failed(lowerRegion(op.getThenRegion(), newIf.thenBlock())) ||
+      failed(lowerRegion(op.getElseRegion(), newIf.elseBlock())))
+    return failure();
+  unsigned k = 0;
+  for (auto [i, r] : llvm::enumerate(op.getResults())) {
+    if (arity[i]) {
+      regs[r] = SmallVector<Value>(newIf.getResults().slice(k, arity[i]));
+      k += arity[i];
+    } else {
+      map.map(r, newIf.getResult(k++));
+    }
+  }
+  return success();
+}
+
+/// A while loop: like scf.for, the registers of its carried tiles become the
+/// loop's values; the condition region passes them on as the body's.
+static LogicalResult lowerWhile(scf::WhileOp op, KernelLowering &kl) {
+  OpBuilder &b = kl.b;
+  Location &loc = kl.loc;
+  auto &regs = kl.regs;
+  IRMapping &map = kl.map;
+  // Flattened types and arities of a list of values.
+  auto flatten = [&](ValueRange vals, SmallVector<Type> &types,
+                     SmallVector<unsigned> &arity) -> LogicalResult {
+    for (Value v : vals) {
+      if (auto t = dyn_cast<RankedTensorType>(v.getType())) {
+        const LinearLayout *ll = kl.layoutOf(op, t);
+        if (!ll)
+          return failure();
+        types.append(ll->numRegs(), t.getElementType());
+        arity.push_back(ll->numRegs());
+      } else {
+        types.push_back(v.getType());
+        arity.push_back(0);
+      }
+    }
+    return success();
+  };
+  auto flatValues = [&](Operation *at, ValueRange vals,
+                        ArrayRef<unsigned> arity,
+                        SmallVector<Value> &flat) -> LogicalResult {
+    for (auto [i, v] : llvm::enumerate(vals)) {
+      if (arity[i]) {
+        auto &rv = regs[v];
+        if (rv.size() != arity[i])
+          return at->emitError("a loop-carried tile changes layout");
+        flat.append(rv.begin(), rv.end());
+      } else {
+        flat.push_back(map.lookup(v));
+      }
+    }
+    return success();
+  };
+  auto distribute = [&](ValueRange flat, ValueRange origs,
+                        ArrayRef<unsigned> arity) {
+    unsigned k = 0;
+    for (auto [i, v] : llvm::enumerate(origs)) {
+      if (arity[i]) {
+        regs[v] = SmallVector<Value>(flat.slice(k, arity[i]));
+        k += arity[i];
+      } else {
+        map.map(v, flat[k++]);
+      }
+    }
+  };
+  SmallVector<Type> beforeTypes, afterTypes;
+  SmallVector<unsigned> beforeArity, afterArity;
+  if (failed(flatten(op.getBeforeArguments(), beforeTypes, beforeArity)) ||
+      failed(flatten(op.getAfterArguments(), afterTypes, afterArity)))
+    return failure();
+  SmallVector<Value> inits;
+  if (failed(flatValues(op, op.getInits(), beforeArity, inits)))
+    return failure();
+  auto newWhile = scf::WhileOp::create(b, loc, afterTypes, inits);
+  SmallVector<Location> beforeLocs(beforeTypes.size(), loc);
+  SmallVector<Location> afterLocs(afterTypes.size(), loc);
+  Block *before =
+      b.createBlock(&newWhile.getBefore(), {}, beforeTypes, beforeLocs);
+  Block *after = b.createBlock(&newWhile.getAfter(), {}, afterTypes, afterLocs);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToEnd(before);
+    distribute(before->getArguments(), op.getBeforeArguments(), beforeArity);
+    if (failed(kl.lowerBlock(op.getBefore().front())))
+      return failure();
+    auto cond = op.getConditionOp();
+    SmallVector<Value> flat;
+    if (failed(flatValues(cond, cond.getArgs(), afterArity, flat)))
+      return failure();
+    scf::ConditionOp::create(b, loc, map.lookup(cond.getCondition()), flat);
+  }
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToEnd(after);
+    distribute(after->getArguments(), op.getAfterArguments(), afterArity);
+    if (failed(kl.lowerBlock(op.getAfter().front())))
+      return failure();
+    auto yield = cast<scf::YieldOp>(op.getAfter().front().getTerminator());
+    SmallVector<Value> flat;
+    if (failed(flatValues(yield, yield.getOperands(), beforeArity, flat)))
+      return failure();
+    scf::YieldOp::create(b, loc, flat);
+  }
+  b.setInsertionPointAfter(newWhile);
+  distribute(newWhile.getResults(), op.getResults(), afterArity);
+  return success();
+}
+
 void fa::populateControlFlowLowerings(LoweringRegistry &registry) {
+  registry.add(lowerWhile);
   registry.add(lowerFor);
-  // Branches yielding tiles are rejected by tilegpu-assign-layouts.
   registry.add(lowerIf, [](Operation *op, KernelLowering &) {
     return op->getNumResults() == 0;
+  });
+  registry.add(lowerIfResults, [](Operation *op, KernelLowering &) {
+    return op->getNumResults() != 0;
   });
 }

@@ -231,6 +231,8 @@ void fa::populateGenericLowerings(LoweringRegistry &registry) {
   populateLoadStoreLowerings(registry);
   populateSharedMemoryLowerings(registry);
   populateControlFlowLowerings(registry);
+  populateScalarLowerings(registry);
+  populateGatherLowerings(registry);
 }
 
 //===----------------------------------------------------------------------===//

@@ -16,12 +16,11 @@ using namespace mlir;
 using namespace fa;
 using namespace fa::tilegpu;
 
-static LogicalResult lowerGlobalAccess(Operation *op, Value base,
-                                       OperandRange offsets,
-                                       ArrayRef<int64_t> tileDims,
-                                       RankedTensorType tileTy, Value stored,
-                                       bool atomic, TypedAttr pad,
-                                       KernelLowering &kl) {
+static LogicalResult
+lowerGlobalAccess(Operation *op, Value base, OperandRange offsets,
+                  ArrayRef<int64_t> tileDims, RankedTensorType tileTy,
+                  Value stored, bool atomic, TypedAttr pad, KernelLowering &kl,
+                  Value mask = Value()) {
   OpBuilder &b = kl.b;
   Location &loc = kl.loc;
   auto &regs = kl.regs;
@@ -42,8 +41,9 @@ static LogicalResult lowerGlobalAccess(Operation *op, Value base,
     return op->emitError("tiles of ")
            << elem << " cannot be accessed in global memory on "
            << target.getName();
-  if (atomic && !(elem.isF32() || elem.isF16() || elem.isInteger(32)))
-    return op->emitError("atomic_add supports f32, f16 and i32 on ")
+  if (atomic && !(elem.isF32() || elem.isF16() || elem.isBF16() ||
+                  elem.isInteger(32) || elem.isInteger(64)))
+    return op->emitError("atomic_add supports f32, f16, bf16, i32 and i64 on ")
            << target.getName();
   unsigned rank = g.sizes.size();
   Type i64 = b.getI64Type();
@@ -59,7 +59,8 @@ static LogicalResult lowerGlobalAccess(Operation *op, Value base,
   for (auto [t, d] : llvm::enumerate(tileDims))
     if (d == int64_t(rank) - 1)
       innerTileDim = t;
-  if (innerTileDim >= 0 && !atomic &&
+  // A mask is per element: masked accesses are not vectorized.
+  if (innerTileDim >= 0 && !atomic && !mask &&
       matchPattern(offsets[rank - 1], m_Zero())) {
     std::optional<int64_t> staticInner;
     auto mt = cast<MemRefType>(base.getType());
@@ -95,6 +96,8 @@ static LogicalResult lowerGlobalAccess(Operation *op, Value base,
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, c, lim[t]));
       elemOff = kl.add(elemOff, kl.mul(c, stride32[t]));
     }
+    if (mask)
+      inb.push_back(regs[mask][r]);
     Value pred = kl.allTrue(inb);
     Value off64 = arith::ExtSIOp::create(b, loc, i64, elemOff);
     Value ptr = LLVM::GEPOp::create(b, loc, gptr, elem, basePtr, off64);
@@ -138,19 +141,19 @@ static LogicalResult lowerGlobalAccess(Operation *op, Value base,
 static LogicalResult lowerLoad(tile::LoadOp op, KernelLowering &kl) {
   return lowerGlobalAccess(op, op.getBase(), op.getOffsets(), op.getTileDims(),
                            op.getType(), Value(), false, op.getPaddingOrZero(),
-                           kl);
+                           kl, op.getMask());
 }
 
 static LogicalResult lowerStore(tile::StoreOp op, KernelLowering &kl) {
   return lowerGlobalAccess(op, op.getBase(), op.getOffsets(), op.getTileDims(),
                            op.getValue().getType(), op.getValue(), false,
-                           TypedAttr(), kl);
+                           TypedAttr(), kl, op.getMask());
 }
 
 static LogicalResult lowerAtomicAdd(tile::AtomicAddOp op, KernelLowering &kl) {
   return lowerGlobalAccess(op, op.getBase(), op.getOffsets(), op.getTileDims(),
                            op.getValue().getType(), op.getValue(), true,
-                           TypedAttr(), kl);
+                           TypedAttr(), kl, op.getMask());
 }
 
 void fa::populateLoadStoreLowerings(LoweringRegistry &registry) {

@@ -13,6 +13,8 @@ void populateReduceLowerings(LoweringRegistry &registry);
 void populateLoadStoreLowerings(LoweringRegistry &registry);
 void populateSharedMemoryLowerings(LoweringRegistry &registry);
 void populateControlFlowLowerings(LoweringRegistry &registry);
+void populateScalarLowerings(LoweringRegistry &registry);
+void populateGatherLowerings(LoweringRegistry &registry);
 } // namespace fa
 
 #endif // FA_LIB_CONVERSION_TILEGPUTOLLVM_LOWERINGS_H

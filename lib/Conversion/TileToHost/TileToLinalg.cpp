@@ -8,6 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Patterns.h"
+
 #include "fa/Conversion/TileToHost/Passes.h"
 #include "fa/Dialect/Tile/IR/TileDialect.h"
 
@@ -446,6 +448,11 @@ struct ConvertTileToLinalgPass
     : fa::impl::ConvertTileToLinalgBase<ConvertTileToLinalgPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    // Masked accesses and scalar loads first: they become unmasked block
+    // accesses, lowered below.
+    RewritePatternSet masked(ctx);
+    populateTileHostMaskedAccessPatterns(masked);
+    walkAndApplyPatterns(getOperation(), std::move(masked));
     RewritePatternSet patterns(ctx);
     patterns.add<LoadLowering, StoreLowering, AtomicAddLowering, DotLowering,
                  ReduceLowering, BroadcastLowering, ExpandDimsLowering,

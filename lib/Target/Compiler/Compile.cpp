@@ -40,6 +40,8 @@ void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
     budget.threadsPerWarp = info->getWarpSize();
   pm.addPass(tilegpu::createTileGPUCheckRegisterBudget(budget));
   pm.addPass(tilegpu::createTileGPUFoldDotAccumulate());
+  pm.addPass(tilegpu::createTileGPUSplitF32Dot());
+  pm.addPass(tilegpu::createTileGPUExpandMath());
   tilegpu::TileGPUAssignLayoutsOptions assign;
   assign.numWarps = options.numWarps;
   assign.target = options.target;

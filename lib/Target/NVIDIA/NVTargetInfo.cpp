@@ -120,7 +120,8 @@ public:
   LogicalResult checkElementwise(Operation *op) const override {
     // math ops with a fast hardware form; everything in arith lowers.
     if (isa<math::Exp2Op, math::ExpOp, math::Log2Op, math::LogOp, math::AbsFOp,
-            math::SqrtOp, math::RsqrtOp, math::FmaOp>(op) ||
+            math::SqrtOp, math::RsqrtOp, math::FmaOp, math::FloorOp,
+            math::CeilOp>(op) ||
         op->getDialect()->getNamespace() == "arith") {
       for (Type t : op->getResultTypes()) {
         Type e = getElementTypeOrSelf(t);

@@ -1,5 +1,6 @@
 //===- TileOps.cpp - `tile` dialect operations ----------------------------===//
 
+#include "TileOpsCommon.h"
 #include "fa/Dialect/Tile/IR/TileDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
@@ -226,6 +227,18 @@ static SmallVector<int64_t> tileDimsOf(MemRefType mem,
   return llvm::to_vector(llvm::seq<int64_t>(0, mem.getRank()));
 }
 
+/// A mask must have the tile's shape.
+LogicalResult fa::tile::verifyMask(Operation *op, Value mask,
+                                   RankedTensorType tile) {
+  if (!mask)
+    return success();
+  auto mt = cast<RankedTensorType>(mask.getType());
+  if (mt.getShape() != tile.getShape())
+    return op->emitOpError()
+           << "mask shape " << mt << " differs from the tile " << tile;
+  return success();
+}
+
 static LogicalResult verifyBlockAccess(Operation *op, MemRefType mem,
                                        ValueRange offsets,
                                        std::optional<ArrayRef<int64_t>> dims,
@@ -273,6 +286,8 @@ TypedAttr LoadOp::getPaddingOrZero() {
 }
 
 LogicalResult LoadOp::verify() {
+  if (failed(verifyMask(*this, getMask(), getResult().getType())))
+    return failure();
   if (failed(verifyBlockAccess(*this, getBase().getType(), getOffsets(),
                                getDims(), getResult().getType())))
     return failure();
@@ -298,6 +313,8 @@ SmallVector<int64_t> StoreOp::getTileDims() {
 }
 
 LogicalResult StoreOp::verify() {
+  if (failed(verifyMask(*this, getMask(), getValue().getType())))
+    return failure();
   return verifyBlockAccess(*this, getBase().getType(), getOffsets(), getDims(),
                            getValue().getType());
 }
@@ -307,6 +324,8 @@ SmallVector<int64_t> AtomicAddOp::getTileDims() {
 }
 
 LogicalResult AtomicAddOp::verify() {
+  if (failed(verifyMask(*this, getMask(), getValue().getType())))
+    return failure();
   if (failed(verifyBlockAccess(*this, getBase().getType(), getOffsets(),
                                getDims(), getValue().getType())))
     return failure();

@@ -130,18 +130,6 @@ private:
       }
       if (isElementwise(op) && failed(target.checkElementwise(op)))
         result = failure();
-      if (auto ifOp = dyn_cast<scf::IfOp>(op))
-        for (Type t : ifOp.getResultTypes())
-          if (isa<RankedTensorType>(t)) {
-            op->emitError() << "scf.if yielding tiles is not supported on "
-                            << target.getName() << " yet";
-            result = failure();
-          }
-      if (auto w = dyn_cast<scf::WhileOp>(op)) {
-        op->emitError() << "scf.while is not supported on " << target.getName()
-                        << " yet";
-        result = failure();
-      }
     });
     return result;
   }
@@ -150,6 +138,8 @@ private:
     bool changed = false;
     if (auto load = dyn_cast<tile::LoadOp>(op))
       return offer(load.getResult(), blockedFor(load.getType()));
+    if (auto gather = dyn_cast<tile::GatherOp>(op))
+      return offer(gather.getResult(), blockedFor(gather.getType()));
     if (auto dot = dyn_cast<tile::DotOp>(op))
       return offer(dot.getResult(), mmaFor(dot));
     if (auto red = dyn_cast<tile::ReduceOp>(op)) {
@@ -183,6 +173,33 @@ private:
           if (!best || rankOf(l) > rankOf(best))
             best = l;
       return offer(op->getResult(0), best);
+    }
+    if (auto ifOp = dyn_cast<scf::IfOp>(op)) {
+      // A branch's result takes the layout its yields bring.
+      for (Region *r : {&ifOp.getThenRegion(), &ifOp.getElseRegion()}) {
+        if (r->empty())
+          continue;
+        auto yield = cast<scf::YieldOp>(r->front().getTerminator());
+        for (auto [i, v] : llvm::enumerate(yield.getOperands()))
+          changed |= offer(ifOp.getResult(i), get(v));
+      }
+      return changed;
+    }
+    if (auto w = dyn_cast<scf::WhileOp>(op)) {
+      // Carried values: the inits and the body's yields meet in the
+      // condition's arguments; the condition's operands give the body's
+      // arguments and the results.
+      auto yield = cast<scf::YieldOp>(w.getAfter().front().getTerminator());
+      for (auto [i, arg] : llvm::enumerate(w.getBeforeArguments())) {
+        changed |= offer(arg, get(w.getInits()[i]));
+        changed |= offer(arg, get(yield.getOperand(i)));
+      }
+      auto cond = w.getConditionOp();
+      for (auto [i, v] : llvm::enumerate(cond.getArgs())) {
+        changed |= offer(w.getAfterArguments()[i], get(v));
+        changed |= offer(w.getResult(i), get(w.getAfterArguments()[i]));
+      }
+      return changed;
     }
     if (auto forOp = dyn_cast<scf::ForOp>(op)) {
       auto yield = cast<scf::YieldOp>(forOp.getBody()->getTerminator());
@@ -232,11 +249,36 @@ private:
         return {};
       return get(forOp.getRegionIterArgs()[i - numCtl]);
     }
+    if (auto w = dyn_cast<scf::WhileOp>(op))
+      return get(w.getBeforeArguments()[i]);
+    if (auto cond = dyn_cast<scf::ConditionOp>(op)) {
+      auto w = cast<scf::WhileOp>(op->getParentOp());
+      return i == 0 ? Attribute() : get(w.getAfterArguments()[i - 1]);
+    }
     if (auto yield = dyn_cast<scf::YieldOp>(op)) {
+      if (auto w = dyn_cast<scf::WhileOp>(op->getParentOp()))
+        return get(w.getBeforeArguments()[i]);
       if (auto forOp = dyn_cast<scf::ForOp>(op->getParentOp()))
         return get(forOp.getRegionIterArgs()[i]);
+      if (auto ifOp = dyn_cast<scf::IfOp>(op->getParentOp()))
+        return get(ifOp.getResult(i));
       return {};
     }
+    // Coordinates and masks have the layout of the tile they address.
+    if (auto gather = dyn_cast<tile::GatherOp>(op))
+      return i > 0 ? get(gather.getResult()) : Attribute();
+    if (auto load = dyn_cast<tile::LoadOp>(op))
+      return load.getMask() && i + 1 == op->getNumOperands()
+                 ? get(load.getResult())
+                 : Attribute();
+    if (auto store = dyn_cast<tile::StoreOp>(op))
+      return store.getMask() && i + 1 == op->getNumOperands()
+                 ? get(store.getValue())
+                 : Attribute();
+    if (auto add = dyn_cast<tile::AtomicAddOp>(op))
+      return add.getMask() && i + 1 == op->getNumOperands()
+                 ? get(add.getValue())
+                 : Attribute();
     return {};
   }
 

@@ -37,6 +37,9 @@ bool onlyFillsBuffers(Value v, bool allowTranspose) {
 /// step`, pipeline::isAddressOp) and whose consumers read shared memory can
 /// be issued iterations ahead into a ring.
 bool worthPrefetching(fa::tile::LoadOp load, scf::ForOp loop) {
+  // The copy engines have no per-element mask: masked loads stay direct.
+  if (load.getMask())
+    return false;
   for (Value o : load.getOffsets())
     if (!pipeline::isAddressValue(o, loop))
       return false;

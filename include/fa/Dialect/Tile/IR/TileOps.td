@@ -135,13 +135,18 @@ defvar BlockAccessDoc = [{
     are not accessed.
 }];
 
-def Tile_LoadOp : Tile_Op<"load", [MemoryEffects<[MemRead]>]> {
+def Tile_MaskTile : StaticShapeTensorOf<[I1]>;
+
+def Tile_LoadOp : Tile_Op<"load", [MemoryEffects<[MemRead]>,
+                                   AttrSizedOperandSegments]> {
   let summary = "load a block of a global tensor into a tile";
   let description = !strconcat(BlockAccessDoc, [{
     Out-of-bounds elements read as `padding` (zero when absent), the rule
     TMA follows on Hopper. `in_bounds` (one flag per tile dimension, set by
     `tile-bounds-elim`) records tile dimensions proven to stay inside the
-    global tensor; code generators may drop their bounds checks.
+    global tensor; code generators may drop their bounds checks. With
+    `mask` (an i1 tile of the result's shape), elements whose mask is false
+    are not accessed and read as `padding` too.
 
     ```mlir
     %q = tile.load %arg0[%b, %h, %m0, %c0] dims [2, 3]
@@ -151,13 +156,14 @@ def Tile_LoadOp : Tile_Op<"load", [MemoryEffects<[MemRead]>]> {
   }]);
   let arguments = (ins Arg<Tile_Global, "", [MemRead]>:$base,
                        Variadic<Index>:$offsets,
+                       Optional<Tile_MaskTile>:$mask,
                        OptionalAttr<DenseI64ArrayAttr>:$dims,
                        OptionalAttr<TypedAttrInterface>:$padding,
                        OptionalAttr<DenseBoolArrayAttr>:$in_bounds);
   let results = (outs Tile_Tile:$result);
   let assemblyFormat = [{
-    $base `[` $offsets `]` (`dims` $dims^)? (`padding` $padding^)?
-    (`in_bounds` $in_bounds^)? attr-dict
+    $base `[` $offsets `]` (`dims` $dims^)? (`mask` $mask^ `:` type($mask))?
+    (`padding` $padding^)? (`in_bounds` $in_bounds^)? attr-dict
     `:` type($base) `->` type($result)
   }];
   let hasVerifier = 1;
@@ -169,10 +175,12 @@ def Tile_LoadOp : Tile_Op<"load", [MemoryEffects<[MemRead]>]> {
   }];
 }
 
-def Tile_StoreOp : Tile_Op<"store", [MemoryEffects<[MemWrite]>]> {
+def Tile_StoreOp : Tile_Op<"store", [MemoryEffects<[MemWrite]>,
+                                     AttrSizedOperandSegments]> {
   let summary = "store a tile into a block of a global tensor";
   let description = !strconcat(BlockAccessDoc, [{
-    Out-of-bounds elements are dropped.
+    Out-of-bounds elements are dropped, and so are elements whose `mask`
+    (an i1 tile of the value's shape) is false.
 
     ```mlir
     tile.store %o, %arg3[%b, %h, %m0, %c0] dims [2, 3]
@@ -182,9 +190,11 @@ def Tile_StoreOp : Tile_Op<"store", [MemoryEffects<[MemWrite]>]> {
   let arguments = (ins Tile_Tile:$value,
                        Arg<Tile_Global, "", [MemWrite]>:$base,
                        Variadic<Index>:$offsets,
+                       Optional<Tile_MaskTile>:$mask,
                        OptionalAttr<DenseI64ArrayAttr>:$dims);
   let assemblyFormat = [{
-    $value `,` $base `[` $offsets `]` (`dims` $dims^)? attr-dict
+    $value `,` $base `[` $offsets `]` (`dims` $dims^)?
+    (`mask` $mask^ `:` type($mask))? attr-dict
     `:` type($value) `,` type($base)
   }];
   let hasVerifier = 1;
@@ -193,24 +203,82 @@ def Tile_StoreOp : Tile_Op<"store", [MemoryEffects<[MemWrite]>]> {
   }];
 }
 
-def Tile_AtomicAddOp : Tile_Op<"atomic_add", [MemoryEffects<[MemRead, MemWrite]>]> {
+def Tile_AtomicAddOp : Tile_Op<"atomic_add", [MemoryEffects<[MemRead, MemWrite]>,
+                                              AttrSizedOperandSegments]> {
   let summary = "atomically add a tile into a block of a global tensor";
   let description = !strconcat(BlockAccessDoc, [{
     Each in-bounds element is added atomically (relaxed order); out-of-bounds
-    elements are dropped. Used to accumulate dQ in the backward pass. The
-    element type must be a float or an integer.
+    elements are dropped, and so are elements whose `mask` is false. Used
+    to accumulate dQ in the backward pass. The element type must be a float
+    or an integer.
   }]);
   let arguments = (ins Tile_Tile:$value,
                        Arg<Tile_Global, "", [MemRead, MemWrite]>:$base,
                        Variadic<Index>:$offsets,
+                       Optional<Tile_MaskTile>:$mask,
                        OptionalAttr<DenseI64ArrayAttr>:$dims);
   let assemblyFormat = [{
-    $value `,` $base `[` $offsets `]` (`dims` $dims^)? attr-dict
+    $value `,` $base `[` $offsets `]` (`dims` $dims^)?
+    (`mask` $mask^ `:` type($mask))? attr-dict
     `:` type($value) `,` type($base)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     ::llvm::SmallVector<int64_t> getTileDims();
+  }];
+}
+
+def Tile_LoadScalarOp : Tile_Op<"load_scalar", [MemoryEffects<[MemRead]>]> {
+  let summary = "load one element of a global tensor";
+  let description = [{
+    Reads the element at `indices` (one `index` per dimension). An index
+    outside the global tensor reads `padding` (zero when absent) without
+    accessing memory. Every program (and every thread of a GPU program)
+    gets the value: `x = cu_seqlens[b]` in the language.
+
+    ```mlir
+    %s = tile.load_scalar %arg0[%b] : memref<?xi32, strided<[1]>> -> i32
+    ```
+  }];
+  let arguments = (ins Arg<Tile_Global, "", [MemRead]>:$base,
+                       Variadic<Index>:$indices,
+                       OptionalAttr<TypedAttrInterface>:$padding);
+  let results = (outs AnyTypeOf<[AnyFloat, AnySignlessInteger]>:$result);
+  let assemblyFormat = [{
+    $base `[` $indices `]` (`padding` $padding^)? attr-dict
+    `:` type($base) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_GatherOp : Tile_Op<"gather", [MemoryEffects<[MemRead]>,
+                                       AttrSizedOperandSegments]> {
+  let summary = "load a tile of elements at per-element coordinates";
+  let description = [{
+    Element `e` of the result is `base[indices[0][e], ..., indices[r-1][e]]`:
+    one i32 tile of the result's shape per dimension of the global tensor.
+    Coordinates outside the tensor, and elements whose `mask` is false, read
+    `padding` (zero when absent) without accessing memory. The language's
+    `load(g[idx, :])` with a tile of indices (paged KV block tables).
+
+    ```mlir
+    %t = tile.gather %arg0[%rows, %cols] : memref<?x?xf32, strided<[?, 1]>>,
+        tensor<16x64xi32>, tensor<16x64xi32> -> tensor<16x64xf32>
+    ```
+  }];
+  let arguments = (ins Arg<Tile_Global, "", [MemRead]>:$base,
+                       Variadic<Tile_I32Tile>:$indices,
+                       Optional<Tile_MaskTile>:$mask,
+                       OptionalAttr<TypedAttrInterface>:$padding);
+  let results = (outs Tile_Tile:$result);
+  let assemblyFormat = [{
+    $base `[` $indices `]` (`mask` $mask^ `:` type($mask))?
+    (`padding` $padding^)? attr-dict
+    `:` type($base) `,` type($indices) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::TypedAttr getPaddingOrZero();
   }];
 }
 

@@ -34,6 +34,37 @@ def TileGPUCheckRegisterBudget
   ];
 }
 
+def TileGPUSplitF32Dot : Pass<"tilegpu-split-f32-dot", "mlir::ModuleOp"> {
+  let summary = "f32 dots as sums of bf16 tensor-core dots";
+  let description = [{
+    Tensor cores take 16-bit operands. Each f32 operand is split into bf16
+    parts (x = x0 + x1, each the rounding of what is left) and the dot into
+    the bf16 dots of the parts whose products matter, accumulated in f32:
+    three dots keep about 16 bits of each operand (more than tf32's 10);
+    `exact=true` uses three parts and six dots for f32 accuracy. Runs on
+    `tile` IR before layouts are assigned.
+  }];
+  let options = [
+    Option<"exact", "exact", "bool", "false",
+           "three bf16 parts and six dots (f32 accuracy) instead of two and three">,
+  ];
+}
+
+def TileGPUExpandMath : Pass<"tilegpu-expand-math", "mlir::ModuleOp"> {
+  let summary = "math the GPU has no instruction for, as exp2/log2/arith";
+  let description = [{
+    GPUs execute `exp2`, `log2`, `rsqrt`, `sqrt`, `floor` and `ceil` (f32)
+    in hardware; the other math functions of the language are computed from
+    them: `tanh` from exp2 (an odd polynomial near 0), `sin`/`cos` by a
+    reduction to [-pi/4, pi/4] and minimax polynomials, `erf` by a series
+    near 0 and Abramowitz-Stegun 7.1.26 elsewhere, `pow` as
+    `exp2(y log2|x|)` with the signs, zeros and integer exponents of C's
+    `powf`, integer `abs` by a select. f16 and bf16 math is computed in f32
+    and rounded once. f64 math is left alone (the target refuses it with the
+    op's location). Runs on `tile` IR, before layouts are assigned.
+  }];
+}
+
 def TileGPUAssignLayouts : Pass<"tilegpu-assign-layouts", "mlir::ModuleOp"> {
   let summary = "give every tile of a `tile` kernel a GPU register layout";
   let description = [{

@@ -33,13 +33,17 @@ spec() {
   python3 scripts/sidecar_report.py "$out/$name.json"
 }
 # run CASE SPEC REFERENCE "GPU FLAGS" FA-RUN FLAGS...: save one shape's
-# reference values (the command's -D are the spec's, as the sidecar records).
+# reference values (the command's -D are the spec's, as the sidecar records);
+# REFERENCE is a reference kernel, or `host` for the kernel's own host run
+# (--compare host: f64, or f32 where its dots need it).
 run() {
   local case=$1 name=$2 reference=$3 gpu_flags=$4
   shift 4
   # shellcheck disable=SC2086
+  local check=(--reference "$reference")
+  [ "$reference" = host ] && check=(--compare host)
   ./build/bin/fa-run "${spec_file[$name]}" --target host ${spec_defines[$name]} \
-    "$@" --reference "$reference" --save-reference "$out/$case.ref" > "$out/$case.host.log" \
+    "$@" "${check[@]}" --save-reference "$out/$case.ref" > "$out/$case.host.log" \
     || { cat "$out/$case.host.log"; echo "build_variant_kernels: the host check of $case failed"; exit 1; }
   echo "$case $name.json $case.ref $gpu_flags" >> "$out/cases.txt"
   echo "$case: host $(tail -1 "$out/$case.host.log"), reference saved ($(du -h "$out/$case.ref" | cut -f1))"
@@ -94,5 +98,15 @@ spec softmax kernels/softmax.tile
 run softmax.m64_n4000 softmax kernels/reference/softmax_ref.tile "--rtol 1e-5" --size M=64,N=4000
 spec softmax_bf16 kernels/softmax.tile -D T=bf16
 run softmax_bf16.m300_n777 softmax_bf16 kernels/reference/softmax_ref.tile "" --size M=300,N=777 --fill x=uniform:-20:20
+
+# Kernels that use the language additions (soft-capping: tanh; varlen:
+# scalar loads of cu_seqlens and masked stores; paged: gathers through a
+# block table), against their own host run.
+spec softcap_d64 kernels/softcap_fwd.tile -D HEAD_DIM=64
+run softcap_d64.n100_nk130 softcap_d64 host "" --size B=1,H=4,HKV=2,N=100,NK=130 --arg scale=0.125,softcap=2.0
+spec varlen_d64_causal kernels/varlen_fwd.tile -D HEAD_DIM=64 -D CAUSAL=true
+run varlen_d64_causal.b3 varlen_d64_causal host "" --size TOTAL_Q=120,TOTAL_K=150,H=4,HKV=2,B1=4 --fill cu_seqlens_q=list:0,30,70,120 --fill cu_seqlens_k=list:0,50,60,150 --arg max_seqlen_q=50,scale=0.125
+spec paged_d64 kernels/paged_fwd.tile -D HEAD_DIM=64
+run paged_d64.gather paged_d64 host "" --kernel paged_gather_fwd --size B=3,H=4,HKV=2,N=5,NUM_PAGES=12,MAX_PAGES=4 --fill block_table=perm --fill seqlens_k=list:37,16,50 --arg scale=0.125
 
 echo "$(wc -l < "$out/cases.txt") cases in $out/cases.txt; to carry: $(du -shc "$out" build/bin/fa-run-gpu build/lib/libfa_runtime.so | tail -1 | cut -f1)"

@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
+# Paths below the checkout are hashed relative to it, so that the package's
+# build (build-python/, by pip) reuses the objects of build/.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 bash scripts/setup.sh
 bash scripts/check_format.sh
 bash scripts/build.sh

@@ -129,16 +129,20 @@ def test_gpu_arguments_checked_against_sidecar_without_gpu(cache):
 @needs_ptxas
 def test_aot_command_fills_the_cache(cache):
     env = dict(os.environ)
-    r = subprocess.run([sys.executable, "-m", "flashtile", "aot", "--target", "sm_90a",
-                        "--head-dims", "64", "--dtypes", "bf16", "--forward-only"],
-                       capture_output=True, text=True, env=env)
+    cmd = [sys.executable, "-m", "flashtile", "aot", "--target", "sm_90a", "--head-dims", "64",
+           "--dtypes", "bf16"]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
-    assert len(list(cache.rglob("kernel.json"))) == 2  # causal and not
+    # Forward and backward (one binary for the backward's kernels), causal
+    # and not: the configurations flashtile.attention uses on the GPU.
+    sidecars = [json.load(open(p)) for p in cache.rglob("kernel.json")]
+    assert len(sidecars) == 4
+    entries = sorted(k["entry"] for s in sidecars for k in s["kernels"])
+    assert entries.count("flash_fwd") == 2 and entries.count("flash_bwd") == 2
+    assert entries.count("flash_bwd_preprocess") == 2 and entries.count("flash_bwd_dq_convert") == 2
     # A second run compiles nothing.
-    r = subprocess.run([sys.executable, "-m", "flashtile", "aot", "--target", "sm_90a",
-                        "--head-dims", "64", "--dtypes", "bf16", "--forward-only"],
-                       capture_output=True, text=True, env=env, check=True)
-    assert "'compiles': 0" in r.stdout and "'disk_hits': 2" in r.stdout
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+    assert "'compiles': 0" in r.stdout and "'disk_hits': 4" in r.stdout
 
 
 def test_info_command():

@@ -441,10 +441,10 @@ GpuKernel::parse(StringRef text, StringRef sidecarPath, StringRef wanted) {
   return kernel;
 }
 
-Error GpuKernel::ensureLoaded() {
+Error GpuKernel::ensureLoaded(int device) {
   if (handle)
     return Error::success();
-  if (fa_rt_select_platform(hip ? "hip" : "cuda") || fa_rt_init(0) ||
+  if (fa_rt_select_platform(hip ? "hip" : "cuda") || fa_rt_init(device) ||
       fa_rt_load_file(cubinPath.c_str(), entry.c_str(), &handle))
     return err(fa_rt_last_error());
   return Error::success();
@@ -661,22 +661,36 @@ Error GpuKernel::marshal(ArrayRef<GpuArg> args, std::vector<uint64_t> &storage,
 }
 
 Error GpuKernel::launch(ArrayRef<GpuArg> args) {
+  // Arguments are refused before the driver is touched.
+  if (Error e = validate(args))
+    return e;
+  if (auto g = grid(args); !g)
+    return g.takeError();
+  if (Error e = ensureLoaded())
+    return e;
+  if (Error e = launchAsync(args, nullptr))
+    return e;
+  if (fa_rt_synchronize())
+    return err(fa_rt_last_error());
+  return Error::success();
+}
+
+Error GpuKernel::launchAsync(ArrayRef<GpuArg> args, void *stream) {
   if (Error e = validate(args))
     return e;
   auto g = grid(args);
   if (!g)
     return g.takeError();
-  if (Error e = ensureLoaded())
-    return e;
+  if (!handle)
+    return err("kernel '" + entry + "' is not loaded on a device");
   if ((*g)[0] == 0 || (*g)[1] == 0 || (*g)[2] == 0)
     return Error::success(); // nothing to do (an empty problem)
   std::vector<uint64_t> storage;
   std::vector<void *> pointers;
   if (Error e = marshal(args, storage, pointers))
     return e;
-  if (fa_rt_launch(handle, g->data(), threads.data(), sharedBytes, nullptr,
-                   pointers.data()) ||
-      fa_rt_synchronize())
+  if (fa_rt_launch(handle, g->data(), threads.data(), sharedBytes, stream,
+                   pointers.data()))
     return err(fa_rt_last_error());
   return Error::success();
 }

@@ -18,6 +18,8 @@ def load_runtime(path=None):
     here = os.path.dirname(os.path.abspath(__file__))
     repo = os.path.dirname(os.path.dirname(here))
     candidates = [path, os.environ.get("FA_RUNTIME_LIB"),
+                  # The package's library exports the same runtime (fa_rt_*).
+                  os.path.join(here, "_lib", "libflashtile.so"),
                   os.path.join(repo, "build", "lib", "libfa_runtime.so"),
                   os.path.join(repo, "build-rt", "lib", "libfa_runtime.so")]
     for c in candidates:

@@ -90,10 +90,15 @@ public:
   /// The launch grid for `args`.
   llvm::Expected<std::array<unsigned, 3>>
   grid(llvm::ArrayRef<GpuArg> args) const;
-  /// Initializes the CUDA runtime and loads the cubin (once).
-  llvm::Error ensureLoaded();
-  /// Validates, then launches once on the default stream.
+  /// Initializes the CUDA runtime on `device` and loads the cubin there
+  /// (once; later calls keep the first device).
+  llvm::Error ensureLoaded(int device = 0);
+  /// Validates, then launches once on the default stream and waits.
   llvm::Error launch(llvm::ArrayRef<GpuArg> args);
+  /// Validates, then launches once on `stream` (a CUstream; null: the
+  /// default stream) without waiting. The cubin must be loaded
+  /// (ensureLoaded) and its device's context current.
+  llvm::Error launchAsync(llvm::ArrayRef<GpuArg> args, void *stream);
   /// Validates, then times `iters` launches after `warmup` (milliseconds).
   llvm::Expected<std::vector<float>> time(llvm::ArrayRef<GpuArg> args,
                                           int warmup, int iters);

@@ -9,11 +9,7 @@
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassRegistry.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -77,14 +73,4 @@ void fa::registerTileToHostPipeline() {
       "Lower tile kernels to LLVM dialect host code (func per kernel with a "
       "loop over the grid)",
       [](OpPassManager &pm) { buildTileToHostPipeline(pm); });
-}
-
-void fa::registerTileToHostDialects(DialectRegistry &registry) {
-  // Bufferization, deallocation and conversion use interface models that
-  // live in many dialects' extensions; register them all.
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
-  registry.insert<tile::TileDialect>();
 }

@@ -109,3 +109,39 @@ tile.kernel @reduce_scratch(%x: !g) grid {
   %s = tile.reduce sum %u axis 1 : tensor<16x128xf32, #b2> -> tensor<16xf32, #tilegpu.slice<dim = 1, parent = #b2>>
   tile.return
 }
+
+// -----
+
+#b = #tilegpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+#m = #tilenv.mma<version = 2, warpsPerCTA = [4, 1]>
+#a = #tilegpu.dot_op<opIdx = 0, parent = #m>
+#bo = #tilegpu.dot_op<opIdx = 1, parent = #m>
+#s = #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]>
+!g = memref<?x?xbf16, strided<[?, 1]>>
+
+module attributes {tilegpu.target = #tilegpu.target<"sm_80", warps = 4, threads_per_warp = 32>} {
+// Regression (kernels/matmul.tile gave wrong results on the GPU): an MMA
+// operand's local_load emits nothing where it stands; the dot reads the
+// buffer (ldmatrix per K step, or wgmma through a descriptor). A's buffer
+// therefore lives until the dot and must not share memory with B's, which
+// is written after A's local_load but before the dot.
+// CHECK-LABEL: tile.kernel @operand_read_at_dot
+// CHECK: attributes {tilegpu.shared_bytes = 8192 : i32
+// CHECK: local_alloc %{{.*}} {offset = 0 : i64} : {{.*}}64x32xbf16
+// CHECK: local_alloc %{{.*}} {offset = 4096 : i64} : {{.*}}32x64xbf16
+tile.kernel @operand_read_at_dot(%x: !g) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant dense<0.0> : tensor<64x64xf32, #m>
+  %x0 = tile.load %x[%c0, %c0] : !g -> tensor<64x32xbf16, #b>
+  %y0 = tile.load %x[%c0, %c0] : !g -> tensor<32x64xbf16, #b>
+  %xs = tilegpu.local_alloc %x0 : tensor<64x32xbf16, #b> -> !tilegpu.smem<64x32xbf16, #s>
+  %xr = tilegpu.local_load %xs : !tilegpu.smem<64x32xbf16, #s> -> tensor<64x32xbf16, #a>
+  %ys = tilegpu.local_alloc %y0 : tensor<32x64xbf16, #b> -> !tilegpu.smem<32x64xbf16, #s>
+  %yr = tilegpu.local_load %ys : !tilegpu.smem<32x64xbf16, #s> -> tensor<32x64xbf16, #bo>
+  %d = tile.dot %xr, %yr, %zero : tensor<64x32xbf16, #a>, tensor<32x64xbf16, #bo> -> tensor<64x64xf32, #m>
+  tile.return
+}
+}

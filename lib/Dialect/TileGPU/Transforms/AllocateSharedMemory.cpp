@@ -100,10 +100,14 @@ struct AllocateSharedMemoryPass
           ty.getNumElements() * ty.getElementType().getIntOrFloatBitWidth() / 8;
       int64_t end = first[alloc];
       Block *home = alloc->getBlock();
-      // Uses through ring slots and transposed views count as uses.
+      // Uses through ring slots and transposed views count as uses. So do
+      // the readers of a local_load's result: the lowering may read the
+      // buffer only there (an MMA operand is loaded per K step inside its
+      // dot, or read by the tensor cores through a descriptor), and an
+      // asynchronous dot reads it until its wait.
       SmallVector<Operation *> users(alloc->getUsers());
       for (unsigned i = 0; i < users.size(); ++i)
-        if (isa<RingSlotOp, TransViewOp>(users[i]))
+        if (isa<RingSlotOp, TransViewOp, LocalLoadOp, DotAsyncOp>(users[i]))
           llvm::append_range(users, users[i]->getUsers());
       for (Operation *user : users) {
         Operation *anc = home->findAncestorOpInBlock(*user);

@@ -63,8 +63,10 @@ tile.kernel @dot_softmax(%a: !g {tile.dims = ["M", 32]}, %b: !g {tile.dims = ["K
 
 // Program ids, f16 MFMA 32x32x8 (<4 x half> operands, 16 accumulators);
 // the LDS global is sized for this module's buffers (A 16 KiB, B 8 KiB,
-// one after the other's last use).
-// CHECK: llvm.mlir.global internal @fa_smem() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<16384 x i8>
+// side by side: the allocator keeps an MMA operand's buffer until its dot,
+// which the NVIDIA lowering needs; AMD reads it at the local_load and could
+// share, a saving left for later).
+// CHECK: llvm.mlir.global internal @fa_smem() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<24576 x i8>
 // CHECK-LABEL: llvm.func @f16_dot
 // CHECK: rocdl.workgroup.id.y
 // CHECK: rocdl.mfma.f32.32x32x8f16 {{.*}} : (vector<4xf16>, vector<4xf16>, vector<16xf32>, i32, i32, i32) -> vector<16xf32>

@@ -78,20 +78,11 @@ void pl::lowerWithDirect(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
   // Clusters of the scheduled body move up by two to make room; the stores
   // go after the last.
   Block *body = loop.getBody();
-  int64_t lastCluster = 0;
-  for (Operation &op : body->without_terminator())
-    if (auto c = pl::getIntAttr(&op, pl::kCluster)) {
-      pl::setIntAttr(&op, pl::kCluster, *c + 2);
-      lastCluster = std::max(lastCluster, *c + 2);
-    }
+  int64_t lastCluster = pl::makeRoomForCopies(loop);
   int64_t last = stages - 1;
 
   b.setInsertionPointToStart(body);
-  Value iv = loop.getInductionVar();
-  auto rel = arith::DivSIOp::create(
-      b, loc, arith::SubIOp::create(b, loc, iv, loop.getLowerBound()),
-      loop.getStep());
-  rel->setAttr(pl::kIteration, b.getUnitAttr());
+  Value rel = pl::iterationNumber(b, loc, loop);
   Value slot = arith::RemSIOp::create(b, loc, rel, numSlots);
   Operation *after = BarrierOp::create(b, loc);
   for (Operation &op : llvm::make_range(body->begin(), b.getInsertionPoint()))

@@ -239,19 +239,12 @@ void lowerWithCpAsync(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
                                  IntegerAttr(), IntegerAttr());
   Value numSlots = arith::ConstantIndexOp::create(b, loc, stages);
 
-  // Clusters of the scheduled body move up by two to make room.
   Block *body = loop.getBody();
-  for (Operation &op : body->without_terminator())
-    if (auto c = pl::getIntAttr(&op, pl::kCluster))
-      pl::setIntAttr(&op, pl::kCluster, *c + 2);
+  pl::makeRoomForCopies(loop);
   int64_t last = stages - 1;
 
   b.setInsertionPointToStart(body);
-  Value iv = loop.getInductionVar();
-  auto rel = arith::DivSIOp::create(
-      b, loc, arith::SubIOp::create(b, loc, iv, loop.getLowerBound()),
-      loop.getStep());
-  rel->setAttr(pl::kIteration, b.getUnitAttr());
+  Value rel = pl::iterationNumber(b, loc, loop);
   Value slot = arith::RemSIOp::create(b, loc, rel, numSlots);
   AsyncWaitOp::create(b, loc, b.getI32IntegerAttr(stages - 2));
   BarrierOp::create(b, loc);
@@ -323,17 +316,11 @@ void lowerWithBarriers(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
   Value two = arith::ConstantIndexOp::create(b, loc, 2);
 
   Block *body = loop.getBody();
-  for (Operation &op : body->without_terminator())
-    if (auto c = pl::getIntAttr(&op, pl::kCluster))
-      pl::setIntAttr(&op, pl::kCluster, *c + 2);
+  pl::makeRoomForCopies(loop);
   int64_t last = stages - 1;
 
   b.setInsertionPointToStart(body);
-  Value iv = loop.getInductionVar();
-  auto rel = arith::DivSIOp::create(
-      b, loc, arith::SubIOp::create(b, loc, iv, loop.getLowerBound()),
-      loop.getStep());
-  rel->setAttr(pl::kIteration, b.getUnitAttr());
+  Value rel = pl::iterationNumber(b, loc, loop);
   Value slot = arith::RemSIOp::create(b, loc, rel, numSlots);
   Value phase = arith::RemSIOp::create(
       b, loc, arith::DivSIOp::create(b, loc, rel, numSlots), two);

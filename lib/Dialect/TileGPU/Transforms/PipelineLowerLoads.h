@@ -9,6 +9,9 @@
 
 #include "fa/Dialect/Tile/IR/TileDialect.h"
 #include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
+#include "fa/Dialect/TileGPU/Transforms/Pipeline.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
@@ -26,6 +29,32 @@ struct Prefetch {
   SharedBufferType slotTy, fillTy;
   mlir::Value ring;
 };
+
+/// Moves the clusters of `loop`'s scheduled body up by two, making room for
+/// the engine's wait (cluster 0) and copies (cluster 1); returns the
+/// highest cluster after the move (0 when none).
+inline int64_t makeRoomForCopies(mlir::scf::ForOp loop) {
+  int64_t highest = 0;
+  for (mlir::Operation &op : loop.getBody()->without_terminator())
+    if (auto c = getIntAttr(&op, kCluster)) {
+      setIntAttr(&op, kCluster, *c + 2);
+      highest = std::max(highest, *c + 2);
+    }
+  return highest;
+}
+
+/// The iteration number (iv - lower bound) / step at `b`'s insertion point,
+/// marked for the expander (kIteration).
+inline mlir::Value iterationNumber(mlir::OpBuilder &b, mlir::Location loc,
+                                   mlir::scf::ForOp loop) {
+  auto rel = mlir::arith::DivSIOp::create(
+      b, loc,
+      mlir::arith::SubIOp::create(b, loc, loop.getInductionVar(),
+                                  loop.getLowerBound()),
+      loop.getStep());
+  rel->setAttr(kIteration, b.getUnitAttr());
+  return rel;
+}
 
 /// CopyEngine::Direct: each load is issued `stages - 1` iterations ahead
 /// into registers and stored to one of `stages - 1` ring slots at the end

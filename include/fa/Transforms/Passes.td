@@ -71,6 +71,31 @@ def TileCausalSplit : Pass<"tile-causal-split"> {
                            "mlir::scf::SCFDialect"];
 }
 
+def TileLongestFirst : Pass<"tile-longest-first"> {
+  let summary = "start the programs with the most loop iterations first";
+  let description = [{
+    GPUs start a grid's programs roughly in the order of their index along
+    axis 0, then 1, then 2. When a loop's trip count grows with a program
+    index (the causal forward: query block `i` visits `i + 1` key blocks),
+    the heaviest programs start last and the grid ends on a long tail with
+    most of the machine idle. This pass renumbers such an axis, replacing
+    `program_id x` with `num_programs x - 1 - program_id x`, so that the
+    programs with the most work start first.
+
+    An axis is renumbered when the trip count of at least one `scf.for` of
+    the kernel is non-decreasing in its program index and depends on it,
+    and no loop's trip count is decreasing in it or depends on it in a way
+    the analysis cannot order. The analysis follows `arith.addi`, `subi`,
+    `muli` and `divsi`/`divui` by constants, `minsi`/`maxsi`/`minui`/`maxui`
+    and casts; anything else that depends on the index is unknown. Programs
+    run in no defined order, so the renumbering changes no result; kernels
+    with `tile.atomic_add` are left alone (their programs may communicate
+    through memory, and a spin on another program's update must not be
+    reordered behind it).
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
 def TileBoundsElim : Pass<"tile-bounds-elim"> {
   let summary = "mark tile.load dimensions that loop bounds keep inside the "
                 "global tensor";

@@ -31,6 +31,9 @@ namespace json = llvm::json;
 
 void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
                                     const GPUOptions &options) {
+  // GPU layouts need power-of-two tile shapes: pad the others (head dims
+  // 80, 96, 192) first, so that every later pass sees padded tiles.
+  pm.addPass(createTilePadPow2());
   // Tiles that cannot fit a CTA's registers are refused at their location
   // before any pass (or LLVM) spends time and memory on them.
   tilegpu::TileGPUCheckRegisterBudgetOptions budget;

@@ -186,8 +186,8 @@ Value Padder::extentMask(OpBuilder &b, Location loc, RankedTensorType type,
     Value iota = tile::IotaOp::create(b, loc, iotaTy);
     Value bound = tile::SplatOp::create(
         b, loc, iotaTy, arith::ConstantIntOp::create(b, loc, i32, extent[d]));
-    Value m = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, iota,
-                                    bound);
+    Value m =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, iota, bound);
     // Insert unit dimensions around `d`, then broadcast to the full shape.
     SmallVector<int64_t> cur = {shape[d]};
     for (int64_t a = 0; a < rank; ++a) {
@@ -313,8 +313,8 @@ LogicalResult Padder::visitDot(tile::DotOp op) {
   if (!isPadded(res))
     return success();
   TypedAttr accPad = paddingValue(op.getAcc());
-  auto zeroAcc = cast<TypedAttr>(builder.getZeroAttr(
-      cast<ShapedType>(res.getType()).getElementType()));
+  auto zeroAcc = cast<TypedAttr>(
+      builder.getZeroAttr(cast<ShapedType>(res.getType()).getElementType()));
   bool rowsZero = !isPaddedDim(res, 0) || paddingValue(op.getA()) == zeroA;
   bool colsZero = !isPaddedDim(res, 1) || paddingValue(op.getB()) == zeroB;
   if (accPad == zeroAcc && rowsZero && colsZero)
@@ -329,8 +329,8 @@ LogicalResult Padder::visitReduce(tile::ReduceOp op) {
   OpBuilder b(op);
   Type elem = cast<ShapedType>(src.getType()).getElementType();
   TypedAttr neutral = neutralOf(op.getKind(), elem);
-  op.getSrcMutable().assign(withPadding(
-      b, op.getLoc(), src, neutral, {static_cast<int64_t>(op.getAxis())}));
+  op.getSrcMutable().assign(withPadding(b, op.getLoc(), src, neutral,
+                                        {static_cast<int64_t>(op.getAxis())}));
   return success();
 }
 
@@ -352,8 +352,8 @@ void Padder::visitElementwise(Operation *op) {
   SmallVector<OpFoldResult> results;
   if (succeeded(clone->fold(operands, results)) && results.size() == 1) {
     if (auto attr = dyn_cast<Attribute>(results[0])) {
-      if (auto dense = dyn_cast<DenseElementsAttr>(attr); dense &&
-                                                         dense.isSplat())
+      if (auto dense = dyn_cast<DenseElementsAttr>(attr);
+          dense && dense.isSplat())
         known[op->getResult(0)] =
             dyn_cast<TypedAttr>(dense.getSplatValue<Attribute>());
     } else {
@@ -435,8 +435,8 @@ LogicalResult Padder::visit(Operation *op) {
   }
   // Structured control flow carries padded tiles through its arguments and
   // results; their padding is not tracked across iterations.
-  if (isa<scf::ForOp, scf::IfOp, scf::WhileOp, scf::YieldOp,
-          scf::ConditionOp>(op))
+  if (isa<scf::ForOp, scf::IfOp, scf::WhileOp, scf::YieldOp, scf::ConditionOp>(
+          op))
     return success();
   if (op->hasTrait<OpTrait::Elementwise>() ||
       isa<arith::SelectOp, arith::ExtFOp, arith::TruncFOp>(op)) {

@@ -44,14 +44,19 @@ using namespace fa;
 
 namespace {
 
-bool isPow2Shape(ArrayRef<int64_t> shape) {
-  return llvm::all_of(shape, [](int64_t s) { return llvm::isPowerOf2_64(s); });
+/// Whether `type` is a static tile with a dimension to pad.
+bool needsPadding(RankedTensorType type) {
+  if (!type.hasStaticShape())
+    return false;
+  return llvm::any_of(type.getShape(), [](int64_t s) {
+    return s > 0 && !llvm::isPowerOf2_64(static_cast<uint64_t>(s));
+  });
 }
 
 RankedTensorType paddedType(RankedTensorType t) {
   SmallVector<int64_t> shape;
   for (int64_t s : t.getShape())
-    shape.push_back(static_cast<int64_t>(llvm::PowerOf2Ceil(s)));
+    shape.push_back(s > 0 ? static_cast<int64_t>(llvm::PowerOf2Ceil(s)) : s);
   return RankedTensorType::get(shape, t.getElementType(), t.getEncoding());
 }
 
@@ -91,8 +96,11 @@ std::optional<int64_t> staticSize(Value memref, int64_t d) {
   return std::nullopt;
 }
 
-/// The neutral element of a reduction over `elem`.
+/// The neutral element of a reduction over `elem` (null for element types
+/// other than integers and floats).
 TypedAttr neutralOf(tile::ReduceKind kind, Type elem) {
+  if (!isa<IntegerType, FloatType>(elem))
+    return {};
   Builder b(elem.getContext());
   if (kind == tile::ReduceKind::Sum)
     return cast<TypedAttr>(b.getZeroAttr(elem));
@@ -329,6 +337,9 @@ LogicalResult Padder::visitReduce(tile::ReduceOp op) {
   OpBuilder b(op);
   Type elem = cast<ShapedType>(src.getType()).getElementType();
   TypedAttr neutral = neutralOf(op.getKind(), elem);
+  if (!neutral)
+    return op.emitOpError() << "cannot pad a reduction over " << elem
+                            << " elements to powers of two";
   op.getSrcMutable().assign(withPadding(b, op.getLoc(), src, neutral,
                                         {static_cast<int64_t>(op.getAxis())}));
   return success();
@@ -343,7 +354,7 @@ void Padder::visitElementwise(Operation *op) {
   for (Value v : op->getOperands()) {
     auto type = dyn_cast<RankedTensorType>(v.getType());
     TypedAttr pad = type ? paddingValue(v) : TypedAttr();
-    if (!pad)
+    if (!pad || pad.getType() != type.getElementType())
       return;
     operands.push_back(DenseElementsAttr::get(type, cast<Attribute>(pad)));
   }
@@ -456,7 +467,7 @@ LogicalResult Padder::run() {
   // Retype every tile first, so that each op sees padded operands.
   auto retype = [&](Value v) {
     auto type = dyn_cast<RankedTensorType>(v.getType());
-    if (!type || isPow2Shape(type.getShape()))
+    if (!type || !needsPadding(type))
       return;
     original[v] = SmallVector<int64_t>(type.getShape());
     v.setType(paddedType(type));

@@ -145,3 +145,34 @@ tile.kernel @operand_read_at_dot(%x: !g) grid {
   tile.return
 }
 }
+
+// -----
+
+#b = #tilegpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+#s = #tilegpu.shared<vec = 16, perPhase = 2, maxPhase = 4, order = [1, 0]>
+!g = memref<?x?xbf16, strided<[?, 1]>>
+
+module attributes {tilegpu.target = #tilegpu.target<"sm_80", warps = 4, threads_per_warp = 32>} {
+// Regression (kernels/varlen_fwd.tile was wrong on the GPU): a bool takes a
+// byte in shared memory, so a 64x64 mask needs 4096 bytes, not 512, and a
+// buffer alive with it starts after them.
+// CHECK-LABEL: tile.kernel @bool_bytes
+// CHECK: attributes {tilegpu.shared_bytes = 8192 : i32}
+// CHECK: local_alloc %{{.*}} {offset = 0 : i64} : {{.*}}64x64xi1
+// CHECK: local_alloc %{{.*}} {offset = 4096 : i64} : {{.*}}64x64xi1
+tile.kernel @bool_bytes(%x: !g) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %t = tile.load %x[%c0, %c0] : !g -> tensor<64x64xbf16, #b>
+  %z = arith.constant dense<0.0> : tensor<64x64xbf16, #b>
+  %ok = arith.cmpf ogt, %t, %z : tensor<64x64xbf16, #b>
+  %no = arith.cmpf olt, %t, %z : tensor<64x64xbf16, #b>
+  %oks = tilegpu.local_alloc %ok : tensor<64x64xi1, #b> -> !tilegpu.smem<64x64xi1, #s>
+  %nos = tilegpu.local_alloc %no : tensor<64x64xi1, #b> -> !tilegpu.smem<64x64xi1, #s>
+  %okr = tilegpu.local_load %oks : !tilegpu.smem<64x64xi1, #s> -> tensor<64x64xi1, #b>
+  %nor = tilegpu.local_load %nos : !tilegpu.smem<64x64xi1, #s> -> tensor<64x64xi1, #b>
+  tile.return
+}
+}

@@ -86,3 +86,24 @@ tile.kernel @panels(%x: !g) grid {
   tile.store %sb, %x[%c0, %c0] : tensor<64x128xbf16, #bb>, !g
   tile.return
 }
+
+// A bool tile (a load mask made in the MMA layout and used by a blocked
+// load, as in kernels/varlen_fwd.tile) is stored a byte per element: its
+// buffer is swizzled as an i8 tile (64-byte rows), not as 64-bit rows.
+// CHECK-LABEL: tile.kernel @bool_mask
+tile.kernel @bool_mask(%x: !g) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %z = arith.constant dense<0.0> : tensor<64x64xf32, #m>
+  %s = tile.load %x[%c0, %c0] : !g -> tensor<64x64xbf16, #b>
+  %f = arith.extf %s : tensor<64x64xbf16, #b> to tensor<64x64xf32, #b>
+  %fm = tilegpu.convert_layout %f : tensor<64x64xf32, #b> -> tensor<64x64xf32, #m>
+  %ok = arith.cmpf ogt, %fm, %z : tensor<64x64xf32, #m>
+  // CHECK: tilegpu.local_alloc {{.*}} : tensor<64x64xi1, #tilenv.mma{{.*}} -> !tilegpu.smem<64x64xi1, #tilegpu.shared<vec = 16, perPhase = 2, maxPhase = 4, order = [1, 0]>>
+  %okb = tilegpu.convert_layout %ok : tensor<64x64xi1, #m> -> tensor<64x64xi1, #b>
+  %t = tile.load %x[%c0, %c0] mask %okb : tensor<64x64xi1, #b> : !g -> tensor<64x64xbf16, #b>
+  tile.store %t, %x[%c0, %c0] : tensor<64x64xbf16, #b>, !g
+  tile.return
+}

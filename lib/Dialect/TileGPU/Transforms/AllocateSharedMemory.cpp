@@ -97,7 +97,7 @@ struct AllocateSharedMemoryPass
         return;
       auto ty = cast<SharedBufferType>(alloc->getResult(0).getType());
       int64_t bytes =
-          ty.getNumElements() * ty.getElementType().getIntOrFloatBitWidth() / 8;
+          ty.getNumElements() * sharedElementBits(ty.getElementType()) / 8;
       int64_t end = first[alloc];
       Block *home = alloc->getBlock();
       // Uses through ring slots and transposed views count as uses. So do

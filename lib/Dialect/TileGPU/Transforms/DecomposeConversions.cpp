@@ -44,7 +44,7 @@ struct DecomposeConversionsPass
       else
         for (int d = srcTy.getRank() - 1; d >= 0; --d)
           order.push_back(d);
-      unsigned bits = srcTy.getElementType().getIntOrFloatBitWidth();
+      unsigned bits = sharedElementBits(srcTy.getElementType());
       auto shared =
           getSwizzledShared(op.getContext(), srcTy.getShape(), order, bits);
       // An instruction reading the operand from shared memory itself may

@@ -75,7 +75,7 @@ private:
       return dependsOnAxis(v) ? Trend::Unknown : Trend::Constant;
     if (auto pid = dyn_cast<ProgramIdOp>(def))
       return int32_t(pid.getAxis()) == axis ? Trend::Increasing
-                                                 : Trend::Constant;
+                                            : Trend::Constant;
     if (depth > 32)
       return Trend::Unknown;
     if (isa<arith::IndexCastOp, arith::ExtSIOp, arith::ExtUIOp>(def))
@@ -143,8 +143,8 @@ bool shouldReverse(KernelOp kernel, int32_t axis) {
     Trend ub = trends.of(loop.getUpperBound());
     Trend trip = combine(ub, flip(lb));
     if (!step || *step <= 0) {
-      if (trip != Trend::Constant || trends.of(loop.getStep()) !=
-                                         Trend::Constant)
+      if (trip != Trend::Constant ||
+          trends.of(loop.getStep()) != Trend::Constant)
         bad = true;
       return;
     }
@@ -182,7 +182,8 @@ struct TileLongestFirstPass
           b.setInsertionPointAfter(pid);
           Location loc = pid.getLoc();
           Type i32 = pid.getType();
-          Value count = NumProgramsOp::create(b, loc, i32, b.getI32IntegerAttr(axis));
+          Value count =
+              NumProgramsOp::create(b, loc, i32, b.getI32IntegerAttr(axis));
           Value last = arith::SubIOp::create(
               b, loc, count, arith::ConstantIntOp::create(b, loc, i32, 1));
           Value renumbered = arith::SubIOp::create(b, loc, last, pid);

@@ -107,6 +107,24 @@ public:
   /// CTA barriers must surround it.
   virtual void release(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value barriers) const = 0;
+
+  // Consumer release ("empty" barriers, one per ring slot): consumers
+  // arrive when done reading a slot, and the thread issuing the copies
+  // waits for that before refilling it, instead of a CTA barrier.
+  /// Whether the engine has them (the ops below); by default not.
+  virtual bool hasConsumerRelease() const { return false; }
+  /// Initializes `barriers` for one arrival per thread of the CTA
+  /// (`threads`), one thread; a CTA barrier must follow.
+  virtual void initEmpty(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value barriers, int64_t threads) const;
+  /// Every thread arrives on barrier `slot`: it has read the slot.
+  virtual void arriveEmpty(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Value barriers, mlir::Value slot) const;
+  /// The copy-issuing thread waits for phase parity `phase` of barrier
+  /// `slot` (every consumer released the slot's previous fill).
+  virtual void waitEmpty(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value barriers, mlir::Value slot,
+                         mlir::Value phase) const;
 };
 
 class TargetInfo {

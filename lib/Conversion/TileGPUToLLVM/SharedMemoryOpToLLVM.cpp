@@ -61,7 +61,10 @@ static LogicalResult lowerLocalAlloc(LocalAllocOp op, KernelLowering &kl) {
   kl.target.barrier(b, loc);
   if (failed(storeTile(op, op.getSrc(), base, op.getType(), kl)))
     return failure();
-  kl.target.barrier(b, loc);
+  // A proxy fence right after the buffer (tilegpu-insert-async-fences) is
+  // followed by a barrier that orders the writes for readers as well.
+  if (!isa_and_nonnull<FenceAsyncSharedOp>(op->getNextNode()))
+    kl.target.barrier(b, loc);
   kl.regs[op.getResult()] = {base};
   return success();
 }

@@ -72,6 +72,9 @@ void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
   lowerLoads.copyEngine = options.copyEngine;
   pm.addPass(tilegpu::createTileGPUPipelineLowerLoads(lowerLoads));
   pm.addPass(tilegpu::createTileGPUPipelineExpand());
+  // Proxy fences for the shared memory wgmma reads, once every write and
+  // barrier is in place.
+  pm.addPass(tilegpu::createTileGPUInsertAsyncFences());
   pm.addPass(tilegpu::createTileGPUAllocateSharedMemory());
 }
 

@@ -4,7 +4,9 @@
 // (thread 0) initializes and invalidates the mbarriers, arrives with the
 // expected byte count and issues cp.async.bulk.tensor through the tensor
 // map passed by value for the copied kernel argument; every thread waits
-// with mbarrier.try_wait.parity.
+// with mbarrier.try_wait.parity (or only thread 0: the producer waiting for
+// the consumers' release of a slot, on which every thread arrives). Also the
+// generic-to-async proxy fence (tilegpu.fence_async_shared).
 //
 //===----------------------------------------------------------------------===//
 
@@ -88,8 +90,30 @@ static LogicalResult lowerWait(tilenv::MBarrierWaitOp op, KernelLowering &kl) {
   Value phase = arith::IndexCastOp::create(kl.b, kl.loc, kl.b.getI32Type(),
                                            kl.map.lookup(op.getPhase()));
   // Suspend-time hint of the try_wait loop (what CUTLASS uses): 10 ms.
-  NVVM::MBarrierTryWaitParityOp::create(kl.b, kl.loc, addr, phase,
-                                        kl.c32(10000000));
+  auto wait = [&](OpBuilder &b) {
+    NVVM::MBarrierTryWaitParityOp::create(b, kl.loc, addr, phase,
+                                          kl.c32(10000000));
+  };
+  if (op.getElected())
+    inElectedThread(kl, wait);
+  else
+    wait(kl.b);
+  return success();
+}
+
+static LogicalResult lowerArrive(tilenv::MBarrierArriveOp op,
+                                 KernelLowering &kl) {
+  Value addr = barrierAddress(kl, op.getBarriers(), op.getIndex());
+  NVVM::MBarrierArriveOp::create(kl.b, kl.loc, Type(), addr, Value());
+  return success();
+}
+
+/// The generic-to-async proxy fence for shared memory (one per thread).
+static LogicalResult lowerFenceAsyncShared(FenceAsyncSharedOp op,
+                                           KernelLowering &kl) {
+  NVVM::FenceProxyOp::create(
+      kl.b, kl.loc, NVVM::ProxyKind::async_shared,
+      NVVM::SharedSpaceAttr::get(kl.ctx, NVVM::SharedSpace::shared_cta));
   return success();
 }
 
@@ -161,6 +185,8 @@ void nvidia::populateTmaLowerings(LoweringRegistry &registry) {
   registry.add(lowerInit);
   registry.add(lowerExpect);
   registry.add(lowerWait);
+  registry.add(lowerArrive);
+  registry.add(lowerFenceAsyncShared);
   registry.add(lowerInval);
   registry.add(lowerTmaLoad);
 }

@@ -63,6 +63,9 @@ LogicalResult MBarrierExpectOp::verify() {
 LogicalResult MBarrierWaitOp::verify() {
   return verifyBarriers(*this, getBarriers());
 }
+LogicalResult MBarrierArriveOp::verify() {
+  return verifyBarriers(*this, getBarriers());
+}
 LogicalResult MBarrierInvalOp::verify() {
   return verifyBarriers(*this, getBarriers());
 }

@@ -142,6 +142,19 @@ def TileGPU_BarrierOp : TileGPU_Op<"barrier"> {
   let assemblyFormat = "attr-dict";
 }
 
+def TileGPU_FenceAsyncSharedOp : TileGPU_Op<"fence_async_shared"> {
+  let summary = "order this thread's shared-memory writes before asynchronous-proxy accesses";
+  let description = [{
+    Writes to shared memory through ordinary stores (and per-thread
+    asynchronous copies) are made visible to the target's asynchronous
+    units (Hopper: the async proxy wgmma reads operands with, bulk copies)
+    for this thread's later operations; a `tilegpu.barrier` after it
+    extends that to every thread's. `tilegpu-insert-async-fences` places
+    these fences between such writes and their asynchronous readers.
+  }];
+  let assemblyFormat = "attr-dict";
+}
+
 //===----------------------------------------------------------------------===//
 // Asynchronous matrix multiplies (Hopper wgmma)
 //===----------------------------------------------------------------------===//

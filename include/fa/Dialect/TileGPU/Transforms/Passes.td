@@ -235,6 +235,29 @@ def TileGPUPipelineExpand
   }];
 }
 
+def TileGPUInsertAsyncFences
+    : Pass<"tilegpu-insert-async-fences", "mlir::ModuleOp"> {
+  let summary = "fence shared-memory writes that asynchronous units read";
+  let description = [{
+    Hopper's wgmma reads operands from shared memory through the async
+    proxy: ordinary stores and per-thread copies into such a buffer must be
+    followed by `tilegpu.fence_async_shared` in every writing thread and a
+    `tilegpu.barrier` before any thread's read. For each buffer (followed
+    through `ring_slot` and `trans_view` to its `local_alloc` or
+    `alloc_ring`) that a wgmma operand `local_load` reads, the pass places a
+    fence
+      - after a `local_alloc` of it, with a barrier after the fence;
+      - after a `local_store` into it, before the next `tilegpu.barrier`
+        of its block (a barrier is added when there is none);
+      - after each `tilegpu.async_wait` of a kernel with an `async_copy`
+        into it, before the barrier that follows the wait (added when
+        missing).
+    Buffers filled by copies that complete on an mbarrier (TMA) need no
+    fence: the wait orders them. Kernels with no such reader are left
+    unchanged.
+  }];
+}
+
 def TileGPUAllocateSharedMemory
     : Pass<"tilegpu-allocate-shared-memory", "mlir::ModuleOp"> {
   let summary = "assign shared-memory offsets to buffers";

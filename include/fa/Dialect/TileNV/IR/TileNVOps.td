@@ -44,11 +44,32 @@ def TileNV_MBarrierExpectOp : TileNV_Op<"mbarrier_expect"> {
 }
 
 def TileNV_MBarrierWaitOp : TileNV_Op<"mbarrier_wait"> {
-  let summary = "wait (every thread) until an mbarrier phase of parity `phase` completed";
+  let summary = "wait until an mbarrier phase of parity `phase` completed";
+  let description = [{
+    Every thread waits, or with `elected` only the thread that issues the
+    copies (the one `mbarrier_expect` and `tma_load` run in): the producer
+    waiting for a ring slot's consumers to release it.
+  }];
   let arguments = (ins Arg<TileGPU_SharedBuffer, "", [MemRead]>:$barriers,
-                       Index:$index, Index:$phase);
+                       Index:$index, Index:$phase, UnitAttr:$elected);
   let assemblyFormat = [{
-    $barriers `[` $index `]` `,` $phase attr-dict `:` qualified(type($barriers))
+    $barriers `[` $index `]` `,` $phase (`elected` $elected^)? attr-dict `:` qualified(type($barriers))
+  }];
+  let hasVerifier = 1;
+}
+
+def TileNV_MBarrierArriveOp : TileNV_Op<"mbarrier_arrive"> {
+  let summary = "every thread arrives on an mbarrier (consumer release)";
+  let description = [{
+    Each thread of the CTA arrives once on mbarrier `index`: initialized
+    with one arrival per thread, its phase completes when every thread has
+    finished reading the ring slot it guards (a consumer release; the
+    thread issuing the slot's next copies waits on it with `elected`).
+  }];
+  let arguments = (ins Arg<TileGPU_SharedBuffer, "", [MemRead, MemWrite]>:$barriers,
+                       Index:$index);
+  let assemblyFormat = [{
+    $barriers `[` $index `]` attr-dict `:` qualified(type($barriers))
   }];
   let hasVerifier = 1;
 }

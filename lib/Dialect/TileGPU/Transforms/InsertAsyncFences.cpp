@@ -46,8 +46,8 @@ Value rootBuffer(Value v) {
 /// the async proxy. A read from registers makes the fence unnecessary but
 /// harmless.
 bool readByAsyncProxy(LocalLoadOp load) {
-  auto dot = dyn_cast_or_null<DotOperandEncodingAttr>(
-      load.getType().getEncoding());
+  auto dot =
+      dyn_cast_or_null<DotOperandEncodingAttr>(load.getType().getEncoding());
   auto mma = dot ? dyn_cast<MmaLayoutAttrInterface>(dot.getParent())
                  : MmaLayoutAttrInterface();
   return mma && mma.getMmaVersion() == 3;

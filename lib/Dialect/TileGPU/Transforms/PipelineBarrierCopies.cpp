@@ -159,8 +159,8 @@ void lowerWithBarriers(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
     int64_t lastCluster = 0;
     for (Operation &op : body->without_terminator())
       if (pl::getIntAttr(&op, pl::kStage) == last)
-        lastCluster = std::max(
-            lastCluster, pl::getIntAttr(&op, pl::kCluster).value_or(0));
+        lastCluster = std::max(lastCluster,
+                               pl::getIntAttr(&op, pl::kCluster).value_or(0));
     b.setInsertionPoint(body->getTerminator());
     engine.arriveEmpty(b, loc, empty, slot);
     pl::setStage(&*std::prev(b.getInsertionPoint()), last, lastCluster);

@@ -101,6 +101,11 @@ cl::opt<std::string>
                         "target's best: TMA on sm_90a, else cp.async), Tma, "
                         "CpAsync or none"),
                cl::init("auto"), cl::cat(category));
+cl::opt<bool> warpSpecialize(
+    "warp-specialize",
+    cl::desc("sm_90a: a producer warpgroup issues the TMA copies, the others "
+             "compute (setmaxnreg moves registers to them)"),
+    cl::cat(category));
 cl::opt<std::string> kernelName("kernel", cl::desc("Compile only this kernel"),
                                 cl::value_desc("name"), cl::cat(category));
 cl::opt<bool> failOnSpill("fail-on-spill",
@@ -363,6 +368,7 @@ int main(int argc, char **argv) {
   gpu.mma = gpuMma;
   gpu.prefetchRegisters = gpuPrefetch;
   gpu.copyEngine = gpuCopyEngine;
+  gpu.warpSpecialize = warpSpecialize;
   gpu.failOnSpill = failOnSpill;
   gpu.emit = emit == Emit::TileGPU    ? fa::EmitStage::TileGPU
              : emit == Emit::LLVM     ? fa::EmitStage::LLVM

@@ -127,6 +127,11 @@ public:
                          mlir::Value phase) const;
 };
 
+/// On a lowered kernel function: the number of consumer threads of a
+/// warp-specialized kernel (the producer warpgroup follows them).
+inline constexpr llvm::StringLiteral kWarpSpecializedAttr =
+    "fa.consumer_threads";
+
 class TargetInfo {
 public:
   virtual ~TargetInfo();
@@ -195,8 +200,13 @@ public:
                                 unsigned axis) const = 0;
   virtual mlir::Value numPrograms(mlir::OpBuilder &b, mlir::Location loc,
                                   unsigned axis) const = 0;
-  /// CTA-wide barrier.
+  /// CTA-wide barrier (in a warp-specialized kernel, one over the
+  /// consumer warps only: kWarpSpecializedAttr on the function).
   virtual void barrier(mlir::OpBuilder &b, mlir::Location loc) const = 0;
+  /// A barrier over every thread of the CTA, warp-specialized or not.
+  virtual void barrierAll(mlir::OpBuilder &b, mlir::Location loc) const {
+    barrier(b, loc);
+  }
   /// The value of `v` (32-bit) held by lane `lane ^ mask`.
   virtual mlir::Value shuffleXor(mlir::OpBuilder &b, mlir::Location loc,
                                  mlir::Value v, unsigned mask) const = 0;

@@ -149,7 +149,11 @@ static LogicalResult lowerLocalLoad(LocalLoadOp op, KernelLowering &kl) {
 }
 
 static LogicalResult lowerBarrier(BarrierOp op, KernelLowering &kl) {
-  kl.target.barrier(kl.b, kl.loc);
+  // Marked by tilegpu-warp-specialize: both roles meet here.
+  if (op->hasAttr("tilegpu.all_threads"))
+    kl.target.barrierAll(kl.b, kl.loc);
+  else
+    kl.target.barrier(kl.b, kl.loc);
   return success();
 }
 

@@ -139,6 +139,11 @@ def TileGPU_AsyncWaitOp : TileGPU_Op<"async_wait"> {
 
 def TileGPU_BarrierOp : TileGPU_Op<"barrier"> {
   let summary = "CTA-wide barrier: shared-memory writes before it are visible after it";
+  let description = [{
+    In a warp-specialized kernel (`tilegpu-warp-specialize`) it spans the
+    consumer warps only, unless marked `tilegpu.all_threads`: then every
+    warp, producer included, meets it.
+  }];
   let assemblyFormat = "attr-dict";
 }
 

@@ -50,7 +50,9 @@ def TileNV_MBarrierWaitOp : TileNV_Op<"mbarrier_wait"> {
     copies (the one `mbarrier_expect` and `tma_load` run in): the producer
     waiting for a ring slot's consumers to release it.
   }];
-  let arguments = (ins Arg<TileGPU_SharedBuffer, "", [MemRead]>:$barriers,
+  // MemWrite too: a wait orders memory like a barrier and must never be
+  // removed as a mere read whose result nobody uses.
+  let arguments = (ins Arg<TileGPU_SharedBuffer, "", [MemRead, MemWrite]>:$barriers,
                        Index:$index, Index:$phase, UnitAttr:$elected);
   let assemblyFormat = [{
     $barriers `[` $index `]` `,` $phase (`elected` $elected^)? attr-dict `:` qualified(type($barriers))
@@ -104,6 +106,32 @@ def TileNV_TmaLoadOp : TileNV_Op<"tma_load"> {
     $base `[` $offsets `]` `dims` $dims `into` $dst `,` $barriers `[` $index `]`
     attr-dict `:` type($base) `,` qualified(type($dst)) `,` qualified(type($barriers))
   }];
+  let hasVerifier = 1;
+}
+
+// Warp specialization (tilegpu-warp-specialize): a producer warpgroup that
+// only issues the copies, consumer warpgroups that compute.
+
+def TileNV_ProducerWarpgroupOp : TileNV_Op<"producer_warpgroup", [Pure]> {
+  let summary = "whether this thread is in the producer warpgroup";
+  let description = [{
+    True for threads `consumers` and above: the warpgroup launched after the
+    `consumers` threads the kernel's layouts use.
+  }];
+  let arguments = (ins I32Attr:$consumers);
+  let results = (outs I1:$result);
+  let assemblyFormat = "`consumers` $consumers attr-dict";
+}
+
+def TileNV_SetMaxNRegOp : TileNV_Op<"setmaxnreg"> {
+  let summary = "change the warpgroup's register allocation";
+  let description = [{
+    `setmaxnreg.{inc,dec}.sync.aligned.u32 count`, run by every thread of
+    a warpgroup: the producer gives registers back, the consumers take
+    them. `count` is a multiple of 8 in [24, 256].
+  }];
+  let arguments = (ins I32Attr:$count, BoolAttr:$increase);
+  let assemblyFormat = "$count `increase` `=` $increase attr-dict";
   let hasVerifier = 1;
 }
 

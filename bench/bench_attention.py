@@ -111,6 +111,9 @@ def main():
                     help="check against fp64 only up to this N (the reference is O(N^2))")
     ap.add_argument("--flashtile-dir", default=None,
                     help="folder of FlashTile cubins + sidecars (see bench/flashtile_fwd.py)")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME=DIR",
+                    help="another folder of FlashTile cubins timed in the same process "
+                         "(a column NAME; repeatable), e.g. the build before a change")
     ap.add_argument("--out-json", default=None)
     ap.add_argument("--out-md", default=None)
     args = ap.parse_args()
@@ -121,6 +124,13 @@ def main():
         sys.path.insert(0, __file__.rsplit("/", 1)[0])
         import flashtile_fwd  # bench/flashtile_fwd.py
         impls = {"flashtile": flashtile_fwd.Forward(args.flashtile_dir), **impls}
+    for spec in args.variant:
+        name, sep, folder = spec.partition("=")
+        if not sep or not name or not folder:
+            ap.error(f"--variant {spec!r}: expected NAME=DIR")
+        sys.path.insert(0, __file__.rsplit("/", 1)[0])
+        import flashtile_fwd  # bench/flashtile_fwd.py
+        impls[name] = flashtile_fwd.Forward(folder)
     dtypes = {"bf16": torch.bfloat16, "fp16": torch.float16}
     rows = []
     for dname in args.dtypes.split(","):

@@ -4,11 +4,11 @@
 # out/bwd/flash_bwd_d<D>_<T>_<causal|full>[_det].{cubin,ptx,json}, for T in
 # bf16 and f16, causal and full, and DETERMINISTIC false and true (_det), and
 # prints each kernel's registers, spills and shared memory.
-# Warps: NUM_WARPS_<D> or NUM_WARPS (default 8: at 4 warps flash_bwd spills
-# 80 B at D=64 and 1128 B at D=128; at 8 warps D=64 is spill-free and at
-# D=128 only the causal atomic flash_bwd spills, 88 B; 16 warps (300 B) or
-# BLOCK_M=32 (40 B at 8 warps) do not help). D=256 does not fit in shared
-# memory (240 KiB asked, 227 KiB on sm_90a).
+# Warps and matrix instructions: kernels/flash_bwd.defaults per target
+# (sm_90a: 4 warps with wgmma except the causal atomic kernel at head dim
+# 128, 8 warps; sm_80: 8 warps), or NUM_WARPS_<D> / NUM_WARPS to force a
+# count. D=256 does not fit in shared memory (240 KiB asked, 227 KiB on
+# sm_90a).
 # Tile shape: BLOCK_M / BLOCK_M_<D> and BLOCK_N / BLOCK_N_<D> (default: the
 # kernel's, 64 x 64). A kernel that spills registers fails the build
 # (fa-compile --fail-on-spill) unless ALLOW_SPILL=1. Output folder: OUT_DIR
@@ -27,7 +27,7 @@ mkdir -p "$out" || exit 1
 failed=()
 for d in "${dims[@]}"; do
   warps_var=NUM_WARPS_$d
-  warps=${!warps_var:-${NUM_WARPS:-8}}
+  warps=${!warps_var:-${NUM_WARPS:-}}
   bm_var=BLOCK_M_$d
   bm=${!bm_var:-${BLOCK_M:-}}
   bn_var=BLOCK_N_$d
@@ -37,7 +37,8 @@ for d in "${dims[@]}"; do
       for det in false true; do
         name=flash_bwd_d${d}_${t}_$([ $causal = true ] && echo causal || echo full)
         [ $det = true ] && name+=_det
-        flags=(--num-warps "$warps")
+        flags=()
+        [ -n "$warps" ] && flags+=(--num-warps "$warps")
         [ -n "$bm" ] && flags+=(-D BLOCK_M=$bm)
         [ -n "$bn" ] && flags+=(-D BLOCK_N=$bn)
         [ "${ALLOW_SPILL:-0}" = 1 ] || flags+=(--fail-on-spill)

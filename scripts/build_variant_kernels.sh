@@ -106,6 +106,17 @@ spec softcap_d64 kernels/softcap_fwd.tile -D HEAD_DIM=64
 run softcap_d64.n100_nk130 softcap_d64 host "" --size B=1,H=4,HKV=2,N=100,NK=130 --arg scale=0.125,softcap=2.0
 spec varlen_d64_causal kernels/varlen_fwd.tile -D HEAD_DIM=64 -D CAUSAL=true
 run varlen_d64_causal.b3 varlen_d64_causal host "" --size TOTAL_Q=120,TOTAL_K=150,H=4,HKV=2,B1=4 --fill cu_seqlens_q=list:0,30,70,120 --fill cu_seqlens_k=list:0,50,60,150 --arg max_seqlen_q=50,scale=0.125
+# Six sequences: empty ones (no queries; no keys), one query, seqlen_k
+# above and below seqlen_q, several query blocks (135 rows).
+vl6="--size TOTAL_Q=333,TOTAL_K=517,H=4,HKV=2,B1=7 --fill cu_seqlens_q=list:0,1,1,65,200,330,333 --fill cu_seqlens_k=list:0,7,7,100,100,300,517 --arg max_seqlen_q=135"
+# shellcheck disable=SC2086
+run varlen_d64_causal.b6 varlen_d64_causal host "" $vl6,scale=0.125
+spec varlen_d64 kernels/varlen_fwd.tile -D HEAD_DIM=64
+# shellcheck disable=SC2086
+run varlen_d64.b6 varlen_d64 host "" $vl6,scale=0.125
+spec varlen_d128_causal_f16 kernels/varlen_fwd.tile -D HEAD_DIM=128 -D CAUSAL=true -D T=f16
+# shellcheck disable=SC2086
+run varlen_d128_causal_f16.b6 varlen_d128_causal_f16 host "" $vl6,scale=0.08838834764831845
 spec paged_d64 kernels/paged_fwd.tile -D HEAD_DIM=64
 run paged_d64.gather paged_d64 host "" --kernel paged_gather_fwd --size B=3,H=4,HKV=2,N=5,NUM_PAGES=12,MAX_PAGES=4 --fill block_table=perm --fill seqlens_k=list:37,16,50 --arg scale=0.125
 

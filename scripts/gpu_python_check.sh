@@ -12,7 +12,8 @@
 #   4. torch.compile of a module calling flashtile.attention, with
 #      torch._dynamo.explain's report;
 #   5. examples/train_gpt.py for STEPS (default 200) steps with each of
-#      flashtile.attention and SDPA.
+#      flashtile.attention, SDPA and SDPA's memory-efficient kernel (the
+#      noise floor), once per seed of SEEDS (default "0 1").
 # Results go to $OUT (default out/python-check). Steps: all (default), or a
 # list of install first pytest compile train.
 # Usage: bash scripts/gpu_python_check.sh [steps...]
@@ -115,7 +116,10 @@ PY
 fi
 
 if want train; then
-  run train_gpt 540 python3 examples/train_gpt.py --steps "${STEPS:-200}"
+  for seed in ${SEEDS:-0 1}; do
+    run "train_gpt_seed$seed" 540 python3 examples/train_gpt.py --steps "${STEPS:-200}" \
+      --seed "$seed"
+  done
 fi
 echo "gpu_python_check: $([ $status = 0 ] && echo passed || echo FAILED); results in $OUT"
 exit $status

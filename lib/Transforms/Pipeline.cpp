@@ -15,6 +15,9 @@ void fa::buildTileOptimizationPipeline(mlir::OpPassManager &pm) {
   // Cleanup first so the matchers see canonical splats and shared values.
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
+  // Renumbering first: the later passes see the renumbered query offset as
+  // one more loop-invariant value.
+  pm.addPass(createTileLongestFirst());
   // exp2 folding before the split: the split then clones the base-2 loop
   // body, and the running maximum crosses the two loops in one domain.
   pm.addPass(createTileExp2Fold());
@@ -31,6 +34,7 @@ void fa::registerTransformsPasses() {
   mlir::PassPipelineRegistration<>(
       "tile-optimize",
       "target-independent tile optimizations (canonicalize, cse, "
-      "tile-exp2-fold, tile-causal-split, tile-bounds-elim)",
+      "tile-longest-first, tile-exp2-fold, tile-causal-split, "
+      "tile-bounds-elim)",
       [](mlir::OpPassManager &pm) { buildTileOptimizationPipeline(pm); });
 }

@@ -18,6 +18,7 @@
 #include "fa/Runtime/HostRunner.h"
 #include "fa/Target/Backend.h"
 #include "fa/Target/Compile.h"
+#include "fa/Target/TileDefaults.h"
 #include "fa/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -322,7 +323,8 @@ FT_API int ft_inspect(const char *source, size_t size, const char *filename,
 FT_API int ft_compile_gpu(const char *source, size_t size, const char *filename,
                           const char *kernel, const char *defines,
                           const char *target, unsigned num_warps,
-                          unsigned num_stages, int fail_on_spill,
+                          unsigned num_stages, const char *defaults,
+                          const char *defaults_name, int fail_on_spill,
                           const char *output, char **log) {
   initialize();
   if (log)
@@ -332,42 +334,70 @@ FT_API int ft_compile_gpu(const char *source, size_t size, const char *filename,
   std::string error;
   if (!fa::lookupBackend(target, error))
     return fail(error);
-  if (num_stages < 1 || num_stages > 8)
+  if (num_stages > 8)
     return fail("num_stages must be between 1 and 8, got " + Twine(num_stages));
   if (!output || !*output)
     return fail("no output path given");
   if (failed(fa::prepareBinaryOutput(output, error)))
     return fail(error);
-  Source src;
-  if (!src.parse(source, size, filename, kernel, defines))
+  auto src = std::make_unique<Source>();
+  if (!src->parse(source, size, filename, kernel, defines))
     return 1;
+  fa::CompileOptions options;
+  options.target = target;
+  if (num_warps)
+    options.numWarps = num_warps;
+  if (num_stages)
+    options.numStages = num_stages;
+  if (defaults) {
+    // The defaults file fills in what the caller left unset; kernel
+    // parameters among its settings mean parsing the source again.
+    fa::TileDefaultsGiven given;
+    given.numWarps = num_warps != 0;
+    given.numStages = num_stages != 0;
+    StringMap<std::string> all;
+    if (!parseDefines(defines, all))
+      return 1;
+    bool respecialize = false;
+    std::string error;
+    if (!fa::applyTileDefaults(defaults,
+                               defaults_name ? defaults_name : "<defaults>",
+                               fa::kernelParams(*src->module), given, options,
+                               all, respecialize, error))
+      return fail(error);
+    if (respecialize) {
+      std::string text;
+      for (auto &entry : all)
+        text += entry.getKey().str() + "=" + entry.getValue() + "\n";
+      src = std::make_unique<Source>();
+      if (!src->parse(source, size, filename, kernel, text.c_str()))
+        return 1;
+    }
+  }
+  Source &s = *src;
   // Diagnostics about the module as a whole (ptxas, an unknown target) have
   // no place in the source: written as plain lines.
   mlir::ScopedDiagnosticHandler unlocated(
-      src.context.get(), [&](mlir::Diagnostic &diag) -> mlir::LogicalResult {
+      s.context.get(), [&](mlir::Diagnostic &diag) -> mlir::LogicalResult {
         if (!isa<mlir::UnknownLoc>(diag.getLocation()))
           return mlir::failure();
-        src.diagOs << (diag.getSeverity() == mlir::DiagnosticSeverity::Error
-                           ? "error: "
-                       : diag.getSeverity() == mlir::DiagnosticSeverity::Warning
-                           ? "warning: "
-                           : "note: ")
-                   << diag << "\n";
+        s.diagOs << (diag.getSeverity() == mlir::DiagnosticSeverity::Error
+                         ? "error: "
+                     : diag.getSeverity() == mlir::DiagnosticSeverity::Warning
+                         ? "warning: "
+                         : "note: ")
+                 << diag << "\n";
         for (mlir::Diagnostic &note : diag.getNotes())
-          src.diagOs << "note: " << note << "\n";
+          s.diagOs << "note: " << note << "\n";
         return mlir::success();
       });
-  fa::CompileOptions options;
-  options.target = target;
-  options.numWarps = num_warps;
-  options.numStages = num_stages;
   options.failOnSpill = fail_on_spill != 0;
   options.emit = fa::EmitStage::Binary;
-  if (failed(fa::compileKernel(*src.module, options, output)))
+  if (failed(fa::compileKernel(*s.module, options, output)))
     return fail("compiling for " + Twine(target) + " failed:\n" +
-                StringRef(src.diagnostics).rtrim());
+                StringRef(s.diagnostics).rtrim());
   if (log)
-    *log = copyString(src.diagnostics);
+    *log = copyString(s.diagnostics);
   return 0;
 }
 

@@ -53,11 +53,17 @@ int ft_inspect(const char *source, size_t size, const char *filename,
 
 /* Compiles for GPU `target` into `output` (the binary), writing the
  * assembly and the `.json` sidecar beside it (fa-compile -o). `num_warps`
- * 0 lets the compiler choose. `log` (may be null) receives the warnings. */
+ * and `num_stages` 0: not given (the defaults file's, else the compiler's
+ * choice and 2 stages). `defaults` (may be null) is the text of the
+ * kernel's per-target defaults file (fa/Target/TileDefaults.h), named
+ * `defaults_name` in errors; it fills in what `defines` and the options
+ * leave unset, as fa-compile does. `log` (may be null) receives the
+ * warnings. */
 int ft_compile_gpu(const char *source, size_t size, const char *filename,
                    const char *kernel, const char *defines, const char *target,
-                   unsigned num_warps, unsigned num_stages, int fail_on_spill,
-                   const char *output, char **log);
+                   unsigned num_warps, unsigned num_stages,
+                   const char *defaults, const char *defaults_name,
+                   int fail_on_spill, const char *output, char **log);
 
 /* Host (CPU) kernels: the host lowering, JIT-compiled in process. */
 typedef struct ft_host_kernel ft_host_kernel;

@@ -34,12 +34,13 @@ CPU_DTYPES = (torch.bfloat16, torch.float16, torch.float32)
 
 _T = {torch.bfloat16: "bf16", torch.float16: "f16", torch.float32: "f32"}
 
-# Tile shapes and warps per target kind, as measured (docs/perf.md): the
-# forward at 128x64 with 2 stages and the compiler's warps; the backward at
-# 64x64 with 8 warps (scripts/build_bwd_kernels.sh).
-_FWD_CONFIG = {"cuda": dict(BLOCK_M=128, BLOCK_N=64, num_warps=None, num_stages=2),
+# Tile shapes and warps: on a GPU, the kernels' own defaults and their
+# per-target defaults files (kernels/flash_fwd.defaults, flash_bwd.defaults,
+# shipped beside the sources), exactly as fa-compile and the benchmarks build
+# them (docs/perf.md); on the CPU, 64x64 tiles.
+_FWD_CONFIG = {"cuda": dict(num_warps=None, num_stages=None),
                "cpu": dict(BLOCK_M=64, BLOCK_N=64, num_warps=None, num_stages=2)}
-_BWD_CONFIG = {"cuda": dict(BLOCK_M=64, BLOCK_N=64, num_warps=8, num_stages=2),
+_BWD_CONFIG = {"cuda": dict(num_warps=None, num_stages=None),
                "cpu": dict(BLOCK_M=64, BLOCK_N=64, num_warps=None, num_stages=2)}
 
 _kernels = {}

@@ -68,8 +68,8 @@ def load():
             "ft_inspect": ([c.c_char_p, c.c_size_t, c.c_char_p, c.c_char_p, P(c.c_void_p)],
                            c.c_int),
             "ft_compile_gpu": ([c.c_char_p, c.c_size_t, c.c_char_p, c.c_char_p, c.c_char_p,
-                                c.c_char_p, c.c_uint, c.c_uint, c.c_int, c.c_char_p,
-                                P(c.c_void_p)], c.c_int),
+                                c.c_char_p, c.c_uint, c.c_uint, c.c_char_p, c.c_char_p,
+                                c.c_int, c.c_char_p, P(c.c_void_p)], c.c_int),
             "ft_host_compile": ([c.c_char_p, c.c_size_t, c.c_char_p, c.c_char_p, c.c_char_p,
                                  c.c_uint, P(c.c_void_p)], c.c_int),
             "ft_host_describe": ([c.c_void_p, P(c.c_void_p)], c.c_int),
@@ -121,14 +121,18 @@ def inspect(source, filename, defines):
 
 
 def compile_gpu(source, filename, kernel, defines, target, num_warps, num_stages, output,
-                fail_on_spill=False):
-    """Compiles for a GPU target into `output` (+ .ptx, .json); returns the warnings."""
+                fail_on_spill=False, defaults=None):
+    """Compiles for a GPU target into `output` (+ .ptx, .json); returns the
+    warnings. num_warps/num_stages 0: unset. `defaults`: (name, text) of the
+    per-target defaults file, or None."""
     lib = load()
     data = source.encode()
     log = ctypes.c_void_p()
+    dname, dtext = (d.encode() for d in defaults) if defaults else (None, None)
     rc = lib.ft_compile_gpu(data, len(data), filename.encode(), (kernel or "").encode(),
                             defines.encode(), target.encode(), num_warps, num_stages,
-                            int(fail_on_spill), output.encode(), ctypes.byref(log))
+                            dtext, dname, int(fail_on_spill), output.encode(),
+                            ctypes.byref(log))
     if rc:
         raise CompileError(last_error())
     return _take_string(log)

@@ -31,6 +31,21 @@ def kernel_source_dir():
     raise FlashTileError("the kernels' .tile sources are not installed")
 
 
+def _read_defaults(filename):
+    """(path, text) of the per-target defaults file beside a `.tile` file
+    (`kernels/flash_fwd.defaults` for `kernels/flash_fwd.tile`), or None."""
+    if not filename or not filename.endswith(".tile"):
+        return None
+    path = filename[:-len(".tile")] + ".defaults"
+    try:
+        with open(path) as f:
+            return path, f.read()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise FlashTileError(f"cannot read {path}: {e.strerror}") from None
+
+
 def _read_source(path_or_source):
     """(text, filename) of a path or of source text."""
     if isinstance(path_or_source, os.PathLike) or (
@@ -84,15 +99,19 @@ def gpu_target(device_index):
 class JITModule:
     """A `.tile` source with its constants: compiled per target on demand."""
 
-    def __init__(self, source, filename, constants, only=None, num_warps=None, num_stages=2,
-                 host_opt_level=3):
+    def __init__(self, source, filename, constants, only=None, num_warps=None, num_stages=None,
+                 host_opt_level=3, defaults=None):
         self.source, self.filename = source, filename
+        # The per-target defaults beside a source file (<name>.defaults), as
+        # fa-compile reads them: tile shapes, warps, matrix instructions.
+        # (path, text) or None.
+        self.defaults = defaults
         self.constants = dict(constants)
         self.defines = "\n".join(f"{k}={_constant_text(k, v)}"
                                  for k, v in sorted(self.constants.items()))
         self.only = only
         self.num_warps = num_warps or 0
-        self.num_stages = num_stages
+        self.num_stages = num_stages or 0
         self.host_opt_level = host_opt_level
         self._lock = threading.Lock()
         self._signatures = None
@@ -120,7 +139,8 @@ class JITModule:
     def cache_key(self, target):
         return _cache.make_key(self.source, kernel=self.only or "", defines=self.defines,
                                target=target, num_warps=self.num_warps,
-                               num_stages=self.num_stages)
+                               num_stages=self.num_stages,
+                               defaults=self.defaults[1] if self.defaults else "")
 
     def sidecar(self, target):
         """The sidecar of this module compiled for `target`: from memory, the
@@ -139,7 +159,8 @@ class JITModule:
                 def build(folder):
                     _capi.compile_gpu(self.source, self.filename, self.only, self.defines, target,
                                       self.num_warps, self.num_stages,
-                                      os.path.join(folder, "kernel.cubin"))
+                                      os.path.join(folder, "kernel.cubin"),
+                                      defaults=self.defaults)
                 s = _cache.store(key, build)
                 _cache.bump("compiles")
             self._sidecars[target] = s
@@ -163,15 +184,16 @@ _modules = {}
 _modules_lock = threading.Lock()
 
 
-def module(source, filename, constants, only=None, num_warps=None, num_stages=2):
+def module(source, filename, constants, only=None, num_warps=None, num_stages=None):
     """The JITModule for these inputs, shared by every caller of the process."""
+    defaults = _read_defaults(filename)
     key = (hashlib.sha256(source.encode()).hexdigest(), filename, tuple(sorted(
-        (k, repr(v)) for k, v in constants.items())), only, num_warps, num_stages)
+        (k, repr(v)) for k, v in constants.items())), only, num_warps, num_stages, defaults)
     with _modules_lock:
         m = _modules.get(key)
         if m is None:
             m = _modules[key] = JITModule(source, filename, constants, only, num_warps,
-                                          num_stages)
+                                          num_stages, defaults=defaults)
         return m
 
 
@@ -270,7 +292,7 @@ class JITKernel:
         return self.module.sidecar(target)
 
 
-def compile(path_or_source, kernel=None, *, num_warps=None, num_stages=2, **constants):
+def compile(path_or_source, kernel=None, *, num_warps=None, num_stages=None, **constants):
     """Compiles a kernel of a `.tile` file (a path, or the source text) with
     compile-time constants (`HEAD_DIM=64`, `CAUSAL=True`, `T="bf16"` or a
     torch dtype). Returns a JITKernel: call it with tensors and scalars in

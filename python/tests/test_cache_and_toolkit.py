@@ -149,3 +149,49 @@ def test_info_command():
     r = subprocess.run([sys.executable, "-m", "flashtile", "info"], capture_output=True,
                        text=True, check=True)
     assert "sm_90a" in r.stdout and "library:" in r.stdout
+
+
+def test_defaults_file_beside_the_source(tmp_path):
+    """A `.tile` file's per-target defaults (<name>.defaults) are read with it
+    and are part of the cache key; sources given as text have none."""
+    src = tmp_path / "fill.tile"
+    src.write_text(FILL)
+    assert flashtile.compile(FILL, BLOCK=128).module.defaults is None
+    plain = flashtile.compile(str(src), BLOCK=128).module
+    assert plain.defaults is None
+    (tmp_path / "fill.defaults").write_text("sm_90a BLOCK=128 : num-warps=8\n")
+    withd = flashtile.compile(str(src), BLOCK=128).module
+    assert withd.defaults == (str(tmp_path / "fill.defaults"), "sm_90a BLOCK=128 : num-warps=8\n")
+    assert withd.cache_key("sm_90a") != plain.cache_key("sm_90a")
+
+
+@needs_ptxas
+def test_defaults_file_sets_warps_and_tiles(cache, tmp_path):
+    """The GPU compile applies the defaults file as fa-compile does: its
+    options fill what the caller left unset, its kernel parameters what the
+    constants leave unset; explicit values win."""
+    src = tmp_path / "fill.tile"
+    src.write_text(FILL)
+    (tmp_path / "fill.defaults").write_text("sm_90a : num-warps=8 BLOCK=256\n")
+
+    def sidecar(**kw):
+        s = json.load(open(flashtile.compile(str(src), **kw).module.sidecar("sm_90a")))
+        k = s["kernels"][0]
+        return k["threads"][0], k["specialization"]["BLOCK"]
+
+    assert sidecar() == (256, 256)
+    assert sidecar(BLOCK=64, num_warps=2) == (64, 64)
+    (tmp_path / "fill.defaults").write_text("sm_90a : num-stages=9\n")
+    with pytest.raises(flashtile.CompileError, match="num-stages=9 .* must be between 1 and 8"):
+        flashtile.compile(str(src)).module.sidecar("sm_90a")
+
+
+@needs_ptxas
+def test_attention_kernels_use_the_shipped_defaults(cache):
+    """flashtile.attention's GPU kernels are those of fa-compile with the
+    kernels' defaults files: 8 warps and 128-key blocks at head dim 128 on
+    sm_90a (kernels/flash_fwd.defaults)."""
+    from flashtile import _attention
+    fwd, _ = _attention._modules("cuda", 128, True, torch.bfloat16)
+    k = json.load(open(fwd.sidecar("sm_90a")))["kernels"][0]
+    assert k["threads"][0] == 256 and k["specialization"]["BLOCK_N"] == 128

@@ -75,4 +75,35 @@ tile.kernel @wgmma(%x: !g {tile.dims = ["N", 64]}, %y: !f {tile.dims = ["N", 64]
   tile.store %o, %y[%c0, %c0] : tensor<64x64xf32, #m>, !f
   tile.return
 }
+// An M-major A operand (the transposed view of a stored tile: dSᵀ of the
+// backward) is read through a descriptor too, with trans-a 1: a K step is
+// 16 rows of 128 bytes (start + k0 * 128; LBO the panel stride K * 128 =
+// 8192 bytes, 512 encoded; SBO 1024, 64 encoded). The f32 atomic add of the
+// result is one vector reduction per two consecutive columns on sm_90a.
+// B is N-major here too (trans-b 1, the same descriptor fields).
+// CHECK-LABEL: llvm.func @wgmma_mn_major_a
+// CHECK-NOT: ldmatrix
+// CHECK-COUNT-8: 4611686293338849280 : i64
+// CHECK: wgmma.fence.sync.aligned;
+// CHECK-COUNT-4: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {$0, {{.*}}, $31}, $64, $65, p, 1, 1, 1, 1;
+// CHECK: wgmma.wait_group.sync.aligned 0;
+// CHECK-COUNT-16: llvm.inline_asm has_side_effects "red.global.add.v2.f32 [$0], {$1, $2};", "l,f,f"
+// CHECK-NOT: llvm.atomicrmw
+tile.kernel @wgmma_mn_major_a(%x: !g {tile.dims = ["N", 64]}, %y: !f {tile.dims = ["N", 64]}) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %t = tile.load %x[%c0, %c0] : !g -> tensor<64x64xbf16, #b>
+  %ts = tilegpu.local_alloc %t : tensor<64x64xbf16, #b> -> !tilegpu.smem<64x64xbf16, #s>
+  %tv = tilegpu.trans_view %ts : !tilegpu.smem<64x64xbf16, #s> -> !tilegpu.smem<64x64xbf16, #st>
+  %ta = tilegpu.local_load %tv : !tilegpu.smem<64x64xbf16, #st> -> tensor<64x64xbf16, #a>
+  %k = tile.load %x[%c0, %c0] : !g -> tensor<64x64xbf16, #b>
+  %ks = tilegpu.local_alloc %k : tensor<64x64xbf16, #b> -> !tilegpu.smem<64x64xbf16, #s>
+  %kb = tilegpu.local_load %ks : !tilegpu.smem<64x64xbf16, #s> -> tensor<64x64xbf16, #bb>
+  %z = arith.constant dense<0.0> : tensor<64x64xf32, #m>
+  %o = tile.dot %ta, %kb, %z : tensor<64x64xbf16, #a>, tensor<64x64xbf16, #bb> -> tensor<64x64xf32, #m>
+  tile.atomic_add %o, %y[%c0, %c0] : tensor<64x64xf32, #m>, !f
+  tile.return
+}
 }

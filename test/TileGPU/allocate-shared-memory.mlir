@@ -145,3 +145,71 @@ tile.kernel @operand_read_at_dot(%x: !g) grid {
   tile.return
 }
 }
+
+// -----
+
+#b = #tilegpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>
+#s = #tilegpu.shared<vec = 16, perPhase = 2, maxPhase = 4, order = [1, 0]>
+!g = memref<?x?xbf16, strided<[?, 1]>>
+
+module attributes {tilegpu.target = #tilegpu.target<"sm_80", warps = 4, threads_per_warp = 32>} {
+// Regression (kernels/varlen_fwd.tile was wrong on the GPU): a bool takes a
+// byte in shared memory, so a 64x64 mask needs 4096 bytes, not 512, and a
+// buffer alive with it starts after them.
+// CHECK-LABEL: tile.kernel @bool_bytes
+// CHECK: attributes {tilegpu.shared_bytes = 8192 : i32}
+// CHECK: local_alloc %{{.*}} {offset = 0 : i64} : {{.*}}64x64xi1
+// CHECK: local_alloc %{{.*}} {offset = 4096 : i64} : {{.*}}64x64xi1
+tile.kernel @bool_bytes(%x: !g) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %t = tile.load %x[%c0, %c0] : !g -> tensor<64x64xbf16, #b>
+  %z = arith.constant dense<0.0> : tensor<64x64xbf16, #b>
+  %ok = arith.cmpf ogt, %t, %z : tensor<64x64xbf16, #b>
+  %no = arith.cmpf olt, %t, %z : tensor<64x64xbf16, #b>
+  %oks = tilegpu.local_alloc %ok : tensor<64x64xi1, #b> -> !tilegpu.smem<64x64xi1, #s>
+  %nos = tilegpu.local_alloc %no : tensor<64x64xi1, #b> -> !tilegpu.smem<64x64xi1, #s>
+  %okr = tilegpu.local_load %oks : !tilegpu.smem<64x64xi1, #s> -> tensor<64x64xi1, #b>
+  %nor = tilegpu.local_load %nos : !tilegpu.smem<64x64xi1, #s> -> tensor<64x64xi1, #b>
+  tile.return
+}
+}
+
+// -----
+
+#v = #tilegpu.blocked<sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]>
+#vs = #tilegpu.shared<vec = 1, perPhase = 1, maxPhase = 1, order = [0]>
+#s = #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]>
+#r = #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [2, 1, 0]>
+!g = memref<?x?xbf16, strided<[?, 1]>>
+!f = memref<?xf32, strided<[1]>>
+
+module attributes {tilegpu.target = #tilegpu.target<"sm_80", warps = 4, threads_per_warp = 32>} {
+// Regression (racecheck, flash_bwd_dq): a row read with plain loads before
+// a pipelined loop, and the loop's ring placed on the same bytes. The
+// ring's first copies (issued by each thread on its own) must wait until
+// every thread has read the row: a barrier after the ring's allocation.
+// CHECK-LABEL: tile.kernel @ring_reuses_buffer
+// CHECK: local_alloc %{{.*}} {offset = 0 : i64} : {{.*}}64xf32
+// CHECK: local_load
+// CHECK-NEXT: store
+// CHECK-NEXT: %[[R:.*]] = tilegpu.alloc_ring {offset = 0 : i64}
+// CHECK-NEXT: tilegpu.barrier
+// CHECK-NEXT: tilegpu.ring_slot %[[R]]
+tile.kernel @ring_reuses_buffer(%x: !g, %y: !f) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %row = tile.load %y[%c0] : !f -> tensor<64xf32, #v>
+  %rs = tilegpu.local_alloc %row : tensor<64xf32, #v> -> !tilegpu.smem<64xf32, #vs>
+  %rl = tilegpu.local_load %rs : !tilegpu.smem<64xf32, #vs> -> tensor<64xf32, #v>
+  tile.store %rl, %y[%c0] : tensor<64xf32, #v>, !f
+  %ring = tilegpu.alloc_ring : !tilegpu.smem<2x64x64xbf16, #r>
+  %slot = tilegpu.ring_slot %ring[%c0] : !tilegpu.smem<2x64x64xbf16, #r> -> !tilegpu.smem<64x64xbf16, #s>
+  tilegpu.async_copy %x[%c0, %c0] into %slot {layout = #tilegpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]>} : !g, !tilegpu.smem<64x64xbf16, #s>
+  tile.return
+}
+}

@@ -86,3 +86,62 @@ tile.kernel @panels(%x: !g) grid {
   tile.store %sb, %x[%c0, %c0] : tensor<64x128xbf16, #bb>, !g
   tile.return
 }
+
+// A bool tile (a load mask made in the MMA layout and used by a blocked
+// load, as in kernels/varlen_fwd.tile) is stored a byte per element: its
+// buffer is swizzled as an i8 tile (64-byte rows), not as 64-bit rows.
+// CHECK-LABEL: tile.kernel @bool_mask
+tile.kernel @bool_mask(%x: !g) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %z = arith.constant dense<0.0> : tensor<64x64xf32, #m>
+  %s = tile.load %x[%c0, %c0] : !g -> tensor<64x64xbf16, #b>
+  %f = arith.extf %s : tensor<64x64xbf16, #b> to tensor<64x64xf32, #b>
+  %fm = tilegpu.convert_layout %f : tensor<64x64xf32, #b> -> tensor<64x64xf32, #m>
+  %ok = arith.cmpf ogt, %fm, %z : tensor<64x64xf32, #m>
+  // CHECK: tilegpu.local_alloc {{.*}} : tensor<64x64xi1, #tilenv.mma{{.*}} -> !tilegpu.smem<64x64xi1, #tilegpu.shared<vec = 16, perPhase = 2, maxPhase = 4, order = [1, 0]>>
+  %okb = tilegpu.convert_layout %ok : tensor<64x64xi1, #m> -> tensor<64x64xi1, #b>
+  %t = tile.load %x[%c0, %c0] mask %okb : tensor<64x64xi1, #b> : !g -> tensor<64x64xbf16, #b>
+  tile.store %t, %x[%c0, %c0] : tensor<64x64xbf16, #b>, !g
+  tile.return
+}
+
+// A transposed MMA operand (dSᵀ of attention's backward, with dS an
+// accumulator rounded to bf16) is stored once in the accumulator's order and
+// read through the transposed view, not converted twice; a tile converted
+// twice through the same buffer layout (K read by two dots) is stored once.
+#w64a = #tilegpu.dot_op<opIdx = 0, parent = #w64>
+// CHECK-LABEL: tile.kernel @transposed_operand
+tile.kernel @transposed_operand(%x: !g) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  // CHECK: %[[K:.*]] = load
+  // CHECK-NEXT: %[[KS:.*]] = tilegpu.local_alloc %[[K]] : {{.*}} -> !tilegpu.smem<64x64xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]>>
+  // CHECK-NEXT: tilegpu.local_load %[[KS]] {{.*}}opIdx = 1
+  // CHECK-NEXT: tilegpu.local_load %[[KS]] {{.*}}opIdx = 0
+  // CHECK-NOT: tilegpu.local_alloc %[[K]]
+  %k = tile.load %x[%c0, %c0] : !g -> tensor<64x64xbf16, #b>
+  %kb = tilegpu.convert_layout %k : tensor<64x64xbf16, #b> -> tensor<64x64xbf16, #wb64>
+  %ka = tilegpu.convert_layout %k : tensor<64x64xbf16, #b> -> tensor<64x64xbf16, #w64a>
+  // CHECK: %[[S:.*]] = dot
+  // CHECK-NEXT: %[[DS:.*]] = arith.truncf %[[S]]
+  // CHECK-NEXT: %[[DSS:.*]] = tilegpu.local_alloc %[[DS]] : {{.*}} -> !tilegpu.smem<64x64xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]>>
+  // CHECK-NEXT: %[[V:.*]] = tilegpu.trans_view %[[DSS]] : {{.*}} -> !tilegpu.smem<64x64xbf16, #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [0, 1]>>
+  // CHECK-NEXT: %[[DST:.*]] = tilegpu.local_load %[[V]] : {{.*}} -> tensor<64x64xbf16, #tilegpu.dot_op<opIdx = 0
+  // CHECK-NEXT: dot %[[DST]]
+  // CHECK-NOT: {{ trans }}
+  %z = arith.constant dense<0.0> : tensor<64x64xf32, #w64>
+  %s = tile.dot %ka, %kb, %z : tensor<64x64xbf16, #w64a>, tensor<64x64xbf16, #wb64> -> tensor<64x64xf32, #w64>
+  %ds = arith.truncf %s : tensor<64x64xf32, #w64> to tensor<64x64xbf16, #w64>
+  %dsb = tilegpu.convert_layout %ds : tensor<64x64xbf16, #w64> -> tensor<64x64xbf16, #bt>
+  %dst = tile.trans %dsb : tensor<64x64xbf16, #bt> -> tensor<64x64xbf16, #b>
+  %dsa = tilegpu.convert_layout %dst : tensor<64x64xbf16, #b> -> tensor<64x64xbf16, #w64a>
+  %dk = tile.dot %dsa, %kb, %z : tensor<64x64xbf16, #w64a>, tensor<64x64xbf16, #wb64> -> tensor<64x64xf32, #w64>
+  %dkh = arith.truncf %dk : tensor<64x64xf32, #w64> to tensor<64x64xbf16, #w64>
+  tile.store %dkh, %x[%c0, %c0] : tensor<64x64xbf16, #w64>, !g
+  tile.return
+}

@@ -26,11 +26,14 @@
 // CHECK-NEXT: %[[QA:.*]] = tilegpu.local_load %[[Q1]] {{.*}} -> tensor<64x64xbf16, #tilegpu.dot_op<opIdx = 0
 // CHECK: tile.dot %[[QA]],
 // ... dO's slot feeds dot(trans(p), do) and dot(do, trans(v)) ...
-// CHECK: tilegpu.ring_slot %[[DR]][%[[SLOT]]]
-// CHECK: tilegpu.ring_slot %[[DR]][%[[SLOT]]]
-// ... and dot(trans(ds), q) reads the same ring of Q as its B operand.
-// CHECK: %[[Q2:.*]] = tilegpu.ring_slot %[[QR]][%[[SLOT]]]
-// CHECK-NEXT: %[[QB:.*]] = tilegpu.local_load %[[Q2]] {{.*}} -> tensor<64x64xbf16, #tilegpu.dot_op<opIdx = 1
+// CHECK: %[[D1:.*]] = tilegpu.ring_slot %[[DR]][%[[SLOT]]]
+// CHECK: tilegpu.local_load %[[D1]] {{.*}}opIdx = 1
+// CHECK: tilegpu.local_load %[[D1]] {{.*}}opIdx = 0
+// ... and dot(trans(ds), q) reads the same slot of Q as its B operand
+// (ds is stored once and read through its transposed view).
+// CHECK: tilegpu.trans_view
+// CHECK-NEXT: tilegpu.local_load
+// CHECK-NEXT: %[[QB:.*]] = tilegpu.local_load %[[Q1]] {{.*}} -> tensor<64x64xbf16, #tilegpu.dot_op<opIdx = 1
 // CHECK-NEXT: tile.dot %{{.*}}, %[[QB]],
 // CHECK-NOT: tile.load
 // CHECK: scf.yield

@@ -50,3 +50,31 @@ tile.kernel @fold(%x: !g, %s: f32) grid {
   tile.store %back, %x[%c0, %c0] : tensor<16x32xf32, #m>, !g
   tile.return
 }
+
+// A row vector broadcast in one layout and converted to another: only the
+// vector moves (to the slice of the wanted layout); the tile is broadcast
+// there (the backward's lse and delta rows).
+#rb = #tilegpu.slice<dim = 1, parent = #b>
+#rm = #tilegpu.slice<dim = 1, parent = #m>
+#v = #tilegpu.blocked<sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]>
+!g1 = memref<?xf32, strided<[1]>>
+// CHECK-LABEL: tile.kernel @row_broadcast
+// CHECK: %[[L:.*]] = load
+// CHECK-NEXT: %[[C:.*]] = tilegpu.convert_layout %[[L]] : tensor<16xf32, #tilegpu.blocked<{{.*}}> -> tensor<16xf32, #tilegpu.slice<dim = 1, parent = #tilenv.mma<version = 2, warpsPerCTA = [4, 1]>>>
+// CHECK-NEXT: %[[E:.*]] = expand_dims %[[C]] axis 1 : {{.*}} -> tensor<16x1xf32, #tilenv.mma<version = 2, warpsPerCTA = [4, 1]>>
+// CHECK-NEXT: %[[B:.*]] = broadcast %[[E]] : {{.*}} -> tensor<16x32xf32, #tilenv.mma<version = 2, warpsPerCTA = [4, 1]>>
+// CHECK-NEXT: store %[[B]]
+// CHECK-NOT: convert_layout
+tile.kernel @row_broadcast(%x: !g, %l: !g1) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %r = tile.load %l[%c0] : !g1 -> tensor<16xf32, #v>
+  %rs = tilegpu.convert_layout %r : tensor<16xf32, #v> -> tensor<16xf32, #rb>
+  %e = tile.expand_dims %rs axis 1 : tensor<16xf32, #rb> -> tensor<16x1xf32, #b>
+  %bc = tile.broadcast %e : tensor<16x1xf32, #b> -> tensor<16x32xf32, #b>
+  %c = tilegpu.convert_layout %bc : tensor<16x32xf32, #b> -> tensor<16x32xf32, #m>
+  tile.store %c, %x[%c0, %c0] : tensor<16x32xf32, #m>, !g
+  tile.return
+}

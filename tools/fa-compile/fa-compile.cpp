@@ -124,31 +124,6 @@ cl::opt<std::string> defaultsFile(
              "'none': no defaults file)"),
     cl::value_desc("file"), cl::cat(category));
 
-/// The parameters of the module's kernels as -D would write them (the
-/// first kernel's value wins where kernels differ).
-StringMap<std::string> kernelParams(mlir::ModuleOp module) {
-  StringMap<std::string> params;
-  module.walk([&](fa::tile::KernelOp kernel) {
-    auto dict = kernel.getParamsAttr();
-    if (!dict)
-      return;
-    for (mlir::NamedAttribute p : dict) {
-      std::string value;
-      raw_string_ostream os(value);
-      if (auto b = dyn_cast<mlir::BoolAttr>(p.getValue()))
-        os << (b.getValue() ? "true" : "false");
-      else if (auto i = dyn_cast<mlir::IntegerAttr>(p.getValue()))
-        os << i.getInt();
-      else if (auto t = dyn_cast<mlir::TypeAttr>(p.getValue()))
-        t.getValue().print(os);
-      else
-        continue;
-      params.try_emplace(p.getName().strref(), value);
-    }
-  });
-  return params;
-}
-
 /// Flushes and keeps `out`; a write error (a full disk, /dev/full, a
 /// read-only file) is reported and removes the output, instead of LLVM's
 /// "IO failure on output stream" abort.
@@ -279,9 +254,14 @@ int main(int argc, char **argv) {
   }
   // Per-target defaults (fa/Target/TileDefaults.h) for what the user left
   // unset; kernel parameters among them mean compiling the source again.
-  std::string gpuMma = mma, gpuCopyEngine = copyEngine;
-  unsigned gpuNumWarps = numWarps, gpuNumStages = numStages,
-           gpuPrefetch = prefetchRegisters;
+  fa::CompileOptions gpu;
+  gpu.target = target;
+  gpu.numWarps = numWarps;
+  gpu.numStages = numStages;
+  gpu.mma = mma;
+  gpu.prefetchRegisters = prefetchRegisters;
+  gpu.copyEngine = copyEngine;
+  gpu.warpSpecialize = warpSpecialize;
   {
     SmallString<128> path(defaultsFile);
     bool explicitFile = !defaultsFile.empty();
@@ -296,40 +276,18 @@ int main(int argc, char **argv) {
                << "': " << text.getError().message() << "\n";
         return 1;
       }
-      fa::TileDefaults defaults;
-      std::string error;
-      if (!fa::parseTileDefaults((*text)->getBuffer(), path, defaults, error)) {
-        errs() << "fa-compile: error: " << error << "\n";
-        return 1;
-      }
-      StringMap<std::string> settings =
-          fa::matchTileDefaults(defaults, target, kernelParams(*module));
+      fa::TileDefaultsGiven given;
+      given.numWarps = numWarps.getNumOccurrences();
+      given.numStages = numStages.getNumOccurrences();
+      given.mma = mma.getNumOccurrences();
+      given.copyEngine = copyEngine.getNumOccurrences();
+      given.prefetchRegisters = prefetchRegisters.getNumOccurrences();
       bool respecialize = false;
-      for (auto &entry : settings) {
-        StringRef key = entry.getKey();
-        const std::string &value = entry.getValue();
-        if (key == "num-warps") {
-          if (!numWarps.getNumOccurrences())
-            gpuNumWarps = std::stoul(value);
-        } else if (key == "num-stages") {
-          if (!numStages.getNumOccurrences())
-            gpuNumStages = std::stoul(value);
-        } else if (key == "prefetch-registers") {
-          if (!prefetchRegisters.getNumOccurrences())
-            gpuPrefetch = std::stoul(value);
-        } else if (key == "mma") {
-          if (!mma.getNumOccurrences())
-            gpuMma = value;
-        } else if (key == "copy-engine") {
-          if (!copyEngine.getNumOccurrences())
-            gpuCopyEngine = value;
-        } else if (options.defines.try_emplace(key, value).second) {
-          respecialize = true;
-        }
-      }
-      if (gpuNumStages < 1 || gpuNumStages > 8) {
-        errs() << "fa-compile: error: num-stages=" << gpuNumStages << " from '"
-               << path << "' must be between 1 and 8\n";
+      std::string error;
+      if (!fa::applyTileDefaults((*text)->getBuffer(), path,
+                                 fa::kernelParams(*module), given, gpu,
+                                 options.defines, respecialize, error)) {
+        errs() << "fa-compile: error: " << error << "\n";
         return 1;
       }
       if (respecialize) {
@@ -361,14 +319,6 @@ int main(int argc, char **argv) {
         return mlir::success();
       });
   context.printOpOnDiagnostic(false);
-  fa::CompileOptions gpu;
-  gpu.target = target;
-  gpu.numWarps = gpuNumWarps;
-  gpu.numStages = gpuNumStages;
-  gpu.mma = gpuMma;
-  gpu.prefetchRegisters = gpuPrefetch;
-  gpu.copyEngine = gpuCopyEngine;
-  gpu.warpSpecialize = warpSpecialize;
   gpu.failOnSpill = failOnSpill;
   gpu.emit = emit == Emit::TileGPU    ? fa::EmitStage::TileGPU
              : emit == Emit::LLVM     ? fa::EmitStage::LLVM

@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Backward.h"
+#include "Generic.h"
 #include "GradientCheck.h"
 
 #include "fa/Conversion/TileToHost/Passes.h"
@@ -93,9 +94,12 @@ loadModule(mlir::MLIRContext &ctx, const std::string &file,
       fa::compileTileSource(sourceMgr, ctx, options);
   if (!module)
     return nullptr;
-  if (tileOpt) {
+  if (tileOpt || padPow2Requested()) {
     mlir::PassManager pm(&ctx);
-    fa::buildTileOptimizationPipeline(pm);
+    if (tileOpt)
+      fa::buildTileOptimizationPipeline(pm);
+    if (padPow2Requested())
+      pm.addPass(fa::createTilePadPow2());
     if (failed(pm.run(*module))) {
       fail("the tile optimizations failed on '" + file + "'");
       return nullptr;

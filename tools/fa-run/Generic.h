@@ -140,6 +140,9 @@ struct GenericConfig {
 
 /// Whether any generic-mode option was given.
 bool genericOptionsGiven();
+/// --pad-pow2: pad tile shapes to powers of two (tile-pad-pow2, as the GPU
+/// pipeline does) before the host lowering, to check that pass on the CPU.
+bool padPow2Requested();
 /// Reads the generic-mode options (and the shared ones passed in) into
 /// `config`; reports and returns false on a malformed one.
 bool readGenericOptions(GenericConfig &config);

@@ -341,9 +341,12 @@ compileProgram(const std::string &file, std::vector<std::string> names,
   if (names.empty())
     return err("'" + file + "' has no kernel");
 
-  if (config.tileOpt) {
+  if (config.tileOpt || padPow2Requested()) {
     mlir::PassManager pm(ctx.get());
-    fa::buildTileOptimizationPipeline(pm);
+    if (config.tileOpt)
+      fa::buildTileOptimizationPipeline(pm);
+    if (padPow2Requested())
+      pm.addPass(fa::createTilePadPow2());
     if (failed(pm.run(*module)))
       return err("the tile optimizations failed on '" + file + "'");
   }

@@ -146,6 +146,12 @@ cl::opt<bool> tileOpt("tile-opt",
                                "causal loop splitting) before lowering"),
                       cl::init(true));
 
+cl::opt<bool> padPow2("pad-pow2",
+                      cl::desc("Pad tile shapes to powers of two "
+                               "(tile-pad-pow2, as the GPU targets do) "
+                               "before the host lowering"),
+                      cl::init(false));
+
 int fail(const Twine &msg) {
   errs() << "fa-run: error: " << msg << "\n";
   return 1;
@@ -417,9 +423,12 @@ int runOnHost(const Problem &p, const Defines &defines, DType dtype, Tensor &q,
   mlir::OwningOpRef<mlir::ModuleOp> module = loadKernel(ctx, defines);
   if (!module)
     return 1;
-  if (tileOpt) {
+  if (tileOpt || padPow2) {
     mlir::PassManager pm(&ctx);
-    fa::buildTileOptimizationPipeline(pm);
+    if (tileOpt)
+      fa::buildTileOptimizationPipeline(pm);
+    if (padPow2)
+      pm.addPass(fa::createTilePadPow2());
     if (failed(pm.run(*module)))
       return fail("the tile optimizations failed on '" + inputFile + "'");
   }
@@ -672,6 +681,8 @@ int runOnGpu(const Problem &p, const Defines &defines, const char *typeName,
 }
 
 } // namespace
+
+bool fa_run::padPow2Requested() { return padPow2; }
 
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);

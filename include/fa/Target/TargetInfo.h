@@ -215,6 +215,15 @@ public:
                            mlir::Value x) const = 0;
   virtual mlir::Value log2(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value x) const = 0;
+  /// The most elements of type `elem` one atomic add may update at
+  /// contiguous, naturally aligned addresses (1: scalar atomics only).
+  virtual unsigned getAtomicAddVectorWidth(mlir::Type elem) const { return 1; }
+  /// Adds `values` (at most getAtomicAddVectorWidth of them, one element
+  /// type) to consecutive global elements starting at `ptr`, atomically per
+  /// element, with no result.
+  virtual void atomicAddVector(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::Value ptr,
+                               mlir::ArrayRef<mlir::Value> values) const {}
   /// Marks `func` as a kernel entry with `threads` threads per CTA.
   virtual void markKernel(mlir::Operation *func, unsigned threads) const = 0;
   /// Marks parameter `arg` of kernel `func` as a descriptor of `bytes`

@@ -23,6 +23,8 @@
 #ifndef FA_TARGET_TILEDEFAULTS_H
 #define FA_TARGET_TILEDEFAULTS_H
 
+#include "fa/Target/Compile.h"
+
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
@@ -57,6 +59,29 @@ bool parseTileDefaults(llvm::StringRef text, llvm::StringRef name,
 llvm::StringMap<std::string>
 matchTileDefaults(const TileDefaults &defaults, llvm::StringRef target,
                   const llvm::StringMap<std::string> &params);
+
+/// The parameters of a module's kernels as -D would write them (the first
+/// kernel's value wins where kernels differ): what rules are matched against.
+llvm::StringMap<std::string> kernelParams(mlir::ModuleOp module);
+
+/// Which compile options the user set explicitly: defaults never override
+/// them.
+struct TileDefaultsGiven {
+  bool numWarps = false, numStages = false, mma = false, copyEngine = false,
+       prefetchRegisters = false;
+};
+
+/// Applies the defaults file `text` (named `name` in errors) for
+/// `options.target` to what the user left unset: the options of matching
+/// rules go into `options` (unless `given`), their kernel parameters into
+/// `defines` unless already defined there; `respecialize` is set when a
+/// parameter was added (the source must then be compiled again). False with
+/// `error` for a malformed file or an option value out of range.
+bool applyTileDefaults(llvm::StringRef text, llvm::StringRef name,
+                       const llvm::StringMap<std::string> &params,
+                       const TileDefaultsGiven &given, CompileOptions &options,
+                       llvm::StringMap<std::string> &defines,
+                       bool &respecialize, std::string &error);
 
 } // namespace fa
 

@@ -19,7 +19,8 @@ namespace fa {
 #include "fa/Transforms/Passes.h.inc"
 
 /// Adds the target-independent tile optimizations, in order: cleanup
-/// (canonicalize, cse), exp -> exp2 folding, causal loop splitting, cleanup.
+/// (canonicalize, cse), longest-first renumbering, exp -> exp2 folding,
+/// causal loop splitting, cleanup, bounds elimination.
 void buildTileOptimizationPipeline(mlir::OpPassManager &pm);
 
 /// Registers the passes above and the `tile-optimize` pipeline.

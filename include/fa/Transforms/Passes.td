@@ -71,6 +71,31 @@ def TileCausalSplit : Pass<"tile-causal-split"> {
                            "mlir::scf::SCFDialect"];
 }
 
+def TileLongestFirst : Pass<"tile-longest-first"> {
+  let summary = "start the programs with the most loop iterations first";
+  let description = [{
+    GPUs start a grid's programs roughly in the order of their index along
+    axis 0, then 1, then 2. When a loop's trip count grows with a program
+    index (the causal forward: query block `i` visits `i + 1` key blocks),
+    the heaviest programs start last and the grid ends on a long tail with
+    most of the machine idle. This pass renumbers such an axis, replacing
+    `program_id x` with `num_programs x - 1 - program_id x`, so that the
+    programs with the most work start first.
+
+    An axis is renumbered when the trip count of at least one `scf.for` of
+    the kernel is non-decreasing in its program index and depends on it,
+    and no loop's trip count is decreasing in it or depends on it in a way
+    the analysis cannot order. The analysis follows `arith.addi`, `subi`,
+    `muli` and `divsi`/`divui` by constants, `minsi`/`maxsi`/`minui`/`maxui`
+    and casts; anything else that depends on the index is unknown. Programs
+    run in no defined order, so the renumbering changes no result; kernels
+    with `tile.atomic_add` are left alone (their programs may communicate
+    through memory, and a spin on another program's update must not be
+    reordered behind it).
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
 def TileBoundsElim : Pass<"tile-bounds-elim"> {
   let summary = "mark tile.load dimensions that loop bounds keep inside the "
                 "global tensor";
@@ -92,6 +117,41 @@ def TileBoundsElim : Pass<"tile-bounds-elim"> {
     `n0 + BLOCK_N <= NK`, is the case this is for.
   }];
   let dependentDialects = ["fa::tile::TileDialect"];
+}
+
+def TilePadPow2 : Pass<"tile-pad-pow2"> {
+  let summary = "round tile shapes up to powers of two, masking the padding";
+  let description = [{
+    GPU layouts need tile dimensions that are powers of two. Every tile of
+    another shape (a 128x80 tile of head dimension 80) is retyped to the next
+    power of two along each dimension (128x128), and the padding elements are
+    kept from changing the kernel's results:
+
+    - loads, gathers, stores and atomic adds get an extent mask
+      (`iota < extent` along each padded dimension), except along a
+      dimension whose padding starts at the end of the global tensor (a
+      constant offset `c` with `c + extent` equal to the tensor's static
+      size, as for a whole head dimension): the bounds check drops it there,
+      so the load stays a plain copy that the pipeliner can prefetch. Loads
+      lose their `in_bounds` flags on padded dimensions;
+    - a reduction along a padded dimension reads the combiner's neutral
+      element in the padding (0 for sum, -inf or the smallest integer for
+      max, +inf or the largest for min), and a dot whose K is padded reads
+      zeros in both operands' padding: a `select(mask, x, neutral)` is
+      inserted unless the padding is known to hold that value already.
+
+    The padding's value is tracked where it is a known constant: a load
+    reads its `padding` value (zero by default) there, splat constants and
+    layout ops (`trans`, `expand_dims`, `broadcast` along unpadded
+    dimensions) keep it, element-wise ops fold it, and a dot whose operands'
+    padding rows and columns are zero keeps its accumulator's. Iteration
+    arguments of loops are not tracked. A non-splat constant tile of a
+    padded shape, and any operation other than the tile ops, structured
+    control flow and element-wise arith/math ops on a padded tile, is an
+    error at its location.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "fa::tile::TileDialect"];
 }
 
 #endif // FA_TRANSFORMS_PASSES

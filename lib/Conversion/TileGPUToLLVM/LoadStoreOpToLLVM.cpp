@@ -59,8 +59,10 @@ lowerGlobalAccess(Operation *op, Value base, OperandRange offsets,
   for (auto [t, d] : llvm::enumerate(tileDims))
     if (d == int64_t(rank) - 1)
       innerTileDim = t;
-  // A mask is per element: masked accesses are not vectorized.
-  if (innerTileDim >= 0 && !atomic && !mask &&
+  // A mask is per element: masked accesses are not vectorized. Atomics
+  // only where the target has vector atomic adds.
+  unsigned atomicWidth = atomic ? target.getAtomicAddVectorWidth(elem) : 0;
+  if (innerTileDim >= 0 && (!atomic || atomicWidth > 1) && !mask &&
       matchPattern(offsets[rank - 1], m_Zero())) {
     std::optional<int64_t> staticInner;
     auto mt = cast<MemRefType>(base.getType());
@@ -72,7 +74,8 @@ lowerGlobalAccess(Operation *op, Value base, OperandRange offsets,
         if (auto n = dyn_cast<IntegerAttr>(dims[rank - 1]))
           staticInner = n.getInt();
     if (staticInner) {
-      int64_t v = kl.contiguousRegs(*ll, innerTileDim, 128 / bits);
+      int64_t v = kl.contiguousRegs(*ll, innerTileDim,
+                                    atomic ? int64_t(atomicWidth) : 128 / bits);
       while (v > 1 && *staticInner % v)
         v /= 2;
       vec = v;
@@ -124,7 +127,10 @@ lowerGlobalAccess(Operation *op, Value base, OperandRange offsets,
     auto ifOp = scf::IfOp::create(b, loc, kl.andi(pred, owner), false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-    if (atomic) {
+    if (atomic && vec > 1) {
+      SmallVector<Value> elems(src.begin() + r, src.begin() + r + vec);
+      target.atomicAddVector(b, loc, ptr, elems);
+    } else if (atomic) {
       auto kind = isa<FloatType>(elem) ? LLVM::AtomicBinOp::fadd
                                        : LLVM::AtomicBinOp::add;
       LLVM::AtomicRMWOp::create(b, loc, kind, ptr, v,

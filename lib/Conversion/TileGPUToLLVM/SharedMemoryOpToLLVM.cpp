@@ -2,7 +2,9 @@
 //
 // Buffers are offsets into the CTA's one shared-memory symbol; registers are
 // written and read with vectors along the buffer's fastest dimension, at
-// swizzled addresses whose constant part is an immediate.
+// swizzled addresses whose constant part is an immediate. A bool takes a
+// byte (sharedElementBits): LLVM stores a vector of i1 as packed bits, which
+// would leave the other elements' bytes unwritten.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,9 +12,18 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
+#include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
+
 using namespace mlir;
 using namespace fa;
 using namespace fa::tilegpu;
+
+/// The type an element of `elem` has in shared memory: i8 for bools.
+static Type sharedElementType(OpBuilder &b, Type elem) {
+  return elem.getIntOrFloatBitWidth() == sharedElementBits(elem)
+             ? elem
+             : b.getIntegerType(sharedElementBits(elem));
+}
 
 /// Writes the registers of `src` into the buffer at `base` (vectors along
 /// its fastest dimension).
@@ -25,22 +36,29 @@ static LogicalResult storeTile(Operation *op, Value src, Value base,
   if (!ll)
     return failure();
   Type elem = bufTy.getElementType();
-  unsigned bits = elem.getIntOrFloatBitWidth();
+  Type memTy = sharedElementType(b, elem);
+  unsigned bits = sharedElementBits(elem);
   unsigned f = enc.getOrder()[0];
   int64_t limit = enc.getMaxPhase() > 1 ? enc.getVec() : 128 / bits;
   int64_t vec = kl.contiguousRegs(*ll, f, std::min<int64_t>(limit, 128 / bits));
-  Type vecTy = vec > 1 ? Type(VectorType::get({vec}, elem)) : elem;
+  Type vecTy = vec > 1 ? Type(VectorType::get({vec}, memTy)) : memTy;
   SmallVector<Value> coords = kl.threadCoords(*ll);
   const SmallVector<Value> &regs = kl.regs[src];
+  auto toMem = [&](Value v) -> Value {
+    return memTy == elem ? v : LLVM::ZExtOp::create(b, loc, memTy, v);
+  };
   for (int64_t r = 0; r < ll->numRegs(); r += vec) {
     Offsets o = ll->regOffset(r);
     Value off = kl.sharedOffset(enc, bufTy.getShape(), coords, o);
-    Value ptr = LLVM::GEPOp::create(b, loc, kl.sharedPtrTy(), elem, base, off);
-    Value v = regs[r];
-    if (vec > 1) {
+    Value ptr = LLVM::GEPOp::create(b, loc, kl.sharedPtrTy(), memTy, base, off);
+    Value v;
+    if (vec == 1) {
+      v = toMem(regs[r]);
+    } else {
       v = LLVM::PoisonOp::create(b, loc, vecTy);
       for (int64_t i = 0; i < vec; ++i)
-        v = LLVM::InsertElementOp::create(b, loc, v, regs[r + i], kl.c32(i));
+        v = LLVM::InsertElementOp::create(b, loc, v, toMem(regs[r + i]),
+                                          kl.c32(i));
     }
     LLVM::StoreOp::create(b, loc, v, ptr, vec * bits / 8);
   }
@@ -96,7 +114,7 @@ static LogicalResult lowerRingSlot(RingSlotOp op, KernelLowering &kl) {
   IRMapping &map = kl.map;
   auto ty = op.getType();
   int64_t bytes =
-      ty.getNumElements() * ty.getElementType().getIntOrFloatBitWidth() / 8;
+      ty.getNumElements() * sharedElementBits(ty.getElementType()) / 8;
   Value idx = arith::IndexCastOp::create(b, loc, b.getI32Type(),
                                          map.lookup(op.getIndex()));
   regs[op.getResult()] = {LLVM::GEPOp::create(
@@ -124,7 +142,8 @@ static LogicalResult lowerLocalLoad(LocalLoadOp op, KernelLowering &kl) {
     return failure();
   Value base = regs[op.getSrc()][0];
   Type elem = bufTy.getElementType();
-  unsigned bits = elem.getIntOrFloatBitWidth();
+  Type memTy = sharedElementType(b, elem);
+  unsigned bits = sharedElementBits(elem);
   ArrayRef<int64_t> shape = bufTy.getShape();
   unsigned f = enc.getOrder()[0];
   SmallVector<Value> out(ll->numRegs());
@@ -132,17 +151,19 @@ static LogicalResult lowerLocalLoad(LocalLoadOp op, KernelLowering &kl) {
   // operands.
   int64_t limit = enc.getMaxPhase() > 1 ? enc.getVec() : 128 / bits;
   int64_t vec = kl.contiguousRegs(*ll, f, std::min<int64_t>(limit, 128 / bits));
-  Type vecTy = vec > 1 ? Type(VectorType::get({vec}, elem)) : elem;
+  Type vecTy = vec > 1 ? Type(VectorType::get({vec}, memTy)) : memTy;
   SmallVector<Value> coords = kl.threadCoords(*ll);
   for (int64_t r = 0; r < ll->numRegs(); r += vec) {
     Offsets o = ll->regOffset(r);
     Value off = kl.sharedOffset(enc, shape, coords, o);
-    Value ptr = LLVM::GEPOp::create(b, loc, kl.sharedPtrTy(), elem, base, off);
+    Value ptr = LLVM::GEPOp::create(b, loc, kl.sharedPtrTy(), memTy, base, off);
     Value v = LLVM::LoadOp::create(b, loc, vecTy, ptr, vec * bits / 8);
-    for (int64_t i = 0; i < vec; ++i)
-      out[r + i] =
+    for (int64_t i = 0; i < vec; ++i) {
+      Value e =
           vec > 1 ? (Value)LLVM::ExtractElementOp::create(b, loc, v, kl.c32(i))
                   : v;
+      out[r + i] = memTy == elem ? e : LLVM::TruncOp::create(b, loc, elem, e);
+    }
   }
   regs[op.getResult()] = out;
   return success();

@@ -31,6 +31,9 @@ namespace json = llvm::json;
 
 void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
                                     const GPUOptions &options) {
+  // GPU layouts need power-of-two tile shapes: pad the others (head dims
+  // 80, 96, 192) first, so that every later pass sees padded tiles.
+  pm.addPass(createTilePadPow2());
   // Tiles that cannot fit a CTA's registers are refused at their location
   // before any pass (or LLVM) spends time and memory on them.
   tilegpu::TileGPUCheckRegisterBudgetOptions budget;
@@ -178,11 +181,16 @@ unsigned fa::chooseNumWarps(ModuleOp module, unsigned threadsPerWarp,
   // loops of a causal split) are counted apart.
   llvm::DenseMap<Block *, int64_t> elements;
   int64_t minRows = std::numeric_limits<int64_t>::max();
+  // Shapes as tile-pad-pow2 will pad them (head dim 80 holds 128 columns).
   module.walk([&](tile::DotOp dot) {
     auto type = cast<RankedTensorType>(dot.getType());
-    elements[dot->getBlock()] += type.getNumElements();
+    int64_t n = 1;
+    for (int64_t size : type.getShape())
+      n *= static_cast<int64_t>(llvm::PowerOf2Ceil(size));
+    elements[dot->getBlock()] += n;
     minRows = std::min(minRows, type.getRank() >= 2
-                                    ? type.getDimSize(type.getRank() - 2)
+                                    ? static_cast<int64_t>(llvm::PowerOf2Ceil(
+                                          type.getDimSize(type.getRank() - 2)))
                                     : int64_t(1));
   });
   int64_t demand = 0;

@@ -164,13 +164,20 @@ FailureOr<json::Array> fa::describeKernels(ModuleOp module,
             dims.push_back(ShapedType::isDynamic(s) ? json::Value(nullptr)
                                                     : json::Value(s));
         }
-        // Rows of compile-time width are accessed with 16-byte vectors, which
-        // assumes a 16-byte aligned base and outer strides (Triton-style
-        // specialization); the launcher refuses other layouts.
-        bool vectorized = !dims.empty() && dims.back().getAsInteger();
+        // Rows of compile-time width W are accessed with vectors of at most
+        // 16 bytes whose length divides W, which assumes a base and outer
+        // strides aligned to them: to the largest power of two dividing W's
+        // bytes, at most 16 (Triton-style specialization; a [M, 2] i32 tensor
+        // needs 8). The launcher refuses other layouts.
+        int64_t align = std::max<int64_t>(1, m.getElementTypeBitWidth() / 8);
+        if (std::optional<int64_t> w =
+                dims.empty() ? std::nullopt : dims.back().getAsInteger();
+            w && *w > 0) {
+          int64_t rowBytes = *w * align;
+          align = std::min<int64_t>(16, rowBytes & -rowBytes);
+        }
         p["dims"] = std::move(dims);
-        p["align_bytes"] =
-            vectorized ? 16 : int64_t(m.getElementTypeBitWidth() / 8);
+        p["align_bytes"] = align;
       } else {
         p["kind"] = "scalar";
         p["dtype"] = typeName(t);

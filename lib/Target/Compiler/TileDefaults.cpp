@@ -1,6 +1,9 @@
 //===- TileDefaults.cpp - per-target defaults for kernel parameters -------===//
 
 #include "fa/Target/TileDefaults.h"
+#include "fa/Dialect/Tile/IR/TileDialect.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -89,4 +92,70 @@ fa::matchTileDefaults(const TileDefaults &defaults, StringRef target,
       settings.try_emplace(key, value);
   }
   return settings;
+}
+
+StringMap<std::string> fa::kernelParams(mlir::ModuleOp module) {
+  StringMap<std::string> params;
+  module.walk([&](fa::tile::KernelOp kernel) {
+    auto dict = kernel.getParamsAttr();
+    if (!dict)
+      return;
+    for (mlir::NamedAttribute p : dict) {
+      std::string value;
+      raw_string_ostream os(value);
+      if (auto b = dyn_cast<mlir::BoolAttr>(p.getValue()))
+        os << (b.getValue() ? "true" : "false");
+      else if (auto i = dyn_cast<mlir::IntegerAttr>(p.getValue()))
+        os << i.getInt();
+      else if (auto t = dyn_cast<mlir::TypeAttr>(p.getValue()))
+        t.getValue().print(os);
+      else
+        continue;
+      params.try_emplace(p.getName().strref(), value);
+    }
+  });
+  return params;
+}
+
+bool fa::applyTileDefaults(StringRef text, StringRef name,
+                           const StringMap<std::string> &params,
+                           const TileDefaultsGiven &given,
+                           CompileOptions &options,
+                           StringMap<std::string> &defines, bool &respecialize,
+                           std::string &error) {
+  respecialize = false;
+  TileDefaults defaults;
+  if (!parseTileDefaults(text, name, defaults, error))
+    return false;
+  StringMap<std::string> settings =
+      matchTileDefaults(defaults, options.target, params);
+  for (auto &entry : settings) {
+    StringRef key = entry.getKey();
+    const std::string &value = entry.getValue();
+    // The parser bounds numbers (at most 65536), so these conversions hold.
+    if (key == "num-warps") {
+      if (!given.numWarps)
+        options.numWarps = std::stoul(value);
+    } else if (key == "num-stages") {
+      if (!given.numStages)
+        options.numStages = std::stoul(value);
+    } else if (key == "prefetch-registers") {
+      if (!given.prefetchRegisters)
+        options.prefetchRegisters = std::stoul(value);
+    } else if (key == "mma") {
+      if (!given.mma)
+        options.mma = value;
+    } else if (key == "copy-engine") {
+      if (!given.copyEngine)
+        options.copyEngine = value;
+    } else if (defines.try_emplace(key, value).second) {
+      respecialize = true;
+    }
+  }
+  if (options.numStages < 1 || options.numStages > 8) {
+    error = "num-stages=" + std::to_string(options.numStages) + " from '" +
+            name.str() + "' must be between 1 and 8";
+    return false;
+  }
+  return true;
 }

@@ -94,8 +94,10 @@ LogicalResult fa::translateToPTX(ModuleOp module, const GPUOptions &options,
   if (!t)
     return module.emitError("NVPTX backend unavailable: ") << error;
   std::unique_ptr<llvm::TargetMachine> tm(t->createTargetMachine(
-      triple, options.target, "+ptx80", llvm::TargetOptions(), std::nullopt,
-      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+      // PTX 8.1 on sm_90a: vector reductions (red.global.add.v4.f32).
+      triple, options.target, options.target == "sm_90a" ? "+ptx81" : "+ptx80",
+      llvm::TargetOptions(), std::nullopt, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
   if (!tm)
     return module.emitError("cannot create an NVPTX target machine for ")
            << options.target;

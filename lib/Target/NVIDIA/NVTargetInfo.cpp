@@ -212,6 +212,28 @@ public:
         ValueRange{x});
     return call.getResult(0);
   }
+  // sm_90 adds f32 vector reductions to global memory (PTX 8.1): one
+  // instruction for the 2 or 4 consecutive accumulator columns a thread
+  // holds (the backward's dq atomics).
+  unsigned getAtomicAddVectorWidth(Type elem) const override {
+    return sm >= 90 && elem.isF32() ? 4 : 1;
+  }
+  void atomicAddVector(OpBuilder &b, Location loc, Value ptr,
+                       ArrayRef<Value> values) const override {
+    std::string regs, cons = "l";
+    for (size_t i = 0; i < values.size(); ++i) {
+      regs += (i ? ", $" : "$") + std::to_string(i + 1);
+      cons += ",f";
+    }
+    SmallVector<Value> operands{ptr};
+    llvm::append_range(operands, values);
+    LLVM::InlineAsmOp::create(
+        b, loc, TypeRange{}, operands,
+        "red.global.add.v" + std::to_string(values.size()) + ".f32 [$0], {" +
+            regs + "};",
+        cons, /*has_side_effects=*/true, /*is_align_stack=*/false,
+        LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
+  }
   unsigned getSharedAddressSpace() const override { return 3; }
   unsigned getGlobalAddressSpace() const override { return 1; }
   void markKernel(Operation *func, unsigned threads) const override {

@@ -120,14 +120,13 @@ static bool isWgmmaDot(Operation *op) {
 }
 
 /// The A operand's buffer when the dot reads A through a descriptor (SS):
-/// a K-major (M x K, K fastest) buffer read by this dot alone.
+/// a K-major (M x K, K fastest) or M-major buffer (the transposed view of a
+/// stored tile: Pᵀ, dSᵀ of attention's backward) read by this dot alone.
 static LocalLoadOp sharedA(Operation *dot) {
   auto load = dotOperand(dot, 0).getDefiningOp<LocalLoadOp>();
   if (!load || !load->hasOneUse() || !wgmmaParent(load.getType().getEncoding()))
     return {};
-  auto enc =
-      cast<SharedLayoutAttrInterface>(load.getSrc().getType().getEncoding());
-  if (enc.getOrder()[0] != 1 || !descriptorReadable(load.getSrc()) ||
+  if (!descriptorReadable(load.getSrc()) ||
       load.getSrc().getType().getShape()[0] % 64)
     return {};
   return load;
@@ -213,15 +212,20 @@ static LogicalResult issueWgmma(Operation *op, KernelLowering &kl,
   // SS: the warpgroup's first row. Warps 0-3 of a warpgroup hold rows 16
   // apart; higher warp bits must move whole 64-row blocks.
   Value aBase, wgRow;
+  bool aKMajor = true;
   if (aLoad) {
+    aKMajor =
+        cast<SharedLayoutAttrInterface>(aLoad.getSrc().getType().getEncoding())
+            .getOrder()[0] == 1;
     for (auto [i, w] : llvm::enumerate(lc->warp))
       if (w[1] != 0 || (i < 2 ? w[0] >= 64 : w[0] % 64 != 0))
         return op->emitError("accumulator layout is not a wgmma layout");
     aBase = kl.regs[aLoad.getSrc()][0];
     wgRow = kl.andi(kl.threadCoords(*lc, /*lanes=*/false, /*warps=*/true)[0],
                     kl.c32(~int64_t(63)));
-    // Byte offset of the row in a 128-byte-row panel.
-    wgRow = kl.mul(wgRow, kl.c32(128));
+    // Byte offset of the row: in a 128-byte-row panel (K-major), or of
+    // its 64-row panel of K rows (M-major).
+    wgRow = kl.mul(wgRow, kl.c32(aKMajor ? 128 : 2 * k));
   }
 
   // Every A register and descriptor is ready before the fence: wgmma
@@ -249,11 +253,17 @@ static LogicalResult issueWgmma(Operation *op, KernelLowering &kl,
     for (auto [t, tile] : llvm::enumerate(tiles)) {
       Step s{{}, desc, unsigned(t)};
       if (aLoad) {
-        // K-major A, like K-major B with the warpgroup's 64 rows.
-        s.a.push_back(descriptor(kl, aBase,
-                                 (k0 / 64) * aRows * 128 + tile.first * 128 +
-                                     (k0 % 64) * 2,
-                                 16, 1024, wgRow));
+        // K-major A, like K-major B with the warpgroup's 64 rows; M-major
+        // A like N-major B: a K step is 16 rows of 128 bytes, the 64 rows
+        // of M one panel (K rows of 128 bytes).
+        s.a.push_back(aKMajor
+                          ? descriptor(kl, aBase,
+                                       (k0 / 64) * aRows * 128 +
+                                           tile.first * 128 + (k0 % 64) * 2,
+                                       16, 1024, wgRow)
+                          : descriptor(kl, aBase,
+                                       (tile.first / 64) * k * 128 + k0 * 128,
+                                       k * 128, 1024, wgRow));
         steps.push_back(std::move(s));
         continue;
       }
@@ -305,12 +315,13 @@ static LogicalResult issueWgmma(Operation *op, KernelLowering &kl,
   std::string mma = "wgmma.mma_async.sync.aligned.m64n" + std::to_string(n) +
                     "k16.f32." + type + "." + type + " {" + d + "}, ";
   std::string transB = kMajor ? "0" : "1";
-  std::string text = aLoad
-                         ? head + arg(2) + ", 0;\n" + mma + arg(0) + ", " +
-                               arg(1) + ", p, 1, 1, 0, " + transB + ";\n}"
-                         : head + arg(5) + ", 0;\n" + mma + "{" + arg(0) +
-                               ", " + arg(1) + ", " + arg(2) + ", " + arg(3) +
-                               "}, " + arg(4) + ", p, 1, 1, " + transB + ";\n}";
+  std::string transA = aKMajor ? "0" : "1";
+  std::string text =
+      aLoad ? head + arg(2) + ", 0;\n" + mma + arg(0) + ", " + arg(1) +
+                  ", p, 1, 1, " + transA + ", " + transB + ";\n}"
+            : head + arg(5) + ", 0;\n" + mma + "{" + arg(0) + ", " + arg(1) +
+                  ", " + arg(2) + ", " + arg(3) + "}, " + arg(4) +
+                  ", p, 1, 1, " + transB + ";\n}";
   for (Step &s : steps) {
     const SmallVector<int64_t> &idx = tiles[s.tile].second;
     SmallVector<Value> acc, extra(s.a);

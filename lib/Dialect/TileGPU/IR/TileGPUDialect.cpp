@@ -276,6 +276,10 @@ Attribute fa::tilegpu::permuteLayout(Attribute layout, ArrayRef<int32_t> perm) {
   return BlockedEncodingAttr::get(layout.getContext(), spt, tpw, wpc, order);
 }
 
+unsigned fa::tilegpu::sharedElementBits(Type elem) {
+  return std::max(8u, elem.getIntOrFloatBitWidth());
+}
+
 SharedEncodingAttr fa::tilegpu::getSwizzledShared(MLIRContext *ctx,
                                                   ArrayRef<int64_t> shape,
                                                   ArrayRef<unsigned> order,

@@ -97,7 +97,7 @@ struct AllocateSharedMemoryPass
         return;
       auto ty = cast<SharedBufferType>(alloc->getResult(0).getType());
       int64_t bytes =
-          ty.getNumElements() * ty.getElementType().getIntOrFloatBitWidth() / 8;
+          ty.getNumElements() * sharedElementBits(ty.getElementType()) / 8;
       int64_t end = first[alloc];
       Block *home = alloc->getBlock();
       // Uses through ring slots and transposed views count as uses. So do
@@ -151,6 +151,29 @@ struct AllocateSharedMemoryPass
       cur.op->setAttr(
           isa<fa::tile::ReduceOp>(cur.op) ? "tilegpu.scratch_offset" : "offset",
           IntegerAttr::get(IntegerType::get(&getContext(), 64), offset));
+    }
+
+    // A ring's copies write its memory without the barrier a local_alloc
+    // emits before its stores: where the ring reuses bytes of a buffer
+    // (live at other times) that threads read with plain loads, every
+    // thread must be done reading it before any thread starts a copy (the
+    // backward's delta row, read before the loop, and the loop's first
+    // K/V copies: a race). One barrier after the ring's allocation, before
+    // its first copies. Another ring's memory is free already: a pipelined
+    // loop ends with a wait and a barrier.
+    for (const Interval &ring : buffers) {
+      if (!isa<AllocRingOp>(ring.op))
+        continue;
+      bool reuses = llvm::any_of(buffers, [&](const Interval &other) {
+        return !isa<AllocRingOp>(other.op) &&
+               other.offset < ring.offset + ring.size &&
+               ring.offset < other.offset + other.size;
+      });
+      if (!reuses)
+        continue;
+      OpBuilder b(ring.op->getContext());
+      b.setInsertionPointAfter(ring.op);
+      BarrierOp::create(b, ring.op->getLoc());
     }
 
     if (auto targetAttr = getModuleTarget(kernel)) {

@@ -50,6 +50,11 @@ BlockedEncodingAttr getDefaultBlocked(mlir::MLIRContext *ctx,
 mlir::Attribute permuteLayout(mlir::Attribute layout,
                               llvm::ArrayRef<int32_t> perm);
 
+/// Bits one element of type `elem` takes in shared memory. A bool (i1)
+/// takes a byte: buffers are addressed per element, and LLVM would pack a
+/// vector of i1 into bits.
+unsigned sharedElementBits(mlir::Type elem);
+
 /// The swizzled shared layout FlashTile uses for a tile of `shape` stored
 /// with `order` (fastest first).
 SharedEncodingAttr getSwizzledShared(mlir::MLIRContext *ctx,

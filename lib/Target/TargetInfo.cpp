@@ -6,6 +6,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/ErrorHandling.h"
 
 #include <algorithm>
 #include <mutex>
@@ -13,6 +14,21 @@
 namespace fa {
 TargetInfo::~TargetInfo() = default;
 BarrierCopyProtocol::~BarrierCopyProtocol() = default;
+
+// Only engines that report hasConsumerRelease() are asked for these.
+void BarrierCopyProtocol::initEmpty(mlir::OpBuilder &, mlir::Location,
+                                    mlir::Value, int64_t) const {
+  llvm_unreachable("engine has no consumer release");
+}
+void BarrierCopyProtocol::arriveEmpty(mlir::OpBuilder &, mlir::Location,
+                                      mlir::Value, mlir::Value) const {
+  llvm_unreachable("engine has no consumer release");
+}
+void BarrierCopyProtocol::waitEmpty(mlir::OpBuilder &, mlir::Location,
+                                    mlir::Value, mlir::Value,
+                                    mlir::Value) const {
+  llvm_unreachable("engine has no consumer release");
+}
 
 mlir::LogicalResult TargetInfo::markDescriptorParam(mlir::Operation *func,
                                                     unsigned arg, int64_t,

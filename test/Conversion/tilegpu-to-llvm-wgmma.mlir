@@ -19,11 +19,17 @@
 // (4), each with an A and a B descriptor (trans-a 0, trans-b 0: both
 // K-major), one commit each; the first is waited with depth 1, the second
 // with 0. Then P V in the RS form (trans-b 1: V is N-major), waited with 0.
+// The proxy fence tilegpu-insert-async-fences places after the buffers
+// (tilegpu.fence_async_shared) replaces the local_alloc's trailing barrier
+// by the one after it; the wgmma itself neither fences the proxy nor
+// synchronizes the CTA.
 // CHECK-LABEL: llvm.func @wgmma
 // CHECK-NOT: ldmatrix
-// CHECK: llvm.inline_asm has_side_effects "fence.proxy.async.shared::cta;"
+// CHECK: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
 // CHECK-NEXT: nvvm.barrier0
-// CHECK-NEXT: llvm.inline_asm has_side_effects "wgmma.fence.sync.aligned;"
+// CHECK-NOT: nvvm.barrier0
+// CHECK-NOT: fence.proxy
+// CHECK: llvm.inline_asm has_side_effects "wgmma.fence.sync.aligned;"
 // CHECK-COUNT-4: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {$0, {{.*}}, $31}, $64, $65, p, 1, 1, 0, 0;\0A}", "=f,{{.*}},31,l,l,r"
 // CHECK-NEXT: llvm.extractvalue
 // CHECK: wgmma.commit_group.sync.aligned;
@@ -50,6 +56,8 @@ tile.kernel @wgmma(%x: !g {tile.dims = ["N", 64]}, %y: !f {tile.dims = ["N", 64]
   %k = tile.load %x[%c64, %c0] : !g -> tensor<64x64xbf16, #b>
   %kt = tile.trans %k : tensor<64x64xbf16, #b> -> tensor<64x64xbf16, #bt>
   %ks = tilegpu.local_alloc %kt : tensor<64x64xbf16, #bt> -> !tilegpu.smem<64x64xbf16, #st>
+  tilegpu.fence_async_shared
+  tilegpu.barrier
   %qa = tilegpu.local_load %qs : !tilegpu.smem<64x64xbf16, #s> -> tensor<64x64xbf16, #a>
   %kb = tilegpu.local_load %ks : !tilegpu.smem<64x64xbf16, #st> -> tensor<64x64xbf16, #bb>
   %s1 = tilegpu.dot_async %qa, %kb, %z : tensor<64x64xbf16, #a>, tensor<64x64xbf16, #bb> -> tensor<64x64xf32, #m>

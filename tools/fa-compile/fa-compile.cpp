@@ -101,6 +101,11 @@ cl::opt<std::string>
                         "target's best: TMA on sm_90a, else cp.async), Tma, "
                         "CpAsync or none"),
                cl::init("auto"), cl::cat(category));
+cl::opt<bool> warpSpecialize(
+    "warp-specialize",
+    cl::desc("sm_90a: a producer warpgroup issues the TMA copies, the others "
+             "compute (setmaxnreg moves registers to them)"),
+    cl::cat(category));
 cl::opt<std::string> kernelName("kernel", cl::desc("Compile only this kernel"),
                                 cl::value_desc("name"), cl::cat(category));
 cl::opt<bool> failOnSpill("fail-on-spill",
@@ -256,6 +261,7 @@ int main(int argc, char **argv) {
   gpu.mma = mma;
   gpu.prefetchRegisters = prefetchRegisters;
   gpu.copyEngine = copyEngine;
+  gpu.warpSpecialize = warpSpecialize;
   {
     SmallString<128> path(defaultsFile);
     bool explicitFile = !defaultsFile.empty();

@@ -36,6 +36,9 @@ struct GPUOptions {
   unsigned prefetchRegisters = 160;
   /// Copy engine of pipelined loads ("auto": the target's best).
   std::string copyEngine = "auto";
+  /// A producer warpgroup issues the copies, the others compute
+  /// (tilegpu-warp-specialize; kernels whose loops all copy with TMA).
+  bool warpSpecialize = false;
 };
 
 /// What the assembler says about one kernel of a binary.

@@ -34,6 +34,8 @@ struct CompileOptions {
   /// Copy engine of pipelined loads ("auto": the target's best; "Tma",
   /// "CpAsync", "none").
   std::string copyEngine = "auto";
+  /// See GPUOptions::warpSpecialize.
+  bool warpSpecialize = false;
   EmitStage emit = EmitStage::Binary;
   /// Run the target-independent tile optimizations (tile-optimize) first,
   /// as every target does; only tests of unoptimized code turn this off.

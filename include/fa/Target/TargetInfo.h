@@ -107,7 +107,30 @@ public:
   /// CTA barriers must surround it.
   virtual void release(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value barriers) const = 0;
+
+  // Consumer release ("empty" barriers, one per ring slot): consumers
+  // arrive when done reading a slot, and the thread issuing the copies
+  // waits for that before refilling it, instead of a CTA barrier.
+  /// Whether the engine has them (the ops below); by default not.
+  virtual bool hasConsumerRelease() const { return false; }
+  /// Initializes `barriers` for one arrival per thread of the CTA
+  /// (`threads`), one thread; a CTA barrier must follow.
+  virtual void initEmpty(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value barriers, int64_t threads) const;
+  /// Every thread arrives on barrier `slot`: it has read the slot.
+  virtual void arriveEmpty(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Value barriers, mlir::Value slot) const;
+  /// The copy-issuing thread waits for phase parity `phase` of barrier
+  /// `slot` (every consumer released the slot's previous fill).
+  virtual void waitEmpty(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value barriers, mlir::Value slot,
+                         mlir::Value phase) const;
 };
+
+/// On a lowered kernel function: the number of consumer threads of a
+/// warp-specialized kernel (the producer warpgroup follows them).
+inline constexpr llvm::StringLiteral kWarpSpecializedAttr =
+    "fa.consumer_threads";
 
 class TargetInfo {
 public:
@@ -177,8 +200,13 @@ public:
                                 unsigned axis) const = 0;
   virtual mlir::Value numPrograms(mlir::OpBuilder &b, mlir::Location loc,
                                   unsigned axis) const = 0;
-  /// CTA-wide barrier.
+  /// CTA-wide barrier (in a warp-specialized kernel, one over the
+  /// consumer warps only: kWarpSpecializedAttr on the function).
   virtual void barrier(mlir::OpBuilder &b, mlir::Location loc) const = 0;
+  /// A barrier over every thread of the CTA, warp-specialized or not.
+  virtual void barrierAll(mlir::OpBuilder &b, mlir::Location loc) const {
+    barrier(b, loc);
+  }
   /// The value of `v` (32-bit) held by lane `lane ^ mask`.
   virtual mlir::Value shuffleXor(mlir::OpBuilder &b, mlir::Location loc,
                                  mlir::Value v, unsigned mask) const = 0;

@@ -85,7 +85,14 @@ LogicalResult KernelLowering::run() {
   auto fnTy =
       LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), argTypes);
   auto func = LLVM::LLVMFuncOp::create(b, loc, kernel.getSymName(), fnTy);
-  target.markKernel(func, numWarps * target.getWarpSize());
+  unsigned threads = numWarps * target.getWarpSize();
+  // A warp-specialized kernel launches its producer warps after the
+  // consumers (the target caps its registers for them to be moved).
+  if (auto p = kernel->getAttrOfType<IntegerAttr>("tilegpu.producer_warps")) {
+    func->setAttr(kWarpSpecializedAttr, b.getI32IntegerAttr(threads));
+    threads += unsigned(p.getInt()) * target.getWarpSize();
+  }
+  target.markKernel(func, threads);
   Block *entry = func.addEntryBlock(b);
   b.setInsertionPointToStart(entry);
 

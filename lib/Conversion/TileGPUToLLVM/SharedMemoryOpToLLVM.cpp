@@ -79,7 +79,10 @@ static LogicalResult lowerLocalAlloc(LocalAllocOp op, KernelLowering &kl) {
   kl.target.barrier(b, loc);
   if (failed(storeTile(op, op.getSrc(), base, op.getType(), kl)))
     return failure();
-  kl.target.barrier(b, loc);
+  // A proxy fence right after the buffer (tilegpu-insert-async-fences) is
+  // followed by a barrier that orders the writes for readers as well.
+  if (!isa_and_nonnull<FenceAsyncSharedOp>(op->getNextNode()))
+    kl.target.barrier(b, loc);
   kl.regs[op.getResult()] = {base};
   return success();
 }
@@ -167,7 +170,11 @@ static LogicalResult lowerLocalLoad(LocalLoadOp op, KernelLowering &kl) {
 }
 
 static LogicalResult lowerBarrier(BarrierOp op, KernelLowering &kl) {
-  kl.target.barrier(kl.b, kl.loc);
+  // Marked by tilegpu-warp-specialize: both roles meet here.
+  if (op->hasAttr("tilegpu.all_threads"))
+    kl.target.barrierAll(kl.b, kl.loc);
+  else
+    kl.target.barrier(kl.b, kl.loc);
   return success();
 }
 

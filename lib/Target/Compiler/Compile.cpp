@@ -75,7 +75,13 @@ void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
   lowerLoads.copyEngine = options.copyEngine;
   pm.addPass(tilegpu::createTileGPUPipelineLowerLoads(lowerLoads));
   pm.addPass(tilegpu::createTileGPUPipelineExpand());
+  // Proxy fences for the shared memory wgmma reads, once every write and
+  // barrier is in place.
+  pm.addPass(tilegpu::createTileGPUInsertAsyncFences());
   pm.addPass(tilegpu::createTileGPUAllocateSharedMemory());
+  // After allocation: both roles' clones of a buffer keep its offset.
+  if (options.warpSpecialize)
+    pm.addPass(tilegpu::createTileGPUWarpSpecialize());
 }
 
 namespace {
@@ -104,6 +110,10 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("copy engine of pipelined loads (auto, Tma, CpAsync, "
                      "none)"),
       llvm::cl::init("auto")};
+  Option<bool> warpSpecialize{
+      *this, "warp-specialize",
+      llvm::cl::desc("a producer warpgroup issues the TMA copies"),
+      llvm::cl::init(false)};
   GPUOptions get() const {
     GPUOptions o;
     o.target = target;
@@ -112,6 +122,7 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
     o.mma = mma;
     o.prefetchRegisters = prefetchRegisters;
     o.copyEngine = copyEngine;
+    o.warpSpecialize = warpSpecialize;
     return o;
   }
 };
@@ -308,6 +319,7 @@ FailureOr<CompiledKernel> fa::compileKernel(ModuleOp module,
   result.options.mma = options.mma;
   result.options.prefetchRegisters = options.prefetchRegisters;
   result.options.copyEngine = options.copyEngine;
+  result.options.warpSpecialize = options.warpSpecialize;
   result.options.numWarps =
       options.numWarps ? options.numWarps
                        : chooseNumWarps(module, info->getWarpSize(),

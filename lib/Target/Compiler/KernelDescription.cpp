@@ -132,7 +132,10 @@ FailureOr<json::Array> fa::describeKernels(ModuleOp module,
     json::Object k;
     k["entry"] = kernel.getSymName().str();
     k["target"] = options.target;
-    k["threads"] = json::Array{int64_t(numWarps) * threadsPerWarp, 1, 1};
+    int64_t warps = numWarps;
+    if (auto p = kernel->getAttrOfType<IntegerAttr>("tilegpu.producer_warps"))
+      warps += p.getInt();
+    k["threads"] = json::Array{warps * threadsPerWarp, 1, 1};
     int64_t smem = 0;
     if (auto s = kernel->getAttrOfType<IntegerAttr>("tilegpu.shared_bytes"))
       smem = s.getInt();

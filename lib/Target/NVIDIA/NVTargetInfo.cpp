@@ -161,6 +161,26 @@ public:
     return NVVM::GridDimZOp::create(b, loc, i32);
   }
   void barrier(OpBuilder &b, Location loc) const override {
+    // A warp-specialized kernel's code outside the producer is the
+    // consumers': they synchronize on named barrier 1 without the producer.
+    auto func = b.getInsertionBlock()
+                    ->getParentOp()
+                    ->getParentOfType<LLVM::LLVMFuncOp>();
+    if (!func && isa<LLVM::LLVMFuncOp>(b.getInsertionBlock()->getParentOp()))
+      func = cast<LLVM::LLVMFuncOp>(b.getInsertionBlock()->getParentOp());
+    if (auto n =
+            func ? func->getAttrOfType<IntegerAttr>(fa::kWarpSpecializedAttr)
+                 : IntegerAttr()) {
+      Type i32 = b.getI32Type();
+      Value id = LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(1));
+      Value count = LLVM::ConstantOp::create(b, loc, i32,
+                                             b.getI32IntegerAttr(n.getInt()));
+      NVVM::BarrierOp::create(b, loc, TypeRange{}, id, count, {}, Value());
+      return;
+    }
+    NVVM::Barrier0Op::create(b, loc);
+  }
+  void barrierAll(OpBuilder &b, Location loc) const override {
     NVVM::Barrier0Op::create(b, loc);
   }
   Value shuffleXor(OpBuilder &b, Location loc, Value v,
@@ -221,6 +241,11 @@ public:
     func->setAttr(NVVM::NVVMDialect::getKernelFuncAttrName(), b.getUnitAttr());
     func->setAttr(NVVM::NVVMDialect::getReqntidAttrName(),
                   b.getDenseI32ArrayAttr({int32_t(threads), 1, 1}));
+    // Warp-specialized: a per-thread cap that fills the register file, so
+    // that setmaxnreg can move registers from the producer to consumers.
+    if (func->hasAttr(fa::kWarpSpecializedAttr))
+      func->setAttr(NVVM::NVVMDialect::getMaxnregAttrName(),
+                    b.getI32IntegerAttr(int32_t(65536 / threads) / 8 * 8));
   }
   // A CUtensorMap: by value in the parameter space, readable by TMA
   // (grid_constant), 64-byte aligned (without llvm.align: `.align 1`).

@@ -129,6 +129,22 @@ public:
   void release(OpBuilder &b, Location loc, Value barriers) const override {
     fa::tilenv::MBarrierInvalOp::create(b, loc, barriers);
   }
+
+  bool hasConsumerRelease() const override { return true; }
+  void initEmpty(OpBuilder &b, Location loc, Value barriers,
+                 int64_t threads) const override {
+    fa::tilenv::MBarrierInitOp::create(b, loc, barriers, int32_t(threads));
+  }
+  void arriveEmpty(OpBuilder &b, Location loc, Value barriers,
+                   Value slot) const override {
+    fa::tilenv::MBarrierArriveOp::create(b, loc, barriers, slot);
+  }
+  void waitEmpty(OpBuilder &b, Location loc, Value barriers, Value slot,
+                 Value phase) const override {
+    auto wait =
+        fa::tilenv::MBarrierWaitOp::create(b, loc, barriers, slot, phase);
+    wait.setElected(true);
+  }
 };
 } // namespace
 

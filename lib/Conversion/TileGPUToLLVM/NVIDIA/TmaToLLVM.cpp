@@ -4,7 +4,9 @@
 // (thread 0) initializes and invalidates the mbarriers, arrives with the
 // expected byte count and issues cp.async.bulk.tensor through the tensor
 // map passed by value for the copied kernel argument; every thread waits
-// with mbarrier.try_wait.parity.
+// with mbarrier.try_wait.parity (or only thread 0: the producer waiting for
+// the consumers' release of a slot, on which every thread arrives). Also the
+// generic-to-async proxy fence (tilegpu.fence_async_shared).
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,12 +23,25 @@ using namespace mlir;
 using namespace fa;
 using namespace fa::tilegpu;
 
-/// Runs `body` in thread 0 only.
+/// The thread that issues the copies: thread 0, or in a warp-specialized
+/// kernel the producer warpgroup's first.
+static int64_t copyThread(KernelLowering &kl) {
+  auto func = kl.b.getInsertionBlock()
+                  ->getParentOp()
+                  ->getParentOfType<LLVM::LLVMFuncOp>();
+  auto n = func ? func->getAttrOfType<IntegerAttr>(kWarpSpecializedAttr)
+                : IntegerAttr();
+  return n ? n.getInt() : 0;
+}
+
+/// Runs `body` in thread `thread` (0 by default) only.
 static void inElectedThread(KernelLowering &kl,
-                            function_ref<void(OpBuilder &)> body) {
+                            function_ref<void(OpBuilder &)> body,
+                            int64_t thread = 0) {
   OpBuilder &b = kl.b;
-  Value first = arith::CmpIOp::create(b, kl.loc, arith::CmpIPredicate::eq,
-                                      kl.target.threadId(b, kl.loc), kl.c32(0));
+  Value first =
+      arith::CmpIOp::create(b, kl.loc, arith::CmpIPredicate::eq,
+                            kl.target.threadId(b, kl.loc), kl.c32(thread));
   auto ifOp = scf::IfOp::create(b, kl.loc, first, /*withElse=*/false);
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
@@ -75,11 +90,14 @@ static LogicalResult lowerExpect(tilenv::MBarrierExpectOp op,
                                  KernelLowering &kl) {
   Value addr = barrierAddress(kl, op.getBarriers(), op.getIndex());
   Value bytes = kl.c32(op.getBytes());
-  inElectedThread(kl, [&](OpBuilder &b) {
-    NVVM::MBarrierArriveExpectTxOp::create(b, kl.loc, Type(), addr, bytes,
-                                           NVVM::MemScopeKind::CTA,
-                                           /*relaxed=*/false, Value());
-  });
+  inElectedThread(
+      kl,
+      [&](OpBuilder &b) {
+        NVVM::MBarrierArriveExpectTxOp::create(b, kl.loc, Type(), addr, bytes,
+                                               NVVM::MemScopeKind::CTA,
+                                               /*relaxed=*/false, Value());
+      },
+      copyThread(kl));
   return success();
 }
 
@@ -88,8 +106,30 @@ static LogicalResult lowerWait(tilenv::MBarrierWaitOp op, KernelLowering &kl) {
   Value phase = arith::IndexCastOp::create(kl.b, kl.loc, kl.b.getI32Type(),
                                            kl.map.lookup(op.getPhase()));
   // Suspend-time hint of the try_wait loop (what CUTLASS uses): 10 ms.
-  NVVM::MBarrierTryWaitParityOp::create(kl.b, kl.loc, addr, phase,
-                                        kl.c32(10000000));
+  auto wait = [&](OpBuilder &b) {
+    NVVM::MBarrierTryWaitParityOp::create(b, kl.loc, addr, phase,
+                                          kl.c32(10000000));
+  };
+  if (op.getElected())
+    inElectedThread(kl, wait, copyThread(kl));
+  else
+    wait(kl.b);
+  return success();
+}
+
+static LogicalResult lowerArrive(tilenv::MBarrierArriveOp op,
+                                 KernelLowering &kl) {
+  Value addr = barrierAddress(kl, op.getBarriers(), op.getIndex());
+  NVVM::MBarrierArriveOp::create(kl.b, kl.loc, Type(), addr, Value());
+  return success();
+}
+
+/// The generic-to-async proxy fence for shared memory (one per thread).
+static LogicalResult lowerFenceAsyncShared(FenceAsyncSharedOp op,
+                                           KernelLowering &kl) {
+  NVVM::FenceProxyOp::create(
+      kl.b, kl.loc, NVVM::ProxyKind::async_shared,
+      NVVM::SharedSpaceAttr::get(kl.ctx, NVVM::SharedSpace::shared_cta));
   return success();
 }
 
@@ -147,20 +187,48 @@ static LogicalResult lowerTmaLoad(tilenv::TmaLoadOp op, KernelLowering &kl) {
     copies.push_back({dst, c});
   }
   Value desc = g->descriptor;
-  inElectedThread(kl, [&](OpBuilder &ib) {
-    for (auto &[dst, c] : copies)
-      NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
-          ib, loc, dst, desc, c, mbar, ValueRange{}, Value(), Value(),
-          NVVM::TMALoadMode::TILE, /*isCTAOnly=*/false,
-          NVVM::CTAGroupKindAttr(), Value());
-  });
+  inElectedThread(
+      kl,
+      [&](OpBuilder &ib) {
+        for (auto &[dst, c] : copies)
+          NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+              ib, loc, dst, desc, c, mbar, ValueRange{}, Value(), Value(),
+              NVVM::TMALoadMode::TILE, /*isCTAOnly=*/false,
+              NVVM::CTAGroupKindAttr(), Value());
+      },
+      copyThread(kl));
+  return success();
+}
+
+static LogicalResult lowerProducerWarpgroup(tilenv::ProducerWarpgroupOp op,
+                                            KernelLowering &kl) {
+  Value p = arith::CmpIOp::create(kl.b, kl.loc, arith::CmpIPredicate::uge,
+                                  kl.target.threadId(kl.b, kl.loc),
+                                  kl.c32(op.getConsumers()));
+  kl.map.map(op.getResult(), p);
+  return success();
+}
+
+static LogicalResult lowerSetMaxNReg(tilenv::SetMaxNRegOp op,
+                                     KernelLowering &kl) {
+  std::string text = std::string("setmaxnreg.") +
+                     (op.getIncrease() ? "inc" : "dec") + ".sync.aligned.u32 " +
+                     std::to_string(op.getCount()) + ";";
+  LLVM::InlineAsmOp::create(kl.b, kl.loc, TypeRange{}, ValueRange{}, text, "",
+                            /*has_side_effects=*/true, /*is_align_stack=*/false,
+                            LLVM::TailCallKind::None, LLVM::AsmDialectAttr(),
+                            ArrayAttr());
   return success();
 }
 
 void nvidia::populateTmaLowerings(LoweringRegistry &registry) {
+  registry.add(lowerProducerWarpgroup);
+  registry.add(lowerSetMaxNReg);
   registry.add(lowerInit);
   registry.add(lowerExpect);
   registry.add(lowerWait);
+  registry.add(lowerArrive);
+  registry.add(lowerFenceAsyncShared);
   registry.add(lowerInval);
   registry.add(lowerTmaLoad);
 }

@@ -297,13 +297,10 @@ static LogicalResult issueWgmma(Operation *op, KernelLowering &kl,
   for (Value &v : C)
     v = pinned[next++];
 
-  // Shared writes of the generic proxy (stores, cp.async) become visible to
-  // the async proxy wgmma reads with: every thread fences its own writes,
-  // then a barrier orders them before any thread's wgmma (conservative: a
-  // fence-insertion pass could place the fences after the writes instead).
-  // Then the registers are fenced.
-  inlinePtx(b, loc, Type(), {}, "fence.proxy.async.shared::cta;", "");
-  kl.target.barrier(b, loc);
+  // The registers are fenced. Shared writes of the generic proxy (stores,
+  // cp.async) that wgmma reads are ordered by the fences and barriers
+  // tilegpu-insert-async-fences placed after them; copies that complete on
+  // an mbarrier are ordered by its wait.
   inlinePtx(b, loc, Type(), {}, "wgmma.fence.sync.aligned;", "");
   std::string type = elem.isF16() ? "f16" : "bf16";
   int64_t nRegs = n / 2, x = 2 * nRegs;

@@ -35,8 +35,90 @@ using namespace mlir;
 using namespace fa::tilegpu;
 namespace pl = fa::tilegpu::pipeline;
 
+namespace fa::tilegpu::pipeline {
+
+SharedBufferType transposed(SharedBufferType t) {
+  auto enc = cast<SharedEncodingAttr>(t.getEncoding());
+  SmallVector<unsigned> order = {1u - enc.getOrder()[0],
+                                 1u - enc.getOrder()[1]};
+  auto tenc =
+      SharedEncodingAttr::get(t.getContext(), enc.getVec(), enc.getPerPhase(),
+                              enc.getMaxPhase(), order, enc.getPanel());
+  return SharedBufferType::get(t.getContext(),
+                               {t.getShape()[1], t.getShape()[0]},
+                               t.getElementType(), tenc);
+}
+
+/// A ring of `stages` buffers of type `slotTy` (slot dimension slowest).
+SharedBufferType ringTypeFor(SharedBufferType slotTy, int64_t stages) {
+  MLIRContext *ctx = slotTy.getContext();
+  auto enc = cast<SharedEncodingAttr>(slotTy.getEncoding());
+  SmallVector<unsigned> order;
+  for (unsigned o : enc.getOrder())
+    order.push_back(o + 1);
+  order.push_back(0);
+  auto ringEnc =
+      SharedEncodingAttr::get(ctx, enc.getVec(), enc.getPerPhase(),
+                              enc.getMaxPhase(), order, enc.getPanel());
+  SmallVector<int64_t> shape = {stages};
+  llvm::append_range(shape, slotTy.getShape());
+  return SharedBufferType::get(ctx, shape, slotTy.getElementType(), ringEnc);
+}
+
+/// Replaces the buffers of `p` by slot `slot` of its ring (a view of type
+/// `p.fillTy`, transposed where the buffer was), placed in the buffer's
+/// cluster of the last stage, and erases the load.
+void replaceBuffers(Prefetch &p, Value slot, int64_t last) {
+  OpBuilder b(p.load);
+  Location loc = p.load.getLoc();
+  for (LocalAllocOp alloc : p.allocs) {
+    b.setInsertionPoint(alloc);
+    int64_t cluster = pl::getIntAttr(alloc, pl::kCluster).value_or(3);
+    Value cur = RingSlotOp::create(b, loc, p.fillTy, p.ring, slot);
+    pl::setStage(cur.getDefiningOp(), last, cluster);
+    if (alloc.getType() != p.slotTy) {
+      cur = TransViewOp::create(b, loc, transposed(p.fillTy), cur);
+      pl::setStage(cur.getDefiningOp(), last, cluster);
+    }
+    alloc.getResult().replaceAllUsesWith(cur);
+    alloc.erase();
+  }
+  for (fa::tile::TransOp trans : p.transposes)
+    trans.erase();
+  p.load.erase();
+}
+
+/// Moves the address arithmetic on the induction variable (`iv + step`,
+/// pipeline::isAddressValue) that the copies of `prefetches` use to `b`'s
+/// insertion point, so that it moves along with the copies it feeds.
+void hoistAddresses(OpBuilder &b, scf::ForOp loop,
+                    MutableArrayRef<Prefetch> prefetches) {
+  Block *body = loop.getBody();
+  std::function<void(Value)> hoist = [&](Value v) {
+    Operation *def = v.getDefiningOp();
+    if (!def || def->getBlock() != body || loop.isDefinedOutsideOfLoop(v))
+      return;
+    for (Value o : def->getOperands())
+      hoist(o);
+    if (b.getInsertionPoint() != body->end() && &*b.getInsertionPoint() == def)
+      b.setInsertionPointAfter(def); // already in place
+    else
+      def->moveBefore(b.getInsertionBlock(), b.getInsertionPoint());
+  };
+  for (Prefetch &p : prefetches)
+    for (Value o : p.load.getOffsets())
+      hoist(o);
+}
+
+} // namespace fa::tilegpu::pipeline
+
 namespace {
+using pl::hoistAddresses;
+using pl::lowerWithBarriers;
 using pl::Prefetch;
+using pl::replaceBuffers;
+using pl::ringTypeFor;
+using pl::transposed;
 
 /// The attribute on a kernel argument that is passed with a copy
 /// descriptor (BarrierCopyProtocol::describeTensor).
@@ -53,18 +135,6 @@ SharedBufferType slotTypeFor(fa::tile::LoadOp load) {
                         ty.getElementType().getIntOrFloatBitWidth());
   return SharedBufferType::get(load.getContext(), ty.getShape(),
                                ty.getElementType(), enc);
-}
-
-SharedBufferType transposed(SharedBufferType t) {
-  auto enc = cast<SharedEncodingAttr>(t.getEncoding());
-  SmallVector<unsigned> order = {1u - enc.getOrder()[0],
-                                 1u - enc.getOrder()[1]};
-  auto tenc =
-      SharedEncodingAttr::get(t.getContext(), enc.getVec(), enc.getPerPhase(),
-                              enc.getMaxPhase(), order, enc.getPanel());
-  return SharedBufferType::get(t.getContext(),
-                               {t.getShape()[1], t.getShape()[0]},
-                               t.getElementType(), tenc);
 }
 
 /// `t` with the shared layout's panel set to `panel`.
@@ -169,67 +239,6 @@ fa::AsyncCopyRequest describeCopy(const Prefetch &p) {
 ///   cluster 1, stage 0: the copies into slot `iteration % S`, one commit;
 ///   later clusters: the body, reading this iteration's slot.
 /// After the loop every group is drained before shared memory is reused.
-/// A ring of `stages` buffers of type `slotTy` (slot dimension slowest).
-SharedBufferType ringTypeFor(SharedBufferType slotTy, int64_t stages) {
-  MLIRContext *ctx = slotTy.getContext();
-  auto enc = cast<SharedEncodingAttr>(slotTy.getEncoding());
-  SmallVector<unsigned> order;
-  for (unsigned o : enc.getOrder())
-    order.push_back(o + 1);
-  order.push_back(0);
-  auto ringEnc =
-      SharedEncodingAttr::get(ctx, enc.getVec(), enc.getPerPhase(),
-                              enc.getMaxPhase(), order, enc.getPanel());
-  SmallVector<int64_t> shape = {stages};
-  llvm::append_range(shape, slotTy.getShape());
-  return SharedBufferType::get(ctx, shape, slotTy.getElementType(), ringEnc);
-}
-
-/// Replaces the buffers of `p` by slot `slot` of its ring (a view of type
-/// `p.fillTy`, transposed where the buffer was), placed in the buffer's
-/// cluster of the last stage, and erases the load.
-void replaceBuffers(Prefetch &p, Value slot, int64_t last) {
-  OpBuilder b(p.load);
-  Location loc = p.load.getLoc();
-  for (LocalAllocOp alloc : p.allocs) {
-    b.setInsertionPoint(alloc);
-    int64_t cluster = pl::getIntAttr(alloc, pl::kCluster).value_or(3);
-    Value cur = RingSlotOp::create(b, loc, p.fillTy, p.ring, slot);
-    pl::setStage(cur.getDefiningOp(), last, cluster);
-    if (alloc.getType() != p.slotTy) {
-      cur = TransViewOp::create(b, loc, transposed(p.fillTy), cur);
-      pl::setStage(cur.getDefiningOp(), last, cluster);
-    }
-    alloc.getResult().replaceAllUsesWith(cur);
-    alloc.erase();
-  }
-  for (fa::tile::TransOp trans : p.transposes)
-    trans.erase();
-  p.load.erase();
-}
-
-/// Moves the address arithmetic on the induction variable (`iv + step`,
-/// pipeline::isAddressValue) that the copies of `prefetches` use to `b`'s
-/// insertion point, so that it moves along with the copies it feeds.
-void hoistAddresses(OpBuilder &b, scf::ForOp loop,
-                    MutableArrayRef<Prefetch> prefetches) {
-  Block *body = loop.getBody();
-  std::function<void(Value)> hoist = [&](Value v) {
-    Operation *def = v.getDefiningOp();
-    if (!def || def->getBlock() != body || loop.isDefinedOutsideOfLoop(v))
-      return;
-    for (Value o : def->getOperands())
-      hoist(o);
-    if (b.getInsertionPoint() != body->end() && &*b.getInsertionPoint() == def)
-      b.setInsertionPointAfter(def); // already in place
-    else
-      def->moveBefore(b.getInsertionBlock(), b.getInsertionPoint());
-  };
-  for (Prefetch &p : prefetches)
-    for (Value o : p.load.getOffsets())
-      hoist(o);
-}
-
 void lowerWithCpAsync(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
                       int64_t stages) {
   Location loc = loop.getLoc();
@@ -279,79 +288,6 @@ void lowerWithCpAsync(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
 
   b.setInsertionPointAfter(loop);
   AsyncWaitOp::create(b, loc, b.getI32IntegerAttr(0));
-  BarrierOp::create(b, loc);
-}
-
-/// A barrier-tracked engine (CopyEngine::Tma): a ring of S buffers per load
-/// and one ring of S barriers for them all, initialized before the loop. In
-/// program order of the body before rotation:
-///   cluster 0, last stage: every thread waits for the barrier of this
-///     iteration's slot (its fill number iteration / S, so parity
-///     (iteration / S) % 2), then a CTA barrier: every thread is done with
-///     the previous iteration, whose slot is the one refilled next;
-///   cluster 1, stage 0 (never past the loop's end, so that no copy is in
-///     flight after it): one thread expects the slot's bytes and issues the
-///     copies into slot `iteration % S`;
-///   later clusters: the body, reading this iteration's slot.
-/// After the loop the barriers are released between two CTA barriers.
-void lowerWithBarriers(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
-                       int64_t stages, const fa::BarrierCopyProtocol &engine) {
-  MLIRContext *ctx = loop.getContext();
-  Location loc = loop.getLoc();
-  OpBuilder b(loop);
-  IntegerAttr align = b.getI64IntegerAttr(engine.getBufferAlignment());
-  int64_t bytes = 0;
-  for (Prefetch &p : prefetches) {
-    p.ring = AllocRingOp::create(b, loc, ringTypeFor(p.fillTy, stages),
-                                 IntegerAttr(), align);
-    bytes += p.fillTy.getNumElements() *
-             p.fillTy.getElementType().getIntOrFloatBitWidth() / 8;
-  }
-  auto barEnc = SharedEncodingAttr::get(ctx, 1, 1, 1, {1, 0}, 0);
-  auto barTy = SharedBufferType::get(ctx, {stages, 1}, b.getI64Type(), barEnc);
-  Value bars = AllocRingOp::create(b, loc, barTy, IntegerAttr(), IntegerAttr());
-  engine.init(b, loc, bars);
-  BarrierOp::create(b, loc);
-  Value numSlots = arith::ConstantIndexOp::create(b, loc, stages);
-  Value two = arith::ConstantIndexOp::create(b, loc, 2);
-
-  Block *body = loop.getBody();
-  pl::makeRoomForCopies(loop);
-  int64_t last = stages - 1;
-
-  b.setInsertionPointToStart(body);
-  Value rel = pl::iterationNumber(b, loc, loop);
-  Value slot = arith::RemSIOp::create(b, loc, rel, numSlots);
-  Value phase = arith::RemSIOp::create(
-      b, loc, arith::DivSIOp::create(b, loc, rel, numSlots), two);
-  engine.wait(b, loc, bars, slot, phase);
-  BarrierOp::create(b, loc);
-  for (Operation &op : llvm::make_range(body->begin(), b.getInsertionPoint()))
-    pl::setStage(&op, last, 0);
-
-  Value copySlot = arith::RemSIOp::create(b, loc, rel, numSlots);
-  hoistAddresses(b, loop, prefetches);
-  // The addresses stay unguarded: later stages may read them too.
-  auto unguarded = std::prev(b.getInsertionPoint());
-  engine.expect(b, loc, bars, copySlot, bytes);
-  for (Prefetch &p : prefetches) {
-    Value dst = RingSlotOp::create(b, loc, p.fillTy, p.ring, copySlot);
-    engine.copy(b, loc, p.load.getBase(), p.load.getOffsets(),
-                p.load.getTileDims(), dst, bars, copySlot);
-  }
-  for (Operation &op :
-       llvm::make_range(std::next(unguarded), b.getInsertionPoint()))
-    op.setAttr(pl::kGuard, b.getUnitAttr());
-  for (Operation &op : llvm::make_range(copySlot.getDefiningOp()->getIterator(),
-                                        b.getInsertionPoint()))
-    pl::setStage(&op, 0, 1);
-
-  for (Prefetch &p : prefetches)
-    replaceBuffers(p, slot, last);
-
-  b.setInsertionPointAfter(loop);
-  BarrierOp::create(b, loc);
-  engine.release(b, loc, bars);
   BarrierOp::create(b, loc);
 }
 

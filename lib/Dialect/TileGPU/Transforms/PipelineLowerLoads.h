@@ -11,6 +11,8 @@
 #include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
 #include "fa/Dialect/TileGPU/Transforms/Pipeline.h"
 
+#include "fa/Target/TargetInfo.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -55,6 +57,24 @@ inline mlir::Value iterationNumber(mlir::OpBuilder &b, mlir::Location loc,
   rel->setAttr(kIteration, b.getUnitAttr());
   return rel;
 }
+
+/// The ring of `stages` buffers of type `slotTy` (slot dimension slowest).
+SharedBufferType ringTypeFor(SharedBufferType slotTy, int64_t stages);
+/// `t` seen transposed (2-D).
+SharedBufferType transposed(SharedBufferType t);
+/// Replaces the buffers of `p` by slot `slot` of its ring, in the buffers'
+/// clusters of stage `last`, and erases the load.
+void replaceBuffers(Prefetch &p, mlir::Value slot, int64_t last);
+/// Moves the address arithmetic the copies of `prefetches` use to `b`'s
+/// insertion point.
+void hoistAddresses(mlir::OpBuilder &b, mlir::scf::ForOp loop,
+                    llvm::MutableArrayRef<Prefetch> prefetches);
+
+/// A barrier-tracked engine (CopyEngine::Tma): copies issued by one thread
+/// complete on one barrier per ring slot (PipelineBarrierCopies.cpp).
+void lowerWithBarriers(mlir::scf::ForOp loop,
+                       llvm::MutableArrayRef<Prefetch> prefetches,
+                       int64_t stages, const fa::BarrierCopyProtocol &engine);
 
 /// CopyEngine::Direct: each load is issued `stages - 1` iterations ahead
 /// into registers and stored to one of `stages - 1` ring slots at the end

@@ -63,6 +63,15 @@ LogicalResult MBarrierExpectOp::verify() {
 LogicalResult MBarrierWaitOp::verify() {
   return verifyBarriers(*this, getBarriers());
 }
+LogicalResult SetMaxNRegOp::verify() {
+  int32_t n = getCount();
+  if (n < 24 || n > 256 || n % 8)
+    return emitOpError("register count must be a multiple of 8 in [24, 256]");
+  return success();
+}
+LogicalResult MBarrierArriveOp::verify() {
+  return verifyBarriers(*this, getBarriers());
+}
 LogicalResult MBarrierInvalOp::verify() {
   return verifyBarriers(*this, getBarriers());
 }

@@ -139,6 +139,24 @@ def TileGPU_AsyncWaitOp : TileGPU_Op<"async_wait"> {
 
 def TileGPU_BarrierOp : TileGPU_Op<"barrier"> {
   let summary = "CTA-wide barrier: shared-memory writes before it are visible after it";
+  let description = [{
+    In a warp-specialized kernel (`tilegpu-warp-specialize`) it spans the
+    consumer warps only, unless marked `tilegpu.all_threads`: then every
+    warp, producer included, meets it.
+  }];
+  let assemblyFormat = "attr-dict";
+}
+
+def TileGPU_FenceAsyncSharedOp : TileGPU_Op<"fence_async_shared"> {
+  let summary = "order this thread's shared-memory writes before asynchronous-proxy accesses";
+  let description = [{
+    Writes to shared memory through ordinary stores (and per-thread
+    asynchronous copies) are made visible to the target's asynchronous
+    units (Hopper: the async proxy wgmma reads operands with, bulk copies)
+    for this thread's later operations; a `tilegpu.barrier` after it
+    extends that to every thread's. `tilegpu-insert-async-fences` places
+    these fences between such writes and their asynchronous readers.
+  }];
   let assemblyFormat = "attr-dict";
 }
 

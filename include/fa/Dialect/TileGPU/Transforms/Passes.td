@@ -235,6 +235,58 @@ def TileGPUPipelineExpand
   }];
 }
 
+def TileGPUInsertAsyncFences
+    : Pass<"tilegpu-insert-async-fences", "mlir::ModuleOp"> {
+  let summary = "fence shared-memory writes that asynchronous units read";
+  let description = [{
+    Hopper's wgmma reads operands from shared memory through the async
+    proxy: ordinary stores and per-thread copies into such a buffer must be
+    followed by `tilegpu.fence_async_shared` in every writing thread and a
+    `tilegpu.barrier` before any thread's read. For each buffer (followed
+    through `ring_slot` and `trans_view` to its `local_alloc` or
+    `alloc_ring`) that a wgmma operand `local_load` reads, the pass places a
+    fence
+      - after a `local_alloc` of it, with a barrier after the fence;
+      - after a `local_store` into it, before the next `tilegpu.barrier`
+        of its block (a barrier is added when there is none);
+      - after each `tilegpu.async_wait` of a kernel with an `async_copy`
+        into it, before the barrier that follows the wait (added when
+        missing).
+    Buffers filled by copies that complete on an mbarrier (TMA) need no
+    fence: the wait orders them. Kernels with no such reader are left
+    unchanged.
+  }];
+}
+
+def TileGPUWarpSpecialize
+    : Pass<"tilegpu-warp-specialize", "mlir::ModuleOp"> {
+  let summary = "a producer warpgroup issues the TMA copies, the others compute";
+  let description = [{
+    For a kernel whose pipelined loops all copy with TMA and release their
+    slots through empty mbarriers (no CTA barrier in the loops), after
+    shared-memory allocation: one more warpgroup is launched after the
+    consumers (`tilegpu.producer_warps` on the kernel) and the body becomes
+    `scf.if (tilenv.producer_warpgroup) { producer } else { consumers }`.
+    The producer is a clone that keeps only the copies (elected empty-slot
+    waits, `mbarrier_expect`, `tma_load`), what computes their operands, the
+    loops that hold them (without iteration arguments) and the barriers
+    around `mbarrier_init`/`mbarrier_inval`, marked `tilegpu.all_threads`
+    (both roles meet there, in the same order). The consumers keep
+    everything but the copies; their other barriers synchronize the
+    consumer warps only (a named barrier). `tilenv.setmaxnreg` gives the
+    producer `producer-registers` and the consumers `consumer-registers`.
+    Other kernels are left unchanged with a remark.
+  }];
+  let options = [
+    Option<"producerRegisters", "producer-registers", "unsigned", "24",
+           "registers per producer thread (setmaxnreg.dec)">,
+    Option<"consumerRegisters", "consumer-registers", "unsigned", "240",
+           "registers per consumer thread (setmaxnreg.inc)">,
+  ];
+  let dependentDialects = ["::fa::tilenv::TileNVDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def TileGPUAllocateSharedMemory
     : Pass<"tilegpu-allocate-shared-memory", "mlir::ModuleOp"> {
   let summary = "assign shared-memory offsets to buffers";

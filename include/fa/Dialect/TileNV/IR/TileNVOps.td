@@ -44,11 +44,34 @@ def TileNV_MBarrierExpectOp : TileNV_Op<"mbarrier_expect"> {
 }
 
 def TileNV_MBarrierWaitOp : TileNV_Op<"mbarrier_wait"> {
-  let summary = "wait (every thread) until an mbarrier phase of parity `phase` completed";
-  let arguments = (ins Arg<TileGPU_SharedBuffer, "", [MemRead]>:$barriers,
-                       Index:$index, Index:$phase);
+  let summary = "wait until an mbarrier phase of parity `phase` completed";
+  let description = [{
+    Every thread waits, or with `elected` only the thread that issues the
+    copies (the one `mbarrier_expect` and `tma_load` run in): the producer
+    waiting for a ring slot's consumers to release it.
+  }];
+  // MemWrite too: a wait orders memory like a barrier and must never be
+  // removed as a mere read whose result nobody uses.
+  let arguments = (ins Arg<TileGPU_SharedBuffer, "", [MemRead, MemWrite]>:$barriers,
+                       Index:$index, Index:$phase, UnitAttr:$elected);
   let assemblyFormat = [{
-    $barriers `[` $index `]` `,` $phase attr-dict `:` qualified(type($barriers))
+    $barriers `[` $index `]` `,` $phase (`elected` $elected^)? attr-dict `:` qualified(type($barriers))
+  }];
+  let hasVerifier = 1;
+}
+
+def TileNV_MBarrierArriveOp : TileNV_Op<"mbarrier_arrive"> {
+  let summary = "every thread arrives on an mbarrier (consumer release)";
+  let description = [{
+    Each thread of the CTA arrives once on mbarrier `index`: initialized
+    with one arrival per thread, its phase completes when every thread has
+    finished reading the ring slot it guards (a consumer release; the
+    thread issuing the slot's next copies waits on it with `elected`).
+  }];
+  let arguments = (ins Arg<TileGPU_SharedBuffer, "", [MemRead, MemWrite]>:$barriers,
+                       Index:$index);
+  let assemblyFormat = [{
+    $barriers `[` $index `]` attr-dict `:` qualified(type($barriers))
   }];
   let hasVerifier = 1;
 }
@@ -83,6 +106,32 @@ def TileNV_TmaLoadOp : TileNV_Op<"tma_load"> {
     $base `[` $offsets `]` `dims` $dims `into` $dst `,` $barriers `[` $index `]`
     attr-dict `:` type($base) `,` qualified(type($dst)) `,` qualified(type($barriers))
   }];
+  let hasVerifier = 1;
+}
+
+// Warp specialization (tilegpu-warp-specialize): a producer warpgroup that
+// only issues the copies, consumer warpgroups that compute.
+
+def TileNV_ProducerWarpgroupOp : TileNV_Op<"producer_warpgroup", [Pure]> {
+  let summary = "whether this thread is in the producer warpgroup";
+  let description = [{
+    True for threads `consumers` and above: the warpgroup launched after the
+    `consumers` threads the kernel's layouts use.
+  }];
+  let arguments = (ins I32Attr:$consumers);
+  let results = (outs I1:$result);
+  let assemblyFormat = "`consumers` $consumers attr-dict";
+}
+
+def TileNV_SetMaxNRegOp : TileNV_Op<"setmaxnreg"> {
+  let summary = "change the warpgroup's register allocation";
+  let description = [{
+    `setmaxnreg.{inc,dec}.sync.aligned.u32 count`, run by every thread of
+    a warpgroup: the producer gives registers back, the consumers take
+    them. `count` is a multiple of 8 in [24, 256].
+  }];
+  let arguments = (ins I32Attr:$count, BoolAttr:$increase);
+  let assemblyFormat = "$count `increase` `=` $increase attr-dict";
   let hasVerifier = 1;
 }
 

@@ -90,26 +90,9 @@ void collectUpperBounds(Value v, int64_t lb, int64_t shift,
   out.push_back({v, shift});
 }
 
-/// Entry `d` of the `tile.dims` of the kernel argument `memref`, if any: a
-/// symbolic size name (string) or a compile-time size (integer).
-Attribute tileDimsEntry(Value memref, int64_t d) {
-  auto arg = dyn_cast<BlockArgument>(memref);
-  if (!arg)
-    return {};
-  auto kernel = dyn_cast<tile::KernelOp>(arg.getOwner()->getParentOp());
-  std::optional<ArrayAttr> all = kernel ? kernel.getArgAttrs() : std::nullopt;
-  if (!all || arg.getArgNumber() >= all->size())
-    return {};
-  auto dict = dyn_cast<DictionaryAttr>((*all)[arg.getArgNumber()]);
-  auto dims = dict ? dict.getAs<ArrayAttr>("tile.dims") : ArrayAttr();
-  if (!dims || d >= static_cast<int64_t>(dims.size()))
-    return {};
-  return dims[d];
-}
-
 /// The symbolic name a kernel argument gives to dimension `d`, if any.
 StringAttr dimName(Value memref, int64_t d) {
-  return dyn_cast_or_null<StringAttr>(tileDimsEntry(memref, d));
+  return dyn_cast_or_null<StringAttr>(tile::getTileDimsEntry(memref, d));
 }
 
 /// Whether `v` equals the size of dimension `d` of `memref`.
@@ -124,17 +107,6 @@ bool isSizeOf(Value v, Value memref, int64_t d) {
     return true;
   StringAttr a = dimName(dim.getSource(), *index), b = dimName(memref, d);
   return a && b && a == b;
-}
-
-/// The static size of dimension `d` of `memref`: from its type, or from
-/// the integer its kernel argument's `tile.dims` fixes.
-std::optional<int64_t> staticSize(Value memref, int64_t d) {
-  auto type = cast<MemRefType>(memref.getType());
-  if (!type.isDynamicDim(d))
-    return type.getDimSize(d);
-  if (auto n = dyn_cast_or_null<IntegerAttr>(tileDimsEntry(memref, d)))
-    return n.getInt();
-  return std::nullopt;
 }
 
 /// Sets the `in_bounds` flag of every tile dimension t (global dimension d)
@@ -160,7 +132,7 @@ struct TileBoundsElimPass : fa::impl::TileBoundsElimBase<TileBoundsElimPass> {
       ArrayRef<int64_t> shape = load.getResult().getType().getShape();
       markInBounds(load, [&](int64_t t, int64_t d) {
         std::optional<int64_t> off = constantOf(load.getOffsets()[d]);
-        std::optional<int64_t> size = staticSize(load.getBase(), d);
+        std::optional<int64_t> size = tile::getStaticDimSize(load.getBase(), d);
         return off && size && *off >= 0 && *off + shape[t] <= *size;
       });
     });

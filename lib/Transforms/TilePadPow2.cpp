@@ -69,33 +69,6 @@ std::optional<int64_t> constantOf(Value v) {
   return std::nullopt;
 }
 
-/// Entry `d` of the `tile.dims` of kernel argument `memref`, if any.
-Attribute tileDimsEntry(Value memref, int64_t d) {
-  auto arg = dyn_cast<BlockArgument>(memref);
-  if (!arg)
-    return {};
-  auto kernel = dyn_cast<tile::KernelOp>(arg.getOwner()->getParentOp());
-  std::optional<ArrayAttr> all = kernel ? kernel.getArgAttrs() : std::nullopt;
-  if (!all || arg.getArgNumber() >= all->size())
-    return {};
-  auto dict = dyn_cast<DictionaryAttr>((*all)[arg.getArgNumber()]);
-  auto dims = dict ? dict.getAs<ArrayAttr>("tile.dims") : ArrayAttr();
-  if (!dims || d >= static_cast<int64_t>(dims.size()))
-    return {};
-  return dims[d];
-}
-
-/// The static size of dimension `d` of `memref`: from its type, or from the
-/// integer its kernel argument's `tile.dims` fixes (the launch contract).
-std::optional<int64_t> staticSize(Value memref, int64_t d) {
-  auto type = cast<MemRefType>(memref.getType());
-  if (!type.isDynamicDim(d))
-    return type.getDimSize(d);
-  if (auto n = dyn_cast_or_null<IntegerAttr>(tileDimsEntry(memref, d)))
-    return n.getInt();
-  return std::nullopt;
-}
-
 /// The neutral element of a reduction over `elem` (null for element types
 /// other than integers and floats).
 TypedAttr neutralOf(tile::ReduceKind kind, Type elem) {
@@ -260,7 +233,7 @@ SmallVector<int64_t> Padder::dimsNeedingMask(AccessOp op, Value tile) {
     if (!isPaddedDim(tile, t))
       continue;
     std::optional<int64_t> off = constantOf(op.getOffsets()[d]);
-    std::optional<int64_t> size = staticSize(op.getBase(), d);
+    std::optional<int64_t> size = tile::getStaticDimSize(op.getBase(), d);
     // Padding that starts at the tensor's end is dropped by the bounds
     // check of that dimension.
     if (off && size && *off + extent[t] == *size)

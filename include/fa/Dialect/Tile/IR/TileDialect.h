@@ -23,4 +23,14 @@ class YieldOp;
 #define GET_OP_CLASSES
 #include "fa/Dialect/Tile/IR/TileOps.h.inc"
 
+namespace fa::tile {
+/// Entry `d` of the `tile.dims` of the kernel argument `memref`, if any: a
+/// symbolic size name (string) or a compile-time size (integer).
+mlir::Attribute getTileDimsEntry(mlir::Value memref, int64_t d);
+
+/// The static size of dimension `d` of `memref`: from its type, or from the
+/// integer its kernel argument's `tile.dims` fixes (the launch contract).
+std::optional<int64_t> getStaticDimSize(mlir::Value memref, int64_t d);
+} // namespace fa::tile
+
 #endif // FA_DIALECT_TILE_IR_TILEDIALECT_H

@@ -15,6 +15,26 @@ using namespace mlir;
 using namespace fa;
 using namespace fa::tilegpu;
 
+/// Rebuilds `yield` (already lowered up to it) with the registers of its
+/// tiles flattened in place; `arity[i]` is the register count of operand i
+/// (0: a scalar). A tile whose registers do not match is `mismatch`.
+static LogicalResult flattenYield(scf::YieldOp yield, ArrayRef<unsigned> arity,
+                                  KernelLowering &kl, StringRef mismatch) {
+  SmallVector<Value> flat;
+  for (auto [i, v] : llvm::enumerate(yield.getOperands())) {
+    if (arity[i]) {
+      auto &rv = kl.regs[v];
+      if (rv.size() != arity[i])
+        return yield.emitError(mismatch);
+      flat.append(rv.begin(), rv.end());
+    } else {
+      flat.push_back(kl.map.lookup(v));
+    }
+  }
+  scf::YieldOp::create(kl.b, kl.loc, flat);
+  return success();
+}
+
 static LogicalResult lowerFor(scf::ForOp op, KernelLowering &kl) {
   OpBuilder &b = kl.b;
   Location &loc = kl.loc;
@@ -58,19 +78,9 @@ static LogicalResult lowerFor(scf::ForOp op, KernelLowering &kl) {
     b.setInsertionPointToStart(nb);
     if (failed(kl.lowerBlock(*op.getBody())))
       return failure();
-    auto yield = cast<scf::YieldOp>(op.getBody()->getTerminator());
-    SmallVector<Value> flat;
-    for (auto [i, v] : llvm::enumerate(yield.getOperands())) {
-      if (arity[i]) {
-        auto &rv = regs[v];
-        if (rv.size() != arity[i])
-          return yield.emitError("loop-carried tile changes layout");
-        flat.append(rv.begin(), rv.end());
-      } else {
-        flat.push_back(map.lookup(v));
-      }
-    }
-    scf::YieldOp::create(b, loc, flat);
+    if (failed(flattenYield(cast<scf::YieldOp>(op.getBody()->getTerminator()),
+                            arity, kl, "loop-carried tile changes layout")))
+      return failure();
   }
   distribute(newFor.getResults(), op.getResults());
   return success();
@@ -125,20 +135,8 @@ static LogicalResult lowerIfResults(scf::IfOp op, KernelLowering &kl) {
     b.setInsertionPointToEnd(to);
     if (failed(kl.lowerBlock(from.front())))
       return failure();
-    auto yield = cast<scf::YieldOp>(from.front().getTerminator());
-    SmallVector<Value> flat;
-    for (auto [i, v] : llvm::enumerate(yield.getOperands())) {
-      if (arity[i]) {
-        auto &rv = regs[v];
-        if (rv.size() != arity[i])
-          return yield.emitError("a branch yields a tile in another layout");
-        flat.append(rv.begin(), rv.end());
-      } else {
-        flat.push_back(map.lookup(v));
-      }
-    }
-    scf::YieldOp::create(b, loc, flat);
-    return success();
+    return flattenYield(cast<scf::YieldOp>(from.front().getTerminator()), arity,
+                        kl, "a branch yields a tile in another layout");
   };
   if (failed(lowerRegion(op.getThenRegion(), newIf.thenBlock())) ||
       failed(lowerRegion(op.getElseRegion(), newIf.elseBlock())))

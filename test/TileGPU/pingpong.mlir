@@ -14,7 +14,8 @@
 // softmax runs, then P·V is issued and waited for: two windows an
 // iteration, each the dot issue alone (the wait, the softmax and the
 // conversion of P stay outside). Both loops of a causal split get them
-// (their bounds are scalars: the same in every thread). Warpgroup 1
+// (their bounds come from program ids, sizes and arguments: the same in
+// every thread). Warpgroup 1
 // arrives at barrier 2 first, warpgroup 0 takes the last arrival back at
 // the end; the producer gets no barrier.
 // CHECK-LABEL: tile.kernel @two_loops
@@ -65,7 +66,8 @@ tile.kernel @two_loops(%x: !g {tile.dims = ["N", 64]}, %n: index) grid {
     %z = arith.constant dense<0.0> : tensor<128x64xf32, #m3>
     %pid = tile.program_id 0 : i32
     %m0 = arith.index_cast %pid : i32 to index
-    %mid = arith.minsi %m0, %n : index
+    %len = memref.dim %x, %c0 : !g
+    %mid = arith.minsi %m0, %len : index
     %q = tile.load %x[%c0, %c0] : !g -> tensor<128x64xbf16, #b>
     %qs = tilegpu.local_alloc %q : tensor<128x64xbf16, #b> -> !tilegpu.smem<128x64xbf16, #s>
     %k = tile.load %x[%c0, %c0] : !g -> tensor<64x64xbf16, #b>

@@ -236,8 +236,8 @@ static LogicalResult lowerNamedBarrier(Op op, KernelLowering &kl) {
     else
       NVVM::BarrierArriveOp::create(b, loc, id, count);
   };
-  Value group = arith::DivUIOp::create(b, loc, kl.target.threadId(b, loc),
-                                       kl.c32(128));
+  Value group =
+      arith::DivUIOp::create(b, loc, kl.target.threadId(b, loc), kl.c32(128));
   if (llvm::is_contained(ids, -1)) {
     for (auto [g, id] : llvm::enumerate(ids)) {
       if (id == -1)

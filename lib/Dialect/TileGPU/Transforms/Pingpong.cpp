@@ -1,4 +1,5 @@
-//===- Pingpong.cpp - consumer warpgroups take turns on the tensor cores ---===//
+//===- Pingpong.cpp - consumer warpgroups take turns on the tensor cores
+//---===//
 //
 // FlashAttention-3's pingpong between the two consumer warpgroups of a
 // warp-specialized kernel: each group of consecutive asynchronous dot
@@ -87,8 +88,7 @@ bool fitsInWindow(Operation *op) {
   return isa<arith::ArithDialect, math::MathDialect>(op->getDialect());
 }
 
-struct PingpongPass
-    : fa::tilegpu::impl::TileGPUPingpongBase<PingpongPass> {
+struct PingpongPass : fa::tilegpu::impl::TileGPUPingpongBase<PingpongPass> {
   using Base::Base;
 
   void runOnOperation() override {
@@ -108,8 +108,10 @@ struct PingpongPass
     for (Operation &op : kernel.getBody().front())
       if (auto ifOp = dyn_cast<scf::IfOp>(op))
         if (auto p =
-                ifOp.getCondition().getDefiningOp<nv::ProducerWarpgroupOp>())
-          std::tie(roles, producer) = std::make_pair(ifOp, p);
+                ifOp.getCondition().getDefiningOp<nv::ProducerWarpgroupOp>()) {
+          roles = ifOp;
+          producer = p;
+        }
     if (!roles || roles.getElseRegion().empty())
       return "no consumer branch";
     if (producer.getConsumers() != 2 * kWarpgroupThreads)
@@ -130,7 +132,8 @@ struct PingpongPass
       return "no asynchronous dot";
     llvm::DenseMap<Value, bool> memo;
     for (DotAsyncOp dot : dots) {
-      for (Operation *p = dot->getParentOp(); p != roles; p = p->getParentOp()) {
+      for (Operation *p = dot->getParentOp(); p != roles;
+           p = p->getParentOp()) {
         if (auto loop = dyn_cast<scf::ForOp>(p)) {
           if (!isUniform(loop.getLowerBound(), memo) ||
               !isUniform(loop.getUpperBound(), memo) ||
@@ -142,8 +145,7 @@ struct PingpongPass
             return "a branch around a dot has a condition that may differ "
                    "between threads";
         } else {
-          return "a dot is inside '" + p->getName().getStringRef().str() +
-                 "'";
+          return "a dot is inside '" + p->getName().getStringRef().str() + "'";
         }
       }
     }

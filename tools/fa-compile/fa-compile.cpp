@@ -106,6 +106,12 @@ cl::opt<bool> warpSpecialize(
     cl::desc("sm_90a: a producer warpgroup issues the TMA copies, the others "
              "compute (setmaxnreg moves registers to them)"),
     cl::cat(category));
+cl::opt<bool> pingpong(
+    "pingpong",
+    cl::desc("sm_90a: the two consumer warpgroups take turns issuing their "
+             "MMAs, one's softmax overlapping the other's (implies "
+             "--warp-specialize)"),
+    cl::cat(category));
 cl::opt<std::string> kernelName("kernel", cl::desc("Compile only this kernel"),
                                 cl::value_desc("name"), cl::cat(category));
 cl::opt<bool> failOnSpill("fail-on-spill",
@@ -262,6 +268,7 @@ int main(int argc, char **argv) {
   gpu.prefetchRegisters = prefetchRegisters;
   gpu.copyEngine = copyEngine;
   gpu.warpSpecialize = warpSpecialize;
+  gpu.pingpong = pingpong;
   {
     SmallString<128> path(defaultsFile);
     bool explicitFile = !defaultsFile.empty();
@@ -282,6 +289,7 @@ int main(int argc, char **argv) {
       given.mma = mma.getNumOccurrences();
       given.copyEngine = copyEngine.getNumOccurrences();
       given.prefetchRegisters = prefetchRegisters.getNumOccurrences();
+      given.pingpong = pingpong.getNumOccurrences();
       bool respecialize = false;
       std::string error;
       if (!fa::applyTileDefaults((*text)->getBuffer(), path,

@@ -14,8 +14,9 @@
 // Conditions compare the parameters' values after the user's -D and the
 // kernel's own defaults; `*` as the target matches every target. Settings
 // are kernel parameters (NAME=VALUE, applied unless given with -D) and the
-// compile options `num-warps`, `num-stages`, `mma`, `prefetch-registers` and
-// `copy-engine` (applied unless given on the command line). Every matching
+// compile options `num-warps`, `num-stages`, `mma`, `prefetch-registers`,
+// `copy-engine` and `pingpong` (true or false) (applied unless given on the
+// command line). Every matching
 // line applies; for a setting given by several, the earliest line wins.
 // docs/gpu.md describes the use.
 //
@@ -68,7 +69,7 @@ llvm::StringMap<std::string> kernelParams(mlir::ModuleOp module);
 /// them.
 struct TileDefaultsGiven {
   bool numWarps = false, numStages = false, mma = false, copyEngine = false,
-       prefetchRegisters = false;
+       prefetchRegisters = false, pingpong = false;
 };
 
 /// Applies the defaults file `text` (named `name` in errors) for

@@ -12,7 +12,8 @@ using namespace llvm;
 
 bool fa::isTileDefaultsOption(StringRef name) {
   return name == "num-warps" || name == "num-stages" || name == "mma" ||
-         name == "prefetch-registers" || name == "copy-engine";
+         name == "prefetch-registers" || name == "copy-engine" ||
+         name == "pingpong";
 }
 
 static bool
@@ -62,9 +63,12 @@ bool fa::parseTileDefaults(StringRef text, StringRef name, TileDefaults &out,
       return fail("no settings after ':'");
     for (auto &[key, value] : rule.set) {
       unsigned number;
-      // mma and copy-engine name a choice; the others are counts, small
-      // enough for the tools to convert without overflow.
+      if (key == "pingpong" && value != "true" && value != "false")
+        return fail("'pingpong' must be true or false, got '" + value + "'");
+      // mma and copy-engine name a choice, pingpong is a switch; the others
+      // are counts, small enough for the tools to convert without overflow.
       if (isTileDefaultsOption(key) && key != "mma" && key != "copy-engine" &&
+          key != "pingpong" &&
           (!llvm::all_of(value, llvm::isDigit) ||
            StringRef(value).getAsInteger(10, number) || number > 65536))
         return fail("'" + key + "' must be a number up to 65536, got '" +
@@ -148,6 +152,9 @@ bool fa::applyTileDefaults(StringRef text, StringRef name,
     } else if (key == "copy-engine") {
       if (!given.copyEngine)
         options.copyEngine = value;
+    } else if (key == "pingpong") {
+      if (!given.pingpong)
+        options.pingpong = value == "true";
     } else if (defines.try_emplace(key, value).second) {
       respecialize = true;
     }

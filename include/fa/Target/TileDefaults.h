@@ -15,8 +15,10 @@
 // kernel's own defaults; `*` as the target matches every target. Settings
 // are kernel parameters (NAME=VALUE, applied unless given with -D) and the
 // compile options `num-warps`, `num-stages`, `mma`, `prefetch-registers` and
-// `copy-engine` (applied unless given on the command line). Every matching
-// line applies; for a setting given by several, the earliest line wins.
+// `copy-engine` (applied unless given on the command line). A parameter that
+// none of the compiled kernels declares (a file of several kernels compiled
+// one at a time) is left out. Every matching line applies; for a setting
+// given by several, the earliest line wins.
 // docs/gpu.md describes the use.
 //
 //===----------------------------------------------------------------------===//

@@ -148,7 +148,9 @@ bool fa::applyTileDefaults(StringRef text, StringRef name,
     } else if (key == "copy-engine") {
       if (!given.copyEngine)
         options.copyEngine = value;
-    } else if (defines.try_emplace(key, value).second) {
+    } else if (params.count(key) && defines.try_emplace(key, value).second) {
+      // A parameter none of the compiled kernels has (one kernel of the
+      // file compiled alone) is not set: the rule shapes the others.
       respecialize = true;
     }
   }

@@ -282,6 +282,7 @@ int main(int argc, char **argv) {
       given.mma = mma.getNumOccurrences();
       given.copyEngine = copyEngine.getNumOccurrences();
       given.prefetchRegisters = prefetchRegisters.getNumOccurrences();
+      given.oneKernel = !kernelName.empty();
       bool respecialize = false;
       std::string error;
       if (!fa::applyTileDefaults((*text)->getBuffer(), path,

@@ -15,10 +15,10 @@
 // kernel's own defaults; `*` as the target matches every target. Settings
 // are kernel parameters (NAME=VALUE, applied unless given with -D) and the
 // compile options `num-warps`, `num-stages`, `mma`, `prefetch-registers` and
-// `copy-engine` (applied unless given on the command line). A parameter that
-// none of the compiled kernels declares (a file of several kernels compiled
-// one at a time) is left out. Every matching line applies; for a setting
-// given by several, the earliest line wins.
+// `copy-engine` (applied unless given on the command line). When one kernel
+// of a file is compiled alone, a parameter it does not declare is left out
+// (a line may shape the file's other kernels). Every matching line applies;
+// for a setting given by several, the earliest line wins.
 // docs/gpu.md describes the use.
 //
 //===----------------------------------------------------------------------===//
@@ -71,6 +71,9 @@ llvm::StringMap<std::string> kernelParams(mlir::ModuleOp module);
 struct TileDefaultsGiven {
   bool numWarps = false, numStages = false, mma = false, copyEngine = false,
        prefetchRegisters = false;
+  /// One kernel of the file is compiled (--kernel): a parameter setting that
+  /// it does not declare is left out instead of failing as an unknown -D.
+  bool oneKernel = false;
 };
 
 /// Applies the defaults file `text` (named `name` in errors) for

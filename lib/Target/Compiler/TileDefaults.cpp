@@ -148,9 +148,12 @@ bool fa::applyTileDefaults(StringRef text, StringRef name,
     } else if (key == "copy-engine") {
       if (!given.copyEngine)
         options.copyEngine = value;
-    } else if (params.count(key) && defines.try_emplace(key, value).second) {
-      // A parameter none of the compiled kernels has (one kernel of the
-      // file compiled alone) is not set: the rule shapes the others.
+    } else if (given.oneKernel && !params.count(key)) {
+      // Not a parameter of the one kernel compiled: the line shapes the
+      // file's others. (With every kernel compiled, an unknown name stays
+      // an error, reported as for -D.)
+      continue;
+    } else if (defines.try_emplace(key, value).second) {
       respecialize = true;
     }
   }

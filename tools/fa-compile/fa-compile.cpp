@@ -290,6 +290,7 @@ int main(int argc, char **argv) {
       given.copyEngine = copyEngine.getNumOccurrences();
       given.prefetchRegisters = prefetchRegisters.getNumOccurrences();
       given.pingpong = pingpong.getNumOccurrences();
+      given.oneKernel = !kernelName.empty();
       bool respecialize = false;
       std::string error;
       if (!fa::applyTileDefaults((*text)->getBuffer(), path,

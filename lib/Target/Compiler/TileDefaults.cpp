@@ -155,6 +155,11 @@ bool fa::applyTileDefaults(StringRef text, StringRef name,
     } else if (key == "pingpong") {
       if (!given.pingpong)
         options.pingpong = value == "true";
+    } else if (given.oneKernel && !params.count(key)) {
+      // Not a parameter of the one kernel compiled: the line shapes the
+      // file's others. (With every kernel compiled, an unknown name stays
+      // an error, reported as for -D.)
+      continue;
     } else if (defines.try_emplace(key, value).second) {
       respecialize = true;
     }

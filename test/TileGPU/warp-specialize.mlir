@@ -19,8 +19,10 @@
 // CHECK-NEXT: scf.if %[[P]] {
 // CHECK-NEXT: tilenv.setmaxnreg 24 increase = false
 // CHECK-NOT: tilegpu.dot_async
-// CHECK-NOT: tilenv.mbarrier_init
-// CHECK: tilegpu.barrier {tilegpu.all_threads}
+// The copying thread's role initializes and invalidates the mbarriers.
+// CHECK: tilenv.mbarrier_init %{{.*}} count 1
+// CHECK: tilenv.mbarrier_init %{{.*}} count 128
+// CHECK-NEXT: tilegpu.barrier {tilegpu.all_threads}
 // CHECK: tilenv.mbarrier_wait {{.*}} elected
 // CHECK-NEXT: tilenv.mbarrier_expect
 // CHECK: tilenv.tma_load
@@ -32,22 +34,24 @@
 // CHECK: tilenv.tma_load
 // CHECK-NOT: tilegpu.dot_async
 // CHECK: tilegpu.barrier {tilegpu.all_threads}
+// CHECK-NEXT: tilenv.mbarrier_inval
+// CHECK-NEXT: tilenv.mbarrier_inval
 // CHECK-NEXT: tilegpu.barrier {tilegpu.all_threads}
 // CHECK-NEXT: } else {
 // CHECK-NEXT: tilenv.setmaxnreg 240 increase = true
 // CHECK-NOT: tilenv.tma_load
 // CHECK-NOT: elected
-// CHECK: tilenv.mbarrier_init %{{.*}} count 1
-// CHECK: tilenv.mbarrier_init %{{.*}} count 128
-// CHECK-NEXT: tilegpu.barrier {tilegpu.all_threads}
+// CHECK-NOT: tilenv.mbarrier_init
+// The consumers keep the initialization's generic-to-async proxy fence.
+// CHECK: tilegpu.fence_async_shared
+// CHECK: tilegpu.barrier {tilegpu.all_threads}
 // CHECK: scf.for {{.*}} iter_args
 // CHECK: tilenv.mbarrier_wait
 // CHECK: tilegpu.dot_async
 // CHECK: tilenv.mbarrier_arrive
 // CHECK: tilegpu.barrier {tilegpu.all_threads}
-// CHECK-NEXT: tilenv.mbarrier_inval
-// CHECK-NEXT: tilenv.mbarrier_inval
 // CHECK-NEXT: tilegpu.barrier {tilegpu.all_threads}
+// CHECK-NOT: tilenv.mbarrier_inval
 // CHECK-NOT: tilenv.tma_load
 // CHECK: return
 module attributes {tilegpu.target = #tilegpu.target<"sm_90a", warps = 4, threads_per_warp = 32>} {

@@ -70,13 +70,18 @@ static LogicalResult lowerInit(tilenv::MBarrierInitOp op, KernelLowering &kl) {
   SmallVector<Value> addrs;
   for (int64_t s = 0; s < numBarriers(op.getBarriers()); ++s)
     addrs.push_back(barrierAddress(kl, op.getBarriers(), Value(), s));
-  inElectedThread(kl, [&](OpBuilder &b) {
-    for (Value a : addrs)
-      NVVM::MBarrierInitOp::create(b, kl.loc, a, count, Value());
-    // The initialization is visible to the asynchronous proxy (TMA's
-    // complete_tx) once the CTA barrier after this op has run.
-    NVVM::FenceMbarrierInitOp::create(b, kl.loc);
-  });
+  // The copying thread (the producer's first in a warp-specialized kernel,
+  // which keeps these ops) initializes and invalidates the barriers.
+  inElectedThread(
+      kl,
+      [&](OpBuilder &b) {
+        for (Value a : addrs)
+          NVVM::MBarrierInitOp::create(b, kl.loc, a, count, Value());
+        // The initialization is visible to the asynchronous proxy (TMA's
+        // complete_tx) once the CTA barrier after this op has run.
+        NVVM::FenceMbarrierInitOp::create(b, kl.loc);
+      },
+      copyThread(kl));
   // Shared memory the copies will write may have been written through the
   // generic proxy before (buffers reused by the allocator): order those
   // writes before the asynchronous proxy's.
@@ -138,10 +143,13 @@ static LogicalResult lowerInval(tilenv::MBarrierInvalOp op,
   SmallVector<Value> addrs;
   for (int64_t s = 0; s < numBarriers(op.getBarriers()); ++s)
     addrs.push_back(barrierAddress(kl, op.getBarriers(), Value(), s));
-  inElectedThread(kl, [&](OpBuilder &b) {
-    for (Value a : addrs)
-      NVVM::MBarrierInvalOp::create(b, kl.loc, a);
-  });
+  inElectedThread(
+      kl,
+      [&](OpBuilder &b) {
+        for (Value a : addrs)
+          NVVM::MBarrierInvalOp::create(b, kl.loc, a);
+      },
+      copyThread(kl));
   return success();
 }
 

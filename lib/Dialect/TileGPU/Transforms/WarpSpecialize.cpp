@@ -44,6 +44,13 @@ bool isCopyOp(Operation *op) {
   return isa<nv::MBarrierExpectOp, nv::TmaLoadOp>(op);
 }
 
+/// The mbarriers' initialization and invalidation: the producer's copying
+/// thread runs them (the lowering elects it), so that they and its own
+/// waits and arrivals on those barriers are one thread's program order.
+bool isBarrierSetup(Operation *op) {
+  return isa<nv::MBarrierInitOp, nv::MBarrierInvalOp>(op);
+}
+
 /// The barrier next to `op` in its block, after (`forward`) or before it,
 /// skipping other mbarrier initializations and invalidations.
 BarrierOp adjacentBarrier(Operation *op, bool forward) {
@@ -90,7 +97,8 @@ LogicalResult pruneProducer(Block *block) {
   llvm::DenseSet<Operation *> keep;
   SmallVector<Operation *> work;
   block->walk([&](Operation *op) {
-    if (isCopyOp(op) || (isa<BarrierOp>(op) && op->hasAttr(kAllThreads)))
+    if (isCopyOp(op) || isBarrierSetup(op) ||
+        (isa<BarrierOp>(op) && op->hasAttr(kAllThreads)))
       work.push_back(op);
   });
   auto inside = [&](Operation *op) {
@@ -209,11 +217,20 @@ struct WarpSpecializePass
       return failure();
     SmallVector<Operation *> copies;
     consumer->walk([&](Operation *op) {
-      if (isCopyOp(op))
+      if (isCopyOp(op) || isBarrierSetup(op))
         copies.push_back(op);
     });
-    for (Operation *op : copies)
+    for (Operation *op : copies) {
+      // The initialization's lowering also orders every thread's earlier
+      // generic-proxy writes before the copies (buffers the allocator
+      // reuses): the consumers keep that fence.
+      if (isa<nv::MBarrierInitOp>(op) &&
+          !isa_and_nonnull<FenceAsyncSharedOp>(op->getPrevNode())) {
+        OpBuilder fb(op);
+        FenceAsyncSharedOp::create(fb, op->getLoc());
+      }
       op->erase();
+    }
     // The copies' address arithmetic, now unused (pure ops only: a wait
     // has no result and reads memory, yet must stay).
     auto unusedPure = [](Operation *op) {

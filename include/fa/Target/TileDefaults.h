@@ -68,7 +68,7 @@ llvm::StringMap<std::string> kernelParams(mlir::ModuleOp module);
 /// them.
 struct TileDefaultsGiven {
   bool numWarps = false, numStages = false, mma = false, copyEngine = false,
-       prefetchRegisters = false;
+       prefetchRegisters = false, overlapDots = false;
 };
 
 /// Applies the defaults file `text` (named `name` in errors) for

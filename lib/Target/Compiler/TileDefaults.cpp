@@ -12,7 +12,8 @@ using namespace llvm;
 
 bool fa::isTileDefaultsOption(StringRef name) {
   return name == "num-warps" || name == "num-stages" || name == "mma" ||
-         name == "prefetch-registers" || name == "copy-engine";
+         name == "prefetch-registers" || name == "overlap-dots" ||
+         name == "copy-engine";
 }
 
 static bool
@@ -142,6 +143,9 @@ bool fa::applyTileDefaults(StringRef text, StringRef name,
     } else if (key == "prefetch-registers") {
       if (!given.prefetchRegisters)
         options.prefetchRegisters = std::stoul(value);
+    } else if (key == "overlap-dots") {
+      if (!given.overlapDots)
+        options.overlapDots = std::stoul(value) != 0;
     } else if (key == "mma") {
       if (!given.mma)
         options.mma = value;

@@ -428,7 +428,8 @@ bool overlapSecondDot(scf::ForOp loop) {
   {
     OpBuilder tb = OpBuilder::atBlockEnd(ifOp.thenBlock());
     // lb + ((ub - lb - 1) / step) * step
-    Value one = arith::ConstantIndexOp::create(tb, loc, 1);
+    Value one =
+        arith::ConstantOp::create(tb, loc, tb.getIntegerAttr(ub.getType(), 1));
     Value span = arith::SubIOp::create(
         tb, loc, arith::SubIOp::create(tb, loc, ub, lb), one);
     Value lastIv = arith::AddIOp::create(

@@ -13,10 +13,11 @@
 // Attention's loop with the online-softmax rescale. P V is deferred by one
 // iteration: the prologue computes S and the softmax of the first block
 // (its K load without in_bounds) and a barrier follows; the loop starts one
-// step later and carries P and alpha; in the body S is issued, then the
-// previous block's V (loaded at iv - step), the rescale of the accumulator
-// by the carried alpha (its broadcast recomputed there) and P V with the
-// carried P; S is waited for with depth 1 before the softmax, P V with depth
+// step later and carries P and alpha; in the body the accumulator is
+// rescaled by the carried alpha (its broadcast recomputed there), then S and
+// P V of the previous block (its V loaded at iv - step, P carried) are
+// issued next to each other (a pingpong window can wrap the two); S is
+// waited for with depth 1 before the softmax, P V with depth
 // 0 at the end, before the conversion computing the next P. The epilogue
 // (an scf.if on lb < ub, else the initial values) runs the last P V. The
 // kernel's asynchronous dots recompute their descriptors at each issue.
@@ -38,10 +39,10 @@
 // CHECK-NEXT: %[[R:.*]]:4 = scf.for %[[IV:[^ ]*]] = %[[LB]] to %[[N]] step %[[C64]] iter_args(%[[ACC:[^ ]*]] = %{{[^ ]*}}, %[[MI:[^ ]*]] = %[[M0]], %[[P:[^ ]*]] = %[[P0]], %[[AL:[^ ]*]] = %[[AL0]])
 // CHECK-NEXT: %[[PREV:.*]] = arith.subi %[[IV]], %[[C64]] : index
 // CHECK-NEXT: tile.load %{{.*}}[%[[IV]], %[[C0]]] in_bounds [true, true]
-// CHECK: %[[SA:.*]] = tilegpu.dot_async {{.*}} {tilegpu.recompute_descriptors}
-// CHECK-NEXT: tile.expand_dims %[[AL]]
+// CHECK: tile.expand_dims %[[AL]]
 // CHECK-NEXT: tile.broadcast
 // CHECK-NEXT: %[[RESC:.*]] = arith.mulf %[[ACC]]
+// CHECK-NEXT: %[[SA:.*]] = tilegpu.dot_async {{.*}} {tilegpu.recompute_descriptors}
 // CHECK-NEXT: tile.load %{{.*}}[%[[PREV]], %[[C0]]] in_bounds [true, true]
 // CHECK-NEXT: tilegpu.local_alloc
 // CHECK-NEXT: tilegpu.local_load

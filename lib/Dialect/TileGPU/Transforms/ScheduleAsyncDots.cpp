@@ -401,8 +401,10 @@ bool overlapSecondDot(scf::ForOp loop) {
     return refuse("the loop could not carry the deferred product's operands");
   auto newLoop = cast<scf::ForOp>(replaced->getOperation());
   // In the body (moved, not cloned), stage 1 is the previous iteration's:
-  // it reads the carried values and `iv - step`, right after the first
-  // product is issued.
+  // it reads the carried values and `iv - step`. The accumulator's
+  // arithmetic (the rescale) goes before the first product, the B operand
+  // and the second product right after it: the two issues stay adjacent (a
+  // pingpong window between warpgroups can wrap them).
   OpBuilder bb = OpBuilder::atBlockBegin(newLoop.getBody());
   Value newIv = newLoop.getInductionVar();
   Value prevIv = arith::SubIOp::create(bb, loc, newIv, newLoop.getStep());
@@ -415,6 +417,11 @@ bool overlapSecondDot(scf::ForOp loop) {
       for (auto [v, arg] : llvm::zip(carried, carriedArgs))
         nested->replaceUsesOfWith(v, arg);
     });
+    if (!bSlice->contains(op) && op != second.getOperation()) {
+      op->moveBefore(first);
+      continue;
+    }
+
     op->moveAfter(after);
     after = op;
   }

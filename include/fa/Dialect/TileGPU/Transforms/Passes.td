@@ -131,9 +131,10 @@ def TileGPUScheduleAsyncDots
        iteration runs before the loop (its loads without `in_bounds`), the
        loop starts one step later, and stage 1 of the last iteration runs
        after it, in an `scf.if` that returns the loop's initial values when
-       it has no iteration. In the body, the first product is issued, then
-       stage 1 (the rescale and the second product), and the first is
-       waited for with depth 1 before the softmax; the second is waited
+       it has no iteration. In the body, the accumulator's arithmetic (the
+       rescale) runs first, then the first product and the second are
+       issued next to each other, and the first is waited for with depth 1
+       before the softmax; the second is waited
        for at the end, before the conversions computing the next P (its
        operand registers). Loops with two such dots of another form get a
        remark and stay as they are; then `prefetch` may apply.

@@ -9,7 +9,12 @@ torch.autograd.grad of scaled_dot_product_attention under sdpa_kernel(FLASH_ATTE
 sdpa_kernel(CUDNN_ATTENTION). Grid and FLOP rule as in shared/perf-method.md (16384 tokens,
 hidden 2048; backward = 2.5 x forward FLOPs). FlashTile's gradients are compared with FA2's.
 
+--variant NAME=DIR[@det|@atomic] times another folder of backward cubins in the same process, on
+the same tensors (the mode: --deterministic's unless @det or @atomic says); a missing cubin skips
+only that variant. Each cell prints one JSON line; a markdown table of all cells follows.
+
     python3 bench/bench_backward.py --headdims 64,128 --dtypes bf16
+    python3 bench/bench_backward.py --variant base=out/verify/bwd@atomic --deterministic
 """
 import argparse
 import json
@@ -92,7 +97,19 @@ def main():
     ap.add_argument("--tokens", type=int, default=16384)
     ap.add_argument("--hidden", type=int, default=2048)
     ap.add_argument("--iters", type=int, default=20)
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME=DIR[@det|@atomic]",
+                    help="another folder of backward cubins, timed in the same process")
     args = ap.parse_args()
+    variants = []
+    for spec in args.variant:
+        name, sep, rest = spec.partition("=")
+        if not sep or not name or not rest:
+            ap.error(f"--variant {spec!r}: expected NAME=DIR[@det|@atomic]")
+        path, at, mode = rest.rpartition("@") if "@" in rest else (rest, "", "")
+        if at and mode not in ("det", "atomic"):
+            ap.error(f"--variant {spec!r}: the mode after @ is det or atomic")
+        variants.append((name, path, args.deterministic if not at else mode == "det"))
+    rows = []
     torch.manual_seed(0)
     dtypes = {"bf16": torch.bfloat16, "fp16": torch.float16, "f16": torch.float16}
     status = 0
@@ -105,6 +122,12 @@ def main():
                 except FileNotFoundError as e:
                     print(json.dumps({"skip": str(e)}), flush=True)
                     continue
+                extra = {}
+                for name, path, det in variants:
+                    try:
+                        extra[name] = Backward(args.fwd_dir, path, dtype, d, causal, det)
+                    except FileNotFoundError as e:
+                        print(json.dumps({"skip": f"{name}: {e}"}), flush=True)
                 for n in map(int, args.seqlens.split(",")):
                     b, h = max(1, args.tokens // n), max(1, args.hidden // d)
                     q, k, v, do = (torch.randn(b, h, n, d, device="cuda", dtype=dtype)
@@ -116,19 +139,23 @@ def main():
                            "deterministic": args.deterministic}
                     fa2 = sdpa_backward(SDPBackend.FLASH_ATTENTION, q, k, v, do, causal, scale)
                     want = fa2()
-                    got = ft.backward(q, k, v, o, lse, do, scale, buf)
-                    torch.cuda.synchronize()
-                    for name, g, w in zip(("dq", "dk", "dv"), got, want):
-                        err = (g.float() - w.float()).abs().max().item()
-                        row[name + "_vs_fa2"] = err
-                        scale_ref = w.float().abs().max().item()
-                        if not math.isfinite(err) or err > 0.05 * max(scale_ref, 1e-3):
-                            row["check"] = "FAIL"
-                            status = 1
+                    fts = {"flashtile": ft, **extra}
+                    for vname, vb in fts.items():
+                        got = vb.backward(q, k, v, o, lse, do, scale, buf)
+                        torch.cuda.synchronize()
+                        prefix = "" if vname == "flashtile" else vname + "_"
+                        for name, g, w in zip(("dq", "dk", "dv"), got, want):
+                            err = (g.float() - w.float()).abs().max().item()
+                            row[prefix + name + "_vs_fa2"] = err
+                            scale_ref = w.float().abs().max().item()
+                            if not math.isfinite(err) or err > 0.05 * max(scale_ref, 1e-3):
+                                row["check"] = "FAIL " + vname
+                                status = 1
                     fns = {"fa2": fa2,
                            "cudnn": sdpa_backward(SDPBackend.CUDNN_ATTENTION, q, k, v, do, causal,
-                                                  scale),
-                           "flashtile": lambda: ft.backward(q, k, v, o, lse, do, scale, buf)}
+                                                  scale)}
+                    for vname, vb in fts.items():
+                        fns[vname] = (lambda vb=vb: vb.backward(q, k, v, o, lse, do, scale, buf))
                     fl = 2.5 * ba.flops(b, h, n, d, causal)
                     for name, fn in fns.items():
                         try:
@@ -140,9 +167,31 @@ def main():
                         if peer + "_tflops" in row and "flashtile_tflops" in row:
                             row["ft/" + peer] = round(row["flashtile_tflops"] / row[peer + "_tflops"], 3)
                     print(json.dumps(row), flush=True)
-                    del q, k, v, do, o, lse, buf, fns, fa2
+                    rows.append((row, list(fts)))
+                    del q, k, v, do, o, lse, buf, fns, fa2, fts
                     torch.cuda.empty_cache()
+    print_table(rows)
     sys.exit(status)
+
+
+def print_table(rows):
+    """All cells as one markdown table (TFLOP/s; the best FlashTile column against cuDNN)."""
+    if not rows:
+        return
+    names = []
+    for _, ns in rows:
+        names += [n for n in ns if n not in names]
+    cols = names + ["fa2", "cudnn"]
+    print("| dtype | D | mask | N | " + " | ".join(cols) + " | best/cuDNN | check |")
+    print("|" + "---|" * (len(cols) + 6))
+    for row, _ in rows:
+        vals = [row.get(c + "_tflops") for c in cols]
+        ours = [row.get(c + "_tflops") for c in names if row.get(c + "_tflops") is not None]
+        ratio = (f"{max(ours) / row['cudnn_tflops']:.2f}x"
+                 if ours and row.get("cudnn_tflops") else "-")
+        print(f"| {row['dtype']} | {row['D']} | {'causal' if row['causal'] else 'full'} | "
+              f"{row['N']} | " + " | ".join("-" if x is None else f"{x:.1f}" for x in vals) +
+              f" | {ratio} | {row.get('check', 'ok')} |")
 
 
 if __name__ == "__main__":

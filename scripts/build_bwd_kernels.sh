@@ -5,12 +5,13 @@
 # bf16 and f16, causal and full, and DETERMINISTIC false and true (_det), and
 # prints each kernel's registers, spills and shared memory.
 # Warps and matrix instructions: kernels/flash_bwd.defaults per target
-# (sm_90a: 4 warps with wgmma except the causal atomic kernel at head dim
-# 128, 8 warps; sm_80: 8 warps), or NUM_WARPS_<D> / NUM_WARPS to force a
-# count. D=256 does not fit in shared memory (240 KiB asked, 227 KiB on
+# (sm_90a: 8 warps with wgmma and 128-row blocks, BLOCK_N = DQ_BLOCK_M =
+# DQ_BLOCK_N = 128, at head dim 128, 4 warps at 64; sm_80: 8 warps), or
+# NUM_WARPS_<D> / NUM_WARPS to force a count. D=256 does not fit in shared memory (240 KiB asked, 227 KiB on
 # sm_90a).
 # Tile shape: BLOCK_M / BLOCK_M_<D> and BLOCK_N / BLOCK_N_<D> (default: the
-# kernel's, 64 x 64). A kernel that spills registers fails the build
+# defaults file's, else the kernel's 64 x 64; flash_bwd_dq's DQ_BLOCK_M and
+# DQ_BLOCK_N through FA_COMPILE_FLAGS="-D DQ_BLOCK_M=..."). A kernel that spills registers fails the build
 # (fa-compile --fail-on-spill) unless ALLOW_SPILL=1. Output folder: OUT_DIR
 # (default out/bwd); extra fa-compile flags: FA_COMPILE_FLAGS.
 # Usage: scripts/build_bwd_kernels.sh [target] [head dims...]   (default 64 128)

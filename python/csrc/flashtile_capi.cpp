@@ -355,6 +355,7 @@ FT_API int ft_compile_gpu(const char *source, size_t size, const char *filename,
     fa::TileDefaultsGiven given;
     given.numWarps = num_warps != 0;
     given.numStages = num_stages != 0;
+    given.oneKernel = kernel && *kernel;
     StringMap<std::string> all;
     if (!parseDefines(defines, all))
       return 1;

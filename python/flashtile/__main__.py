@@ -35,7 +35,7 @@ def _aot(args):
     for d in [int(x) for x in args.head_dims.split(",")]:
         for dt in args.dtypes.split(","):
             for causal in (False, True):
-                ks = att.kernels("cuda", d, causal, dtypes[dt])
+                ks = att.kernels("cuda", d, causal, dtypes[dt], args.target)
                 parts = [("forward", ks["forward"])]
                 if d in att.GPU_BACKWARD_HEAD_DIMS and not args.forward_only:
                     parts.append(("backward", ks["backward"]))

@@ -25,10 +25,14 @@ import torch
 from . import compiler
 from .errors import ArgumentError
 
-# Head dimensions the kernels are built and checked for.
-GPU_HEAD_DIMS = (64, 128, 256)
-GPU_BACKWARD_HEAD_DIMS = (64, 128)  # at 256 the backward's tiles exceed shared memory
-CPU_HEAD_DIMS = (16, 32, 64, 128, 256)
+# Head dimensions the kernels are built and checked for. On a GPU, 80, 96 and
+# 192 run on tiles padded to 128, 128 and 256 (tile-pad-pow2; checked against
+# fp64 on the H200, docs/perf.md); the backward is checked at 64 and 128 only
+# (at 256 its tiles exceed shared memory; at 80/96 it spills as at 128 and has
+# not been run on a GPU).
+GPU_HEAD_DIMS = (64, 80, 96, 128, 192, 256)
+GPU_BACKWARD_HEAD_DIMS = (64, 128)
+CPU_HEAD_DIMS = (16, 32, 64, 80, 96, 128, 192, 256)
 GPU_DTYPES = (torch.bfloat16, torch.float16)
 CPU_DTYPES = (torch.bfloat16, torch.float16, torch.float32)
 
@@ -46,15 +50,24 @@ _BWD_CONFIG = {"cuda": dict(num_warps=None, num_stages=None),
 _kernels = {}
 
 
-def _modules(kind, head_dim, causal, dtype):
+def deterministic_backward(kind, target=None):
+    """Whether the backward computes dq in flash_bwd_dq (DETERMINISTIC=true:
+    recomputed per query block, no atomics) rather than by atomic adds. On
+    sm_90a the deterministic kernels are the faster ones (docs/perf.md,
+    2026-12-01: 308 against 230 TFLOP/s at head dim 128, N = 8192), so they
+    are used there; elsewhere (sm_80, the CPU) the atomic mode."""
+    return kind == "cuda" and target is not None and target.startswith("sm_90")
+
+
+def _modules(kind, head_dim, causal, dtype, det=False):
     """(forward JITModule, backward JITModule) of one specialization."""
-    key = (kind, head_dim, causal, dtype)
+    key = (kind, head_dim, causal, dtype, det)
     mods = _kernels.get(key)
     if mods is None:
         src_dir = compiler.kernel_source_dir()
         mods = []
         for name, cfg, extra in (("flash_fwd.tile", _FWD_CONFIG[kind], {}),
-                                 ("flash_bwd.tile", _BWD_CONFIG[kind], {"DETERMINISTIC": False})):
+                                 ("flash_bwd.tile", _BWD_CONFIG[kind], {"DETERMINISTIC": det})):
             cfg = dict(cfg)
             warps, stages = cfg.pop("num_warps"), cfg.pop("num_stages")
             source, filename = compiler._read_source(f"{src_dir}/{name}")
@@ -64,23 +77,31 @@ def _modules(kind, head_dim, causal, dtype):
     return mods
 
 
-def kernels(kind, head_dim, causal, dtype):
-    """The JITKernels {forward, preprocess, backward, dq_convert}."""
-    fwd, bwd = _modules(kind, head_dim, causal, dtype)
-    return {"forward": compiler.JITKernel(fwd, "flash_fwd"),
-            "preprocess": compiler.JITKernel(bwd, "flash_bwd_preprocess"),
-            "backward": compiler.JITKernel(bwd, "flash_bwd"),
-            "dq_convert": compiler.JITKernel(bwd, "flash_bwd_dq_convert")}
+def kernels(kind, head_dim, causal, dtype, target=None):
+    """The JITKernels {forward, preprocess, backward, and dq_convert, or dq
+    when the backward for `target` is deterministic (deterministic_backward)}."""
+    det = deterministic_backward(kind, target)
+    fwd, bwd = _modules(kind, head_dim, causal, dtype, det)
+    ks = {"forward": compiler.JITKernel(fwd, "flash_fwd"),
+          "preprocess": compiler.JITKernel(bwd, "flash_bwd_preprocess"),
+          "backward": compiler.JITKernel(bwd, "flash_bwd")}
+    if det:
+        ks["dq"] = compiler.JITKernel(bwd, "flash_bwd_dq")
+    else:
+        ks["dq_convert"] = compiler.JITKernel(bwd, "flash_bwd_dq_convert")
+    return ks
 
 
 _jit_cache = {}
 
 
-def _get(kind, head_dim, causal, dtype):
-    key = (kind, head_dim, causal, dtype)
+def _get(device, head_dim, causal, dtype):
+    kind = device.type
+    target = compiler.gpu_target(device.index) if kind == "cuda" else None
+    key = (kind, target, head_dim, causal, dtype)
     ks = _jit_cache.get(key)
     if ks is None:
-        ks = _jit_cache[key] = kernels(kind, head_dim, causal, dtype)
+        ks = _jit_cache[key] = kernels(kind, head_dim, causal, dtype, target)
     return ks
 
 
@@ -155,7 +176,7 @@ def attention_fwd(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, causal: boo
     B, H, N, D = q.shape
     o = torch.empty_like(q)
     lse = torch.empty((B, H, N), dtype=torch.float32, device=q.device)
-    _get(q.device.type, D, causal, q.dtype)["forward"](q, k, v, o, lse, scale)
+    _get(q.device, D, causal, q.dtype)["forward"](q, k, v, o, lse, scale)
     return o, lse
 
 
@@ -171,7 +192,7 @@ def attention_bwd(do: torch.Tensor, q: torch.Tensor, k: torch.Tensor, v: torch.T
                   scale: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     check_inputs(q, k, v, scale, backward=True)
     B, H, N, D = q.shape
-    ks = _get(q.device.type, D, causal, q.dtype)
+    ks = _get(q.device, D, causal, q.dtype)
     if do.dtype != q.dtype:
         do = do.to(q.dtype)
     if not _aligned(do):
@@ -185,7 +206,10 @@ def attention_bwd(do: torch.Tensor, q: torch.Tensor, k: torch.Tensor, v: torch.T
         delta = delta - dlse.to(torch.float32)
     dq, dk, dv = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
     ks["backward"](q, k, v, do, lse, delta, dq_acc, dk, dv, scale)
-    ks["dq_convert"](dq_acc, dq)
+    if "dq" in ks:
+        ks["dq"](q, k, v, do, lse, delta, dq, scale)
+    else:
+        ks["dq_convert"](dq_acc, dq)
     return dq, dk, dv
 
 

@@ -140,6 +140,10 @@ def test_aot_command_fills_the_cache(cache):
     entries = sorted(k["entry"] for s in sidecars for k in s["kernels"])
     assert entries.count("flash_fwd") == 2 and entries.count("flash_bwd") == 2
     assert entries.count("flash_bwd_preprocess") == 2 and entries.count("flash_bwd_dq_convert") == 2
+    # On sm_90a the backward is the deterministic one (dq from flash_bwd_dq,
+    # the faster mode there: flashtile._attention.deterministic_backward).
+    bwd = [k for s in sidecars for k in s["kernels"] if k["entry"] == "flash_bwd"]
+    assert all(k["specialization"]["DETERMINISTIC"] is True for k in bwd)
     # A second run compiles nothing.
     r = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
     assert "'compiles': 0" in r.stdout and "'disk_hits': 4" in r.stdout
@@ -195,3 +199,14 @@ def test_attention_kernels_use_the_shipped_defaults(cache):
     fwd, _ = _attention._modules("cuda", 128, True, torch.bfloat16)
     k = json.load(open(fwd.sidecar("sm_90a")))["kernels"][0]
     assert k["threads"][0] == 256 and k["specialization"]["BLOCK_N"] == 128
+    # The backward for sm_90a: deterministic, two warpgroups, 128-row blocks
+    # of keys (flash_bwd) and of queries (flash_bwd_dq; kernels/flash_bwd.defaults).
+    ks = _attention.kernels("cuda", 128, True, torch.bfloat16, "sm_90a")
+    assert "dq" in ks and "dq_convert" not in ks
+    bwd = {k["entry"]: k for k in json.load(open(ks["dq"].module.sidecar("sm_90a")))["kernels"]}
+    assert bwd["flash_bwd"]["threads"][0] == 256
+    assert bwd["flash_bwd"]["specialization"]["BLOCK_N"] == 128
+    assert bwd["flash_bwd"]["specialization"]["DETERMINISTIC"] is True
+    assert bwd["flash_bwd_dq"]["specialization"]["DQ_BLOCK_M"] == 128
+    # sm_80 keeps the atomic mode.
+    assert "dq_convert" in _attention.kernels("cuda", 128, True, torch.bfloat16, "sm_80")

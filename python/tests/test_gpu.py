@@ -29,7 +29,7 @@ def make(B, H, HKV, N, NK, D, dtype, requires_grad=False, bnhd=False):
 
 
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
-@pytest.mark.parametrize("D", [64, 128, 256])
+@pytest.mark.parametrize("D", [64, 80, 96, 128, 192, 256])
 @pytest.mark.parametrize("causal", [False, True])
 def test_forward_matches_fp64(dtype, D, causal):
     q, k, v = make(2, 8, 2, 1000, 1000, D, dtype)

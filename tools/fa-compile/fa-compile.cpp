@@ -95,13 +95,13 @@ cl::opt<unsigned> prefetchRegisters(
              "accumulators, the carried tile included, take at most this "
              "many f32 registers per thread (default 160; 0: never)"),
     cl::init(160), cl::cat(category));
-cl::opt<unsigned> overlapDots(
+cl::opt<bool> overlapDots(
     "overlap-dots",
-    cl::desc("wgmma: 1 defers a loop's P.V by one iteration so that it runs "
-             "on the tensor cores during the next block's softmax "
-             "(FlashAttention-3's overlap; such loops are not prefetched); "
-             "default 0"),
-    cl::init(0), cl::cat(category));
+    cl::desc("wgmma: defer a loop's P.V by one iteration so that it runs on "
+             "the tensor cores during the next block's softmax "
+             "(FlashAttention-3's intra-warpgroup overlap; such loops are "
+             "not prefetched)"),
+    cl::cat(category));
 cl::opt<std::string>
     copyEngine("copy-engine",
                cl::desc("Copy engine of pipelined loads on the GPU: auto (the "
@@ -112,6 +112,12 @@ cl::opt<bool> warpSpecialize(
     "warp-specialize",
     cl::desc("sm_90a: a producer warpgroup issues the TMA copies, the others "
              "compute (setmaxnreg moves registers to them)"),
+    cl::cat(category));
+cl::opt<bool> pingpong(
+    "pingpong",
+    cl::desc("sm_90a: the two consumer warpgroups take turns issuing their "
+             "MMAs, one's softmax overlapping the other's (implies "
+             "--warp-specialize)"),
     cl::cat(category));
 cl::opt<std::string> kernelName("kernel", cl::desc("Compile only this kernel"),
                                 cl::value_desc("name"), cl::cat(category));
@@ -267,9 +273,10 @@ int main(int argc, char **argv) {
   gpu.numStages = numStages;
   gpu.mma = mma;
   gpu.prefetchRegisters = prefetchRegisters;
-  gpu.overlapDots = overlapDots != 0;
+  gpu.overlapDots = overlapDots;
   gpu.copyEngine = copyEngine;
   gpu.warpSpecialize = warpSpecialize;
+  gpu.pingpong = pingpong;
   {
     SmallString<128> path(defaultsFile);
     bool explicitFile = !defaultsFile.empty();
@@ -290,7 +297,9 @@ int main(int argc, char **argv) {
       given.mma = mma.getNumOccurrences();
       given.copyEngine = copyEngine.getNumOccurrences();
       given.prefetchRegisters = prefetchRegisters.getNumOccurrences();
+      given.pingpong = pingpong.getNumOccurrences();
       given.overlapDots = overlapDots.getNumOccurrences();
+      given.oneKernel = !kernelName.empty();
       bool respecialize = false;
       std::string error;
       if (!fa::applyTileDefaults((*text)->getBuffer(), path,

@@ -189,8 +189,15 @@ std::string specialize(const BackwardConfig &c,
     bwdDefines["BLOCK_M"] = std::to_string(c.blockM);
   if (c.blockN)
     bwdDefines["BLOCK_N"] = std::to_string(c.blockN);
-  if (backwardDeterministic())
+  if (backwardDeterministic()) {
     bwdDefines["DETERMINISTIC"] = "true";
+    // flash_bwd_dq has its own tile shape (DQ_BLOCK_M x DQ_BLOCK_N); the
+    // block options set it too, so that they shape every kernel that runs.
+    if (c.blockM)
+      bwdDefines["DQ_BLOCK_M"] = std::to_string(c.blockM);
+    if (c.blockN)
+      bwdDefines["DQ_BLOCK_N"] = std::to_string(c.blockN);
+  }
   std::string fwdFile = backwardForwardFile();
   if (fwdFile.empty()) {
     SmallString<128> path(sys::path::parent_path(c.backwardFile));

@@ -38,6 +38,8 @@ struct CompileOptions {
   std::string copyEngine = "auto";
   /// See GPUOptions::warpSpecialize.
   bool warpSpecialize = false;
+  /// See GPUOptions::pingpong.
+  bool pingpong = false;
   EmitStage emit = EmitStage::Binary;
   /// Run the target-independent tile optimizations (tile-optimize) first,
   /// as every target does; only tests of unoptimized code turn this off.

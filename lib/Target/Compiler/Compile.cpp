@@ -81,8 +81,11 @@ void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
   pm.addPass(tilegpu::createTileGPUInsertAsyncFences());
   pm.addPass(tilegpu::createTileGPUAllocateSharedMemory());
   // After allocation: both roles' clones of a buffer keep its offset.
-  if (options.warpSpecialize)
+  if (options.warpSpecialize || options.pingpong)
     pm.addPass(tilegpu::createTileGPUWarpSpecialize());
+  // Named barriers between the consumer warpgroups of the split kernel.
+  if (options.pingpong)
+    pm.addPass(tilegpu::createTileGPUPingpong());
 }
 
 namespace {
@@ -119,6 +122,11 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
       *this, "warp-specialize",
       llvm::cl::desc("a producer warpgroup issues the TMA copies"),
       llvm::cl::init(false)};
+  Option<bool> pingpong{
+      *this, "pingpong",
+      llvm::cl::desc("the consumer warpgroups take turns issuing their MMAs "
+                     "(implies warp-specialize)"),
+      llvm::cl::init(false)};
   GPUOptions get() const {
     GPUOptions o;
     o.target = target;
@@ -129,6 +137,7 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
     o.overlapDots = overlapDots;
     o.copyEngine = copyEngine;
     o.warpSpecialize = warpSpecialize;
+    o.pingpong = pingpong;
     return o;
   }
 };
@@ -327,6 +336,7 @@ FailureOr<CompiledKernel> fa::compileKernel(ModuleOp module,
   result.options.overlapDots = options.overlapDots;
   result.options.copyEngine = options.copyEngine;
   result.options.warpSpecialize = options.warpSpecialize;
+  result.options.pingpong = options.pingpong;
   result.options.numWarps =
       options.numWarps ? options.numWarps
                        : chooseNumWarps(module, info->getWarpSize(),

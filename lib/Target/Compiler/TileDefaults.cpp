@@ -12,8 +12,8 @@ using namespace llvm;
 
 bool fa::isTileDefaultsOption(StringRef name) {
   return name == "num-warps" || name == "num-stages" || name == "mma" ||
-         name == "prefetch-registers" || name == "overlap-dots" ||
-         name == "copy-engine";
+         name == "prefetch-registers" || name == "copy-engine" ||
+         name == "pingpong" || name == "overlap-dots";
 }
 
 static bool
@@ -63,9 +63,14 @@ bool fa::parseTileDefaults(StringRef text, StringRef name, TileDefaults &out,
       return fail("no settings after ':'");
     for (auto &[key, value] : rule.set) {
       unsigned number;
-      // mma and copy-engine name a choice; the others are counts, small
-      // enough for the tools to convert without overflow.
+      if ((key == "pingpong" || key == "overlap-dots") && value != "true" &&
+          value != "false")
+        return fail("'" + key + "' must be true or false, got '" + value + "'");
+      // mma and copy-engine name a choice, pingpong and overlap-dots are
+      // switches; the others are counts, small enough for the tools to
+      // convert without overflow.
       if (isTileDefaultsOption(key) && key != "mma" && key != "copy-engine" &&
+          key != "pingpong" && key != "overlap-dots" &&
           (!llvm::all_of(value, llvm::isDigit) ||
            StringRef(value).getAsInteger(10, number) || number > 65536))
         return fail("'" + key + "' must be a number up to 65536, got '" +
@@ -145,13 +150,21 @@ bool fa::applyTileDefaults(StringRef text, StringRef name,
         options.prefetchRegisters = std::stoul(value);
     } else if (key == "overlap-dots") {
       if (!given.overlapDots)
-        options.overlapDots = std::stoul(value) != 0;
+        options.overlapDots = value == "true";
     } else if (key == "mma") {
       if (!given.mma)
         options.mma = value;
     } else if (key == "copy-engine") {
       if (!given.copyEngine)
         options.copyEngine = value;
+    } else if (key == "pingpong") {
+      if (!given.pingpong)
+        options.pingpong = value == "true";
+    } else if (given.oneKernel && !params.count(key)) {
+      // Not a parameter of the one kernel compiled: the line shapes the
+      // file's others. (With every kernel compiled, an unknown name stays
+      // an error, reported as for -D.)
+      continue;
     } else if (defines.try_emplace(key, value).second) {
       respecialize = true;
     }

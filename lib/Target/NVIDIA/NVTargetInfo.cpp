@@ -160,17 +160,20 @@ public:
       return NVVM::GridDimYOp::create(b, loc, i32);
     return NVVM::GridDimZOp::create(b, loc, i32);
   }
+  /// The consumer thread count of the function being built, when it is
+  /// warp-specialized.
+  static IntegerAttr warpSpecialized(OpBuilder &b) {
+    Operation *parent = b.getInsertionBlock()->getParentOp();
+    auto func = dyn_cast<LLVM::LLVMFuncOp>(parent);
+    if (!func)
+      func = parent->getParentOfType<LLVM::LLVMFuncOp>();
+    return func ? func->getAttrOfType<IntegerAttr>(fa::kWarpSpecializedAttr)
+                : IntegerAttr();
+  }
   void barrier(OpBuilder &b, Location loc) const override {
     // A warp-specialized kernel's code outside the producer is the
     // consumers': they synchronize on named barrier 1 without the producer.
-    auto func = b.getInsertionBlock()
-                    ->getParentOp()
-                    ->getParentOfType<LLVM::LLVMFuncOp>();
-    if (!func && isa<LLVM::LLVMFuncOp>(b.getInsertionBlock()->getParentOp()))
-      func = cast<LLVM::LLVMFuncOp>(b.getInsertionBlock()->getParentOp());
-    if (auto n =
-            func ? func->getAttrOfType<IntegerAttr>(fa::kWarpSpecializedAttr)
-                 : IntegerAttr()) {
+    if (IntegerAttr n = warpSpecialized(b)) {
       Type i32 = b.getI32Type();
       Value id = LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(1));
       Value count = LLVM::ConstantOp::create(b, loc, i32,
@@ -181,6 +184,19 @@ public:
     NVVM::Barrier0Op::create(b, loc);
   }
   void barrierAll(OpBuilder &b, Location loc) const override {
+    // In a warp-specialized kernel the roles meet at different barrier
+    // instructions, and the producer's copy thread may come from its
+    // elected branch after the rest of its warp: `bar.sync` (.aligned)
+    // requires one instruction for the CTA and converged warps, so use the
+    // unaligned `barrier.sync`, which waits for the warp's other threads.
+    if (warpSpecialized(b)) {
+      Value id = LLVM::ConstantOp::create(b, loc, b.getI32Type(),
+                                          b.getI32IntegerAttr(0));
+      LLVM::CallIntrinsicOp::create(
+          b, loc, b.getStringAttr("llvm.nvvm.barrier.cta.sync.all"),
+          ValueRange{id}, LLVM::FastmathFlagsAttr());
+      return;
+    }
     NVVM::Barrier0Op::create(b, loc);
   }
   Value shuffleXor(OpBuilder &b, Location loc, Value v,

@@ -221,9 +221,52 @@ static LogicalResult lowerSetMaxNReg(tilenv::SetMaxNRegOp op,
   return success();
 }
 
+/// A pingpong barrier (tilegpu-pingpong) in consumer warpgroup g = tid / 128
+/// on id `ids[g]`: one instruction with the id in a register when every
+/// warpgroup takes part, else a branch to the one that does.
+template <typename Op>
+static LogicalResult lowerNamedBarrier(Op op, KernelLowering &kl) {
+  OpBuilder &b = kl.b;
+  Location loc = kl.loc;
+  ArrayRef<int32_t> ids = op.getIds();
+  Value count = kl.c32(op.getThreads());
+  auto emit = [&](OpBuilder &b, Value id) {
+    if constexpr (std::is_same_v<Op, tilenv::NamedBarrierSyncOp>)
+      NVVM::BarrierOp::create(b, loc, TypeRange{}, id, count, {}, Value());
+    else
+      NVVM::BarrierArriveOp::create(b, loc, id, count);
+  };
+  Value group =
+      arith::DivUIOp::create(b, loc, kl.target.threadId(b, loc), kl.c32(128));
+  if (llvm::is_contained(ids, -1)) {
+    for (auto [g, id] : llvm::enumerate(ids)) {
+      if (id == -1)
+        continue;
+      Value mine = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                         group, kl.c32(g));
+      auto ifOp = scf::IfOp::create(b, loc, mine, /*withElse=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      emit(b, kl.c32(id));
+    }
+    return success();
+  }
+  // ids[0] for warpgroup 0, then a select per further warpgroup.
+  Value id = kl.c32(ids[0]);
+  for (size_t g = 1; g < ids.size(); ++g) {
+    Value mine = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, group,
+                                       kl.c32(g));
+    id = arith::SelectOp::create(b, loc, mine, kl.c32(ids[g]), id);
+  }
+  emit(b, id);
+  return success();
+}
+
 void nvidia::populateTmaLowerings(LoweringRegistry &registry) {
   registry.add(lowerProducerWarpgroup);
   registry.add(lowerSetMaxNReg);
+  registry.add(lowerNamedBarrier<tilenv::NamedBarrierSyncOp>);
+  registry.add(lowerNamedBarrier<tilenv::NamedBarrierArriveOp>);
   registry.add(lowerInit);
   registry.add(lowerExpect);
   registry.add(lowerWait);

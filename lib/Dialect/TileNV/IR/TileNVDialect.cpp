@@ -69,6 +69,27 @@ LogicalResult SetMaxNRegOp::verify() {
     return emitOpError("register count must be a multiple of 8 in [24, 256]");
   return success();
 }
+/// Named barrier ids per consumer warpgroup: 2..15 (0 and 1 are the
+/// kernel's CTA-wide and consumer barriers) or -1 (not this warpgroup), at
+/// least one taken; a thread count that is a positive multiple of a warp.
+static LogicalResult verifyNamedBarrier(Operation *op, ArrayRef<int32_t> ids,
+                                        int32_t threads) {
+  if (ids.empty() || llvm::all_of(ids, [](int32_t id) { return id == -1; }))
+    return op->emitOpError("needs a barrier id for some warpgroup");
+  for (int32_t id : ids)
+    if (id != -1 && (id < 2 || id > 15))
+      return op->emitOpError("barrier id ")
+             << id << " is not in [2, 15] (nor -1)";
+  if (threads <= 0 || threads % 32)
+    return op->emitOpError("thread count must be a positive multiple of 32");
+  return success();
+}
+LogicalResult NamedBarrierSyncOp::verify() {
+  return verifyNamedBarrier(*this, getIds(), getThreads());
+}
+LogicalResult NamedBarrierArriveOp::verify() {
+  return verifyNamedBarrier(*this, getIds(), getThreads());
+}
 LogicalResult MBarrierArriveOp::verify() {
   return verifyBarriers(*this, getBarriers());
 }

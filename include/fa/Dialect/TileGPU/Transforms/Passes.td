@@ -309,6 +309,29 @@ def TileGPUWarpSpecialize
                            "::mlir::scf::SCFDialect"];
 }
 
+def TileGPUPingpong : Pass<"tilegpu-pingpong", "mlir::ModuleOp"> {
+  let summary = "consumer warpgroups take turns issuing their MMAs";
+  let description = [{
+    FlashAttention-3's pingpong, after `tilegpu-warp-specialize`: of the
+    two consumer warpgroups, one issues its asynchronous dots while the
+    other runs its softmax, so that the tensor cores go from one to the
+    other. Every group of consecutive `tilegpu.dot_async` ops (no
+    `dot_wait`, barrier or region between them; the QKᵀ of an iteration,
+    its P·V, or both when issued back to back) becomes a window: consumer
+    warpgroup 0 waits on named barrier 2 before it and arrives at 3 after
+    it, warpgroup 1 waits on 3 and arrives at 2 (256 threads each). Windows
+    thus alternate, warpgroup 0 first: warpgroup 1 arrives at 2 once at
+    the start, and warpgroup 0 takes that extra arrival back at the end so
+    that no barrier is left half arrived. Both warpgroups must meet the
+    same windows the same number of times: every loop and branch around a
+    dot must have bounds or a condition computed from scalars alone (the
+    same in every thread). Kernels that are not warp-specialized with two
+    consumer warpgroups, or whose dots are under other control flow, are
+    left unchanged with a remark.
+  }];
+  let dependentDialects = ["::fa::tilenv::TileNVDialect"];
+}
+
 def TileGPUAllocateSharedMemory
     : Pass<"tilegpu-allocate-shared-memory", "mlir::ModuleOp"> {
   let summary = "assign shared-memory offsets to buffers";

@@ -135,4 +135,32 @@ def TileNV_SetMaxNRegOp : TileNV_Op<"setmaxnreg"> {
   let hasVerifier = 1;
 }
 
+// Pingpong (tilegpu-pingpong): named barriers between the consumer
+// warpgroups of a warp-specialized kernel. Consumer warpgroup g (threads
+// 128 g .. 128 g + 127) uses `ids[g]`; -1 leaves that warpgroup out.
+// Ids 0 (every thread) and 1 (the consumers' own barrier) are taken.
+
+def TileNV_NamedBarrierSyncOp : TileNV_Op<"named_barrier_sync"> {
+  let summary = "each consumer warpgroup waits on its named barrier";
+  let description = [{
+    `bar.sync ids[g], threads` in consumer warpgroup g: it arrives and waits
+    until `threads` threads in all have arrived (its own and another
+    warpgroup's `tilenv.named_barrier_arrive`).
+  }];
+  let arguments = (ins DenseI32ArrayAttr:$ids, I32Attr:$threads);
+  let assemblyFormat = "$ids `threads` $threads attr-dict";
+  let hasVerifier = 1;
+}
+
+def TileNV_NamedBarrierArriveOp : TileNV_Op<"named_barrier_arrive"> {
+  let summary = "each consumer warpgroup arrives at a named barrier";
+  let description = [{
+    `bar.arrive ids[g], threads` in consumer warpgroup g: it signals its
+    arrival and goes on without waiting.
+  }];
+  let arguments = (ins DenseI32ArrayAttr:$ids, I32Attr:$threads);
+  let assemblyFormat = "$ids `threads` $threads attr-dict";
+  let hasVerifier = 1;
+}
+
 #endif // FA_TILENV_OPS

@@ -95,6 +95,13 @@ cl::opt<unsigned> prefetchRegisters(
              "accumulators, the carried tile included, take at most this "
              "many f32 registers per thread (default 160; 0: never)"),
     cl::init(160), cl::cat(category));
+cl::opt<bool> overlapDots(
+    "overlap-dots",
+    cl::desc("wgmma: defer a loop's P.V by one iteration so that it runs on "
+             "the tensor cores during the next block's softmax "
+             "(FlashAttention-3's intra-warpgroup overlap; such loops are "
+             "not prefetched)"),
+    cl::cat(category));
 cl::opt<std::string>
     copyEngine("copy-engine",
                cl::desc("Copy engine of pipelined loads on the GPU: auto (the "
@@ -123,8 +130,8 @@ cl::opt<bool> failOnSpill("fail-on-spill",
 cl::opt<std::string> defaultsFile(
     "defaults",
     cl::desc("Per-target defaults of the kernel's parameters and of "
-             "--num-warps, --num-stages, --mma, --prefetch-registers and "
-             "--copy-engine, for "
+             "--num-warps, --num-stages, --mma, --prefetch-registers, "
+             "--overlap-dots and --copy-engine, for "
              "those not given "
              "(default: <input without .tile>.defaults when it exists; "
              "'none': no defaults file)"),
@@ -266,6 +273,7 @@ int main(int argc, char **argv) {
   gpu.numStages = numStages;
   gpu.mma = mma;
   gpu.prefetchRegisters = prefetchRegisters;
+  gpu.overlapDots = overlapDots;
   gpu.copyEngine = copyEngine;
   gpu.warpSpecialize = warpSpecialize;
   gpu.pingpong = pingpong;
@@ -290,6 +298,7 @@ int main(int argc, char **argv) {
       given.copyEngine = copyEngine.getNumOccurrences();
       given.prefetchRegisters = prefetchRegisters.getNumOccurrences();
       given.pingpong = pingpong.getNumOccurrences();
+      given.overlapDots = overlapDots.getNumOccurrences();
       given.oneKernel = !kernelName.empty();
       bool respecialize = false;
       std::string error;

@@ -34,6 +34,10 @@ struct GPUOptions {
   /// asynchronous accumulators, the carried tile included, take at most this
   /// many f32 registers per thread (tilegpu-schedule-async-dots; 0: never).
   unsigned prefetchRegisters = 160;
+  /// Asynchronous MMAs: defer a loop's P·V by one iteration, so that it runs
+  /// during the next block's softmax (tilegpu-schedule-async-dots, overlap);
+  /// loops it applies to are not prefetched.
+  bool overlapDots = false;
   /// Copy engine of pipelined loads ("auto": the target's best).
   std::string copyEngine = "auto";
   /// A producer warpgroup issues the copies, the others compute

@@ -31,6 +31,8 @@ struct CompileOptions {
   std::string mma = "auto";
   /// See GPUOptions::prefetchRegisters.
   unsigned prefetchRegisters = 160;
+  /// See GPUOptions::overlapDots.
+  bool overlapDots = false;
   /// Copy engine of pipelined loads ("auto": the target's best; "Tma",
   /// "CpAsync", "none").
   std::string copyEngine = "auto";

@@ -132,6 +132,13 @@ public:
 inline constexpr llvm::StringLiteral kWarpSpecializedAttr =
     "fa.consumer_threads";
 
+/// On an asynchronous dot whose loop holds more live registers than the
+/// target's lowering assumes (tilegpu-schedule-async-dots, overlap): the
+/// descriptors of an operand buffer written before the loop are computed at
+/// each issue instead of once before the loop and kept live.
+inline constexpr llvm::StringLiteral kRecomputeDescriptorsAttr =
+    "tilegpu.recompute_descriptors";
+
 class TargetInfo {
 public:
   virtual ~TargetInfo();

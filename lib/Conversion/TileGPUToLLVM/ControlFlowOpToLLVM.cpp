@@ -15,18 +15,61 @@ using namespace mlir;
 using namespace fa;
 using namespace fa::tilegpu;
 
+/// Whether the registers of a loop-carried tile of `elem` (`n` of them) go
+/// around the loop in pairs, one 32-bit value each: two 16-bit values share
+/// a register, but the assembler gives each 16-bit loop value its own (a
+/// carried bf16 operand of a deferred P·V would take twice its registers).
+static bool carriedInPairs(Type elem, size_t n) {
+  return n % 2 == 0 && (elem.isBF16() || elem.isF16());
+}
+
+/// `regs` packed two by two into i32 values.
+static SmallVector<Value> packPairs(OpBuilder &b, Location loc,
+                                    ArrayRef<Value> regs) {
+  SmallVector<Value> words;
+  auto vecTy = VectorType::get({2}, regs.front().getType());
+  for (size_t i = 0; i + 1 < regs.size(); i += 2) {
+    Value vec = LLVM::UndefOp::create(b, loc, vecTy);
+    for (unsigned j = 0; j != 2; ++j)
+      vec = LLVM::InsertElementOp::create(
+          b, loc, vec, regs[i + j],
+          LLVM::ConstantOp::create(b, loc, b.getI32Type(), j));
+    words.push_back(LLVM::BitcastOp::create(b, loc, b.getI32Type(), vec));
+  }
+  return words;
+}
+
+/// The 16-bit values of `elem` packed in `words` (packPairs' inverse).
+static SmallVector<Value> unpackPairs(OpBuilder &b, Location loc,
+                                      ValueRange words, Type elem) {
+  SmallVector<Value> regs;
+  auto vecTy = VectorType::get({2}, elem);
+  for (Value w : words) {
+    Value vec = LLVM::BitcastOp::create(b, loc, vecTy, w);
+    for (unsigned j = 0; j != 2; ++j)
+      regs.push_back(LLVM::ExtractElementOp::create(
+          b, loc, vec, LLVM::ConstantOp::create(b, loc, b.getI32Type(), j)));
+  }
+  return regs;
+}
+
 /// Rebuilds `yield` (already lowered up to it) with the registers of its
 /// tiles flattened in place; `arity[i]` is the register count of operand i
-/// (0: a scalar). A tile whose registers do not match is `mismatch`.
+/// (0: a scalar), packed two by two where `paired[i]` (when given). A tile
+/// whose registers do not match is `mismatch`.
 static LogicalResult flattenYield(scf::YieldOp yield, ArrayRef<unsigned> arity,
-                                  KernelLowering &kl, StringRef mismatch) {
+                                  KernelLowering &kl, StringRef mismatch,
+                                  ArrayRef<bool> paired = {}) {
   SmallVector<Value> flat;
   for (auto [i, v] : llvm::enumerate(yield.getOperands())) {
     if (arity[i]) {
       auto &rv = kl.regs[v];
       if (rv.size() != arity[i])
         return yield.emitError(mismatch);
-      flat.append(rv.begin(), rv.end());
+      if (!paired.empty() && paired[i])
+        llvm::append_range(flat, packPairs(kl.b, kl.loc, rv));
+      else
+        flat.append(rv.begin(), rv.end());
     } else {
       flat.push_back(kl.map.lookup(v));
     }
@@ -42,16 +85,23 @@ static LogicalResult lowerFor(scf::ForOp op, KernelLowering &kl) {
   IRMapping &map = kl.map;
   SmallVector<Value> inits;
   SmallVector<unsigned> arity;
+  SmallVector<bool> paired;
   for (Value v : op.getInitArgs()) {
-    if (isa<RankedTensorType>(v.getType())) {
+    if (auto t = dyn_cast<RankedTensorType>(v.getType())) {
       auto it = regs.find(v);
       if (it == regs.end())
         return op.emitError("loop argument has no lowered value");
-      inits.append(it->second.begin(), it->second.end());
+      bool pairs = carriedInPairs(t.getElementType(), it->second.size());
+      if (pairs)
+        llvm::append_range(inits, packPairs(b, loc, it->second));
+      else
+        inits.append(it->second.begin(), it->second.end());
       arity.push_back(it->second.size());
+      paired.push_back(pairs);
     } else {
       inits.push_back(map.lookup(v));
       arity.push_back(0);
+      paired.push_back(false);
     }
   }
   auto newFor = scf::ForOp::create(b, loc, map.lookup(op.getLowerBound()),
@@ -61,10 +111,17 @@ static LogicalResult lowerFor(scf::ForOp op, KernelLowering &kl) {
   if (!nb->empty())
     nb->getTerminator()->erase();
   map.map(op.getInductionVar(), newFor.getInductionVar());
+  // Unpacks paired registers at `b`'s insertion point.
   auto distribute = [&](ValueRange flat, ValueRange origs) {
     unsigned k = 0;
     for (auto [i, v] : llvm::enumerate(origs)) {
-      if (arity[i]) {
+      if (paired[i]) {
+        unsigned words = arity[i] / 2;
+        regs[v] =
+            unpackPairs(b, loc, flat.slice(k, words),
+                        cast<RankedTensorType>(v.getType()).getElementType());
+        k += words;
+      } else if (arity[i]) {
         regs[v] = SmallVector<Value>(flat.slice(k, arity[i]));
         k += arity[i];
       } else {
@@ -72,14 +129,15 @@ static LogicalResult lowerFor(scf::ForOp op, KernelLowering &kl) {
       }
     }
   };
-  distribute(newFor.getRegionIterArgs(), op.getRegionIterArgs());
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(nb);
+    distribute(newFor.getRegionIterArgs(), op.getRegionIterArgs());
     if (failed(kl.lowerBlock(*op.getBody())))
       return failure();
     if (failed(flattenYield(cast<scf::YieldOp>(op.getBody()->getTerminator()),
-                            arity, kl, "loop-carried tile changes layout")))
+                            arity, kl, "loop-carried tile changes layout",
+                            paired)))
       return failure();
   }
   distribute(newFor.getResults(), op.getResults());

@@ -62,6 +62,7 @@ void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
   // Asynchronous MMAs (wgmma): the next QKᵀ issued before this softmax,
   // waits as late as their readers allow. Other dots are left alone.
   tilegpu::TileGPUScheduleAsyncDotsOptions async;
+  async.overlap = options.overlapDots;
   async.prefetch = options.prefetchRegisters > 0;
   async.prefetchRegisterLimit = options.prefetchRegisters;
   pm.addPass(tilegpu::createTileGPUScheduleAsyncDots(async));
@@ -108,6 +109,10 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("issue a loop's QK^T one iteration ahead within this "
                      "many accumulator registers per thread (0: never)"),
       llvm::cl::init(160)};
+  Option<bool> overlapDots{
+      *this, "overlap-dots",
+      llvm::cl::desc("defer a loop's P.V by one iteration (wgmma)"),
+      llvm::cl::init(false)};
   Option<std::string> copyEngine{
       *this, "copy-engine",
       llvm::cl::desc("copy engine of pipelined loads (auto, Tma, CpAsync, "
@@ -129,6 +134,7 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
     o.numStages = numStages;
     o.mma = mma;
     o.prefetchRegisters = prefetchRegisters;
+    o.overlapDots = overlapDots;
     o.copyEngine = copyEngine;
     o.warpSpecialize = warpSpecialize;
     o.pingpong = pingpong;
@@ -327,6 +333,7 @@ FailureOr<CompiledKernel> fa::compileKernel(ModuleOp module,
   result.options.numStages = options.numStages;
   result.options.mma = options.mma;
   result.options.prefetchRegisters = options.prefetchRegisters;
+  result.options.overlapDots = options.overlapDots;
   result.options.copyEngine = options.copyEngine;
   result.options.warpSpecialize = options.warpSpecialize;
   result.options.pingpong = options.pingpong;

@@ -13,7 +13,7 @@ using namespace llvm;
 bool fa::isTileDefaultsOption(StringRef name) {
   return name == "num-warps" || name == "num-stages" || name == "mma" ||
          name == "prefetch-registers" || name == "copy-engine" ||
-         name == "pingpong";
+         name == "pingpong" || name == "overlap-dots";
 }
 
 static bool
@@ -63,12 +63,14 @@ bool fa::parseTileDefaults(StringRef text, StringRef name, TileDefaults &out,
       return fail("no settings after ':'");
     for (auto &[key, value] : rule.set) {
       unsigned number;
-      if (key == "pingpong" && value != "true" && value != "false")
-        return fail("'pingpong' must be true or false, got '" + value + "'");
-      // mma and copy-engine name a choice, pingpong is a switch; the others
-      // are counts, small enough for the tools to convert without overflow.
+      if ((key == "pingpong" || key == "overlap-dots") && value != "true" &&
+          value != "false")
+        return fail("'" + key + "' must be true or false, got '" + value + "'");
+      // mma and copy-engine name a choice, pingpong and overlap-dots are
+      // switches; the others are counts, small enough for the tools to
+      // convert without overflow.
       if (isTileDefaultsOption(key) && key != "mma" && key != "copy-engine" &&
-          key != "pingpong" &&
+          key != "pingpong" && key != "overlap-dots" &&
           (!llvm::all_of(value, llvm::isDigit) ||
            StringRef(value).getAsInteger(10, number) || number > 65536))
         return fail("'" + key + "' must be a number up to 65536, got '" +
@@ -146,6 +148,9 @@ bool fa::applyTileDefaults(StringRef text, StringRef name,
     } else if (key == "prefetch-registers") {
       if (!given.prefetchRegisters)
         options.prefetchRegisters = std::stoul(value);
+    } else if (key == "overlap-dots") {
+      if (!given.overlapDots)
+        options.overlapDots = value == "true";
     } else if (key == "mma") {
       if (!given.mma)
         options.mma = value;

@@ -20,6 +20,7 @@
 #include "fa/Dialect/TileNV/IR/TileNVDialect.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 using namespace fa;
@@ -80,7 +81,9 @@ static Value descriptor(KernelLowering &kl, Value base, int64_t byteOffset,
   OpBuilder &b = kl.b;
   Location loc = kl.loc;
   Type i64 = b.getI64Type();
-  Value addr = LLVM::PtrToIntOp::create(b, loc, i64, base);
+  Value addr = base.getType() == i64
+                   ? base
+                   : LLVM::PtrToIntOp::create(b, loc, i64, base).getResult();
   addr = kl.add(addr, kl.c64(byteOffset));
   if (dynOffset)
     addr = kl.add(addr, arith::ExtUIOp::create(b, loc, i64, dynOffset));
@@ -221,6 +224,18 @@ static LogicalResult issueWgmma(Operation *op, KernelLowering &kl,
       if (w[1] != 0 || (i < 2 ? w[0] >= 64 : w[0] % 64 != 0))
         return op->emitError("accumulator layout is not a wgmma layout");
     aBase = kl.regs[aLoad.getSrc()][0];
+    // A buffer written before the loop issuing this product (Q): LLVM
+    // computes its descriptors once, before the loop, and keeps them (two
+    // registers per K step) live through the whole body. Where the schedule
+    // asks (kRecomputeDescriptorsAttr), its address goes through an opaque
+    // move, so that they are computed at each issue.
+    auto loop = op->getParentOfType<scf::ForOp>();
+    if (op->hasAttr(kRecomputeDescriptorsAttr) && loop &&
+        loop.isDefinedOutsideOfLoop(aLoad.getSrc())) {
+      Value addr = LLVM::PtrToIntOp::create(b, loc, b.getI64Type(), aBase);
+      aBase =
+          inlinePtx(b, loc, b.getI64Type(), addr, "mov.b64 $0, $1;", "=l,l");
+    }
     wgRow = kl.andi(kl.threadCoords(*lc, /*lanes=*/false, /*warps=*/true)[0],
                     kl.c32(~int64_t(63)));
     // Byte offset of the row: in a 128-byte-row panel (K-major), or of

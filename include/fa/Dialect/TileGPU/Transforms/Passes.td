@@ -118,6 +118,26 @@ def TileGPUScheduleAsyncDots
     For dots whose layout runs asynchronously (wgmma, `#tilenv.mma`
     version 3; other dots are left alone):
 
+    0. With `overlap`, in an `scf.for` that writes no memory and computes
+       two such dots, the second (P·V) is deferred by one iteration
+       (FlashAttention-3's intra-warpgroup overlap without a second S tile
+       live): it must accumulate into a loop-carried value (read by
+       nothing else but pure arithmetic feeding it, e.g. the rescale by
+       alpha) and read a B operand loaded from the induction variable.
+       Stage 1 = that product, its accumulator's arithmetic, its B operand's
+       loads (at `iv - step`) and the shape ops only they read (broadcasts
+       of alpha); stage 0 = the rest. The values stage 1 reads from stage 0
+       (P, alpha) are carried one more iteration. Stage 0 of the first
+       iteration runs before the loop (its loads without `in_bounds`), the
+       loop starts one step later, and stage 1 of the last iteration runs
+       after it, in an `scf.if` that returns the loop's initial values when
+       it has no iteration. In the body, the accumulator's arithmetic (the
+       rescale) runs first, then the first product and the second are
+       issued next to each other, and the first is waited for with depth 1
+       before the softmax; the second is waited
+       for at the end, before the conversions computing the next P (its
+       operand registers). Loops with two such dots of another form get a
+       remark and stay as they are; then `prefetch` may apply.
     1. With `prefetch`, in an `scf.for` that writes no memory, the first
        such dot computed from the induction variable and loop invariants
        alone (QKᵀ of a key block) is issued one iteration ahead: its
@@ -145,6 +165,8 @@ def TileGPUScheduleAsyncDots
     rebuilt loads like the others.
   }];
   let options = [
+    Option<"overlap", "overlap", "bool", "false",
+           "defer a loop's second asynchronous dot (P·V) by one iteration">,
     Option<"prefetch", "prefetch", "bool", "true",
            "issue a loop's operand-invariant dot one iteration ahead">,
     Option<"prefetchRegisterLimit", "prefetch-register-limit", "unsigned",

@@ -299,6 +299,7 @@ int main(int argc, char **argv) {
       given.prefetchRegisters = prefetchRegisters.getNumOccurrences();
       given.pingpong = pingpong.getNumOccurrences();
       given.overlapDots = overlapDots.getNumOccurrences();
+      given.warpSpecialize = warpSpecialize.getNumOccurrences();
       given.oneKernel = !kernelName.empty();
       bool respecialize = false;
       std::string error;

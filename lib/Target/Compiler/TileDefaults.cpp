@@ -13,7 +13,8 @@ using namespace llvm;
 bool fa::isTileDefaultsOption(StringRef name) {
   return name == "num-warps" || name == "num-stages" || name == "mma" ||
          name == "prefetch-registers" || name == "copy-engine" ||
-         name == "pingpong" || name == "overlap-dots";
+         name == "pingpong" || name == "overlap-dots" ||
+         name == "warp-specialize";
 }
 
 static bool
@@ -63,14 +64,15 @@ bool fa::parseTileDefaults(StringRef text, StringRef name, TileDefaults &out,
       return fail("no settings after ':'");
     for (auto &[key, value] : rule.set) {
       unsigned number;
-      if ((key == "pingpong" || key == "overlap-dots") && value != "true" &&
-          value != "false")
+      bool isSwitch = key == "pingpong" || key == "overlap-dots" ||
+                      key == "warp-specialize";
+      if (isSwitch && value != "true" && value != "false")
         return fail("'" + key + "' must be true or false, got '" + value + "'");
-      // mma and copy-engine name a choice, pingpong and overlap-dots are
-      // switches; the others are counts, small enough for the tools to
-      // convert without overflow.
+      // mma and copy-engine name a choice, pingpong, overlap-dots and
+      // warp-specialize are switches; the others are counts, small enough
+      // for the tools to convert without overflow.
       if (isTileDefaultsOption(key) && key != "mma" && key != "copy-engine" &&
-          key != "pingpong" && key != "overlap-dots" &&
+          !isSwitch &&
           (!llvm::all_of(value, llvm::isDigit) ||
            StringRef(value).getAsInteger(10, number) || number > 65536))
         return fail("'" + key + "' must be a number up to 65536, got '" +
@@ -160,6 +162,9 @@ bool fa::applyTileDefaults(StringRef text, StringRef name,
     } else if (key == "pingpong") {
       if (!given.pingpong)
         options.pingpong = value == "true";
+    } else if (key == "warp-specialize") {
+      if (!given.warpSpecialize)
+        options.warpSpecialize = value == "true";
     } else if (given.oneKernel && !params.count(key)) {
       // Not a parameter of the one kernel compiled: the line shapes the
       // file's others. (With every kernel compiled, an unknown name stays

@@ -54,25 +54,12 @@ static void keepChecksAhead(fa::tile::LoadOp load, scf::ForOp loop) {
 
 void pl::lowerWithDirect(scf::ForOp loop, MutableArrayRef<Prefetch> prefetches,
                          int64_t stages) {
-  MLIRContext *ctx = loop.getContext();
   Location loc = loop.getLoc();
   OpBuilder b(loop);
   int64_t slots = std::max<int64_t>(1, stages - 1);
-  for (Prefetch &p : prefetches) {
-    auto enc = cast<SharedEncodingAttr>(p.slotTy.getEncoding());
-    SmallVector<unsigned> order;
-    for (unsigned o : enc.getOrder())
-      order.push_back(o + 1);
-    order.push_back(0);
-    auto ringEnc =
-        SharedEncodingAttr::get(ctx, enc.getVec(), enc.getPerPhase(),
-                                enc.getMaxPhase(), order, enc.getPanel());
-    SmallVector<int64_t> shape = {slots};
-    llvm::append_range(shape, p.slotTy.getShape());
-    auto ringTy =
-        SharedBufferType::get(ctx, shape, p.slotTy.getElementType(), ringEnc);
-    p.ring = AllocRingOp::create(b, loc, ringTy, IntegerAttr(), IntegerAttr());
-  }
+  for (Prefetch &p : prefetches)
+    p.ring = AllocRingOp::create(b, loc, pl::ringTypeFor(p.slotTy, slots),
+                                 IntegerAttr(), IntegerAttr());
   Value numSlots = arith::ConstantIndexOp::create(b, loc, slots);
 
   // Clusters of the scheduled body move up by two to make room; the stores

@@ -51,17 +51,14 @@ bool isAsyncCapable(fa::tile::DotOp dot) {
   return mma && mma.getMmaVersion() == 3;
 }
 
-/// The ops of `loop`'s body that `dot`'s operands are computed from, in
-/// block order, when they depend on nothing but the induction variable and
-/// values from outside the loop, only read memory (or fill a fresh shared
-/// buffer) and have no regions. Fails otherwise.
-FailureOr<SmallVector<Operation *>> invariantSlice(fa::tile::DotOp dot,
-                                                   scf::ForOp loop) {
-  if (!loop.isDefinedOutsideOfLoop(dot.getAcc()) &&
-      !matchPattern(dot.getAcc(), m_Constant()))
-    return failure();
+/// The ops of `loop`'s body that `roots` are computed from when they depend on
+/// nothing but the induction variable and values from outside the loop,
+/// through ops that only read memory (or fill a fresh shared buffer) and
+/// have no regions. Fails otherwise.
+FailureOr<llvm::SetVector<Operation *>> addressSlice(ValueRange roots,
+                                                     scf::ForOp loop) {
   llvm::SetVector<Operation *> slice;
-  SmallVector<Value> work = {dot.getA(), dot.getB()};
+  SmallVector<Value> work(roots.begin(), roots.end());
   while (!work.empty()) {
     Value v = work.pop_back_val();
     if (v == loop.getInductionVar() || loop.isDefinedOutsideOfLoop(v))
@@ -69,14 +66,26 @@ FailureOr<SmallVector<Operation *>> invariantSlice(fa::tile::DotOp dot,
     Operation *def = v.getDefiningOp();
     if (!def || def->getBlock() != loop.getBody() || def->getNumRegions())
       return failure();
-    bool allowed = isMemoryEffectFree(def) ||
-                   isa<fa::tile::LoadOp, LocalAllocOp, LocalLoadOp>(def);
-    if (!allowed)
+    if (!isMemoryEffectFree(def) &&
+        !isa<fa::tile::LoadOp, LocalAllocOp, LocalLoadOp>(def))
       return failure();
     if (slice.insert(def))
       llvm::append_range(work, def->getOperands());
   }
-  SmallVector<Operation *> ordered(slice.begin(), slice.end());
+  return slice;
+}
+
+/// addressSlice of `dot`'s operands in block order, when its accumulator is
+/// loop-invariant (or a constant). Fails otherwise.
+FailureOr<SmallVector<Operation *>> invariantSlice(fa::tile::DotOp dot,
+                                                   scf::ForOp loop) {
+  if (!loop.isDefinedOutsideOfLoop(dot.getAcc()) &&
+      !matchPattern(dot.getAcc(), m_Constant()))
+    return failure();
+  auto slice = addressSlice({dot.getA(), dot.getB()}, loop);
+  if (failed(slice))
+    return failure();
+  SmallVector<Operation *> ordered(slice->begin(), slice->end());
   llvm::sort(ordered,
              [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
   return ordered;
@@ -221,30 +230,6 @@ void makeAsync(fa::tile::DotOp dot) {
 
 /// The mark of tile-causal-split on the loop of its masked blocks.
 constexpr llvm::StringLiteral kMaskedBlocksAttr = "tile.masked_blocks";
-
-/// The ops of `loop`'s body that `root` is computed from when it depends on
-/// nothing but the induction variable and values from outside the loop,
-/// through ops that only read memory (or fill a fresh shared buffer) and
-/// have no regions. Fails otherwise.
-FailureOr<llvm::SetVector<Operation *>> addressSlice(Value root,
-                                                     scf::ForOp loop) {
-  llvm::SetVector<Operation *> slice;
-  SmallVector<Value> work = {root};
-  while (!work.empty()) {
-    Value v = work.pop_back_val();
-    if (v == loop.getInductionVar() || loop.isDefinedOutsideOfLoop(v))
-      continue;
-    Operation *def = v.getDefiningOp();
-    if (!def || def->getBlock() != loop.getBody() || def->getNumRegions())
-      return failure();
-    if (!isMemoryEffectFree(def) &&
-        !isa<fa::tile::LoadOp, LocalAllocOp, LocalLoadOp>(def))
-      return failure();
-    if (slice.insert(def))
-      llvm::append_range(work, def->getOperands());
-  }
-  return slice;
-}
 
 /// Defers the loop's second product (P·V) by one iteration, so that it runs
 /// on the tensor cores while the next block's softmax runs (see the pass

@@ -21,64 +21,44 @@ mkdir -p "$out"
 : > "$out/cases.txt"
 attn=kernels/reference/attention_ref.tile
 
-# spec NAME FILE "FA-COMPILE FLAGS" DEFINES...: compile FILE once; no spill.
-declare -A spec_file spec_defines
-spec() {
-  local name=$1 file=$2 flags=$3
-  shift 3
-  spec_file[$name]=$file
-  spec_defines[$name]="$*"
-  # shellcheck disable=SC2086
-  ./build/bin/fa-compile "$file" --target "$target" "$@" $flags --fail-on-spill \
-    -o "$out/$name.cubin"
-  python3 scripts/sidecar_report.py "$out/$name.json"
-}
-# run CASE SPEC REFERENCE "GPU FLAGS" FA-RUN FLAGS...: check the padded host
-# run against REFERENCE and save the reference values.
-run() {
-  local case=$1 name=$2 reference=$3 gpu_flags=$4
-  shift 4
-  # shellcheck disable=SC2086
-  ./build/bin/fa-run "${spec_file[$name]}" --target host ${spec_defines[$name]} \
-    --pad-pow2 "$@" --reference "$reference" --save-reference "$out/$case.ref" \
-    > "$out/$case.host.log" \
-    || { cat "$out/$case.host.log"; echo "build_npow2_kernels: the host check of $case failed"; exit 1; }
-  echo "$case $name.json $case.ref $gpu_flags" >> "$out/cases.txt"
-  echo "$case: host $(tail -1 "$out/$case.host.log"), reference saved ($(du -h "$out/$case.ref" | cut -f1))"
-}
+# spec and run; every kernel is compiled with no spill, and the host run
+# of each case pads its tiles too (--pad-pow2).
+source scripts/lib/gpu_cases.sh
+SPEC_FLAGS="--fail-on-spill ${SPEC_FLAGS:-}"
+HOST_FLAGS=--pad-pow2
 
 s=--arg
 fwd=kernels/flash_fwd.tile
 for d in 80 96 192; do
   sc="$s scale=$(python3 -c "print(1 / $d ** 0.5)")"
-  spec fwd_d$d $fwd "" -D HEAD_DIM=$d
+  spec fwd_d$d $fwd -D HEAD_DIM=$d
   run fwd_d$d.n1000 fwd_d$d $attn "" $sc --size B=1,H=4,HKV=2,N=1000,NK=1000
   run fwd_d$d.n333_nk777 fwd_d$d $attn "" $sc --size B=2,H=2,HKV=1,N=333,NK=777
-  spec fwd_d${d}_causal $fwd "" -D HEAD_DIM=$d -D CAUSAL=true
+  spec fwd_d${d}_causal $fwd -D HEAD_DIM=$d -D CAUSAL=true
   run fwd_d${d}_causal.n1000 fwd_d${d}_causal $attn "" $sc --size B=1,H=4,HKV=2,N=1000,NK=1000
   run fwd_d${d}_causal.n777_nk333 fwd_d${d}_causal $attn "" $sc --size B=1,H=2,HKV=2,N=777,NK=333
 done
 sc="$s scale=$(python3 -c "print(1 / 80 ** 0.5)")"
-spec fwd_d80_causal_f16 $fwd "" -D HEAD_DIM=80 -D CAUSAL=true -D T=f16
+spec fwd_d80_causal_f16 $fwd -D HEAD_DIM=80 -D CAUSAL=true -D T=f16
 run fwd_d80_causal_f16.n1500 fwd_d80_causal_f16 $attn "" $sc --size B=1,H=2,HKV=2,N=1500,NK=1500
 sc="$s scale=$(python3 -c "print(1 / 96 ** 0.5)")"
-spec fwd_d96_f16 $fwd "" -D HEAD_DIM=96 -D T=f16
+spec fwd_d96_f16 $fwd -D HEAD_DIM=96 -D T=f16
 run fwd_d96_f16.n1_nk2048 fwd_d96_f16 $attn "" $sc --size B=2,H=8,HKV=2,N=1,NK=2048
 if [ "$target" = sm_90a ]; then
   # The mma.sync path (sm_80's) on the H200.
-  spec fwd_d80_mma_sync $fwd "--mma=mma_sync" -D HEAD_DIM=80 -D CAUSAL=true
+  SPEC_FLAGS="--mma=mma_sync $SPEC_FLAGS" spec fwd_d80_mma_sync $fwd -D HEAD_DIM=80 -D CAUSAL=true
   sc="$s scale=$(python3 -c "print(1 / 80 ** 0.5)")"
   run fwd_d80_mma_sync.n1000 fwd_d80_mma_sync $attn "" $sc --size B=1,H=4,HKV=2,N=1000,NK=1000
-  spec fwd_d192_mma_sync $fwd "--mma=mma_sync" -D HEAD_DIM=192
+  SPEC_FLAGS="--mma=mma_sync $SPEC_FLAGS" spec fwd_d192_mma_sync $fwd -D HEAD_DIM=192
   sc="$s scale=$(python3 -c "print(1 / 192 ** 0.5)")"
   run fwd_d192_mma_sync.n333_nk777 fwd_d192_mma_sync $attn "" $sc --size B=1,H=2,HKV=1,N=333,NK=777
 fi
 # Language examples with padded blocks. f32 softmax: the GPU's exp is off by
 # about 1e-6 relative (build_variant_kernels.sh): --rtol 1e-5, and so for
 # the tensor cores' summation order in matmul.
-spec softmax_12x100 kernels/softmax.tile "" -D BLOCK_M=12 -D BLOCK_N=100
+spec softmax_12x100 kernels/softmax.tile -D BLOCK_M=12 -D BLOCK_N=100
 run softmax_12x100.m37_n1000 softmax_12x100 kernels/reference/softmax_ref.tile "--rtol 1e-5" --size M=37,N=1000
-spec matmul_48x80x24 kernels/matmul.tile "" -D BM=48 -D BN=80 -D BK=24
+spec matmul_48x80x24 kernels/matmul.tile -D BM=48 -D BN=80 -D BK=24
 run matmul_48x80x24.m300_n200_k77 matmul_48x80x24 kernels/reference/matmul_ref.tile "--rtol 1e-5" --size M=300,N=200,K=77
 
 echo "$(wc -l < "$out/cases.txt") cases in $out/cases.txt; to carry: $(du -shc "$out" build/bin/fa-run-gpu build/lib/libfa_runtime.so | tail -1 | cut -f1)"

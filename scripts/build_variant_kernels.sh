@@ -20,34 +20,7 @@ mkdir -p "$out"
 : > "$out/cases.txt"
 attn=kernels/reference/attention_ref.tile
 
-# spec NAME FILE DEFINES...: compile FILE (all its kernels) once; extra
-# fa-compile flags in $SPEC_FLAGS.
-declare -A spec_file spec_defines
-spec() {
-  local name=$1 file=$2
-  shift 2
-  spec_file[$name]=$file
-  spec_defines[$name]="$*"
-  # shellcheck disable=SC2086
-  ./build/bin/fa-compile "$file" --target "$target" "$@" ${SPEC_FLAGS:-} -o "$out/$name.cubin"
-  python3 scripts/sidecar_report.py "$out/$name.json"
-}
-# run CASE SPEC REFERENCE "GPU FLAGS" FA-RUN FLAGS...: save one shape's
-# reference values (the command's -D are the spec's, as the sidecar records);
-# REFERENCE is a reference kernel, or `host` for the kernel's own host run
-# (--compare host: f64, or f32 where its dots need it).
-run() {
-  local case=$1 name=$2 reference=$3 gpu_flags=$4
-  shift 4
-  # shellcheck disable=SC2086
-  local check=(--reference "$reference")
-  [ "$reference" = host ] && check=(--compare host)
-  ./build/bin/fa-run "${spec_file[$name]}" --target host ${spec_defines[$name]} \
-    "$@" "${check[@]}" --save-reference "$out/$case.ref" > "$out/$case.host.log" \
-    || { cat "$out/$case.host.log"; echo "build_variant_kernels: the host check of $case failed"; exit 1; }
-  echo "$case $name.json $case.ref $gpu_flags" >> "$out/cases.txt"
-  echo "$case: host $(tail -1 "$out/$case.host.log"), reference saved ($(du -h "$out/$case.ref" | cut -f1))"
-}
+source scripts/lib/gpu_cases.sh   # spec and run
 
 s=--arg; sc="$s scale=0.08838834764831845"   # 1/sqrt(128)
 # Sliding window and causal masks (kernels/flash_fwd_window.tile).

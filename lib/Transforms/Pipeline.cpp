@@ -27,6 +27,9 @@ void fa::buildTileOptimizationPipeline(mlir::OpPassManager &pm) {
   // After the split and cleanup: the unmasked loop's bound is then a plain
   // min/max expression of the key length.
   pm.addPass(createTileBoundsElim());
+  // Last: the split loops' unmasked bodies are where a scaled score tile
+  // feeds only its row maximum and the exp2's subtraction.
+  pm.addPass(createTileScaleFma());
 }
 
 void fa::registerTransformsPasses() {
@@ -35,6 +38,6 @@ void fa::registerTransformsPasses() {
       "tile-optimize",
       "target-independent tile optimizations (canonicalize, cse, "
       "tile-longest-first, tile-exp2-fold, tile-causal-split, "
-      "tile-bounds-elim)",
+      "tile-bounds-elim, tile-scale-fma)",
       [](mlir::OpPassManager &pm) { buildTileOptimizationPipeline(pm); });
 }

@@ -158,6 +158,10 @@ def check_inputs(q, k, v, scale=None, backward=False):
                         f"{type(scale).__name__}")
     if not math.isfinite(scale):
         raise ArgumentError(f"flashtile.attention: scale must be finite, got {scale}")
+    if scale <= 0:
+        # The kernels take each row's maximum over the unscaled scores and
+        # scale it once (kernels/flash_fwd.tile), which needs scale > 0.
+        raise ArgumentError(f"flashtile.attention: scale must be positive, got {scale}")
     return float(scale)
 
 
@@ -244,7 +248,7 @@ def attention(q, k, v, *, causal=False, scale=None, return_lse=False):
     q: [B, H, N, D]; k, v: [B, HKV, NK, D] with H a multiple of HKV; any
     strides with a contiguous last dimension; bf16 or fp16 (CPU also fp32).
     causal: query i attends to keys j <= i (top-left aligned). scale defaults
-    to 1 / sqrt(D). With return_lse, also returns the natural-log
+    to 1 / sqrt(D) and must be positive. With return_lse, also returns the natural-log
     log-sum-exp of each query row, [B, H, N] in fp32 (differentiable).
     Bad arguments raise ValueError (flashtile.ArgumentError) or TypeError
     before anything runs.

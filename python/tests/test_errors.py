@@ -27,6 +27,8 @@ def test_argument_error_is_a_value_error():
     ("last_stride", "contiguous in its last dimension"),
     ("device", "not supported"),
     ("scale_nan", "finite"),
+    ("scale_zero", "positive"),
+    ("scale_negative", "positive"),
 ])
 def test_attention_argument_errors(case, match):
     q, k, v = qkv()
@@ -53,6 +55,10 @@ def test_attention_argument_errors(case, match):
         q, k, v = (x.to("meta") for x in (q, k, v))
     elif case == "scale_nan":
         kw["scale"] = float("nan")
+    elif case == "scale_zero":
+        kw["scale"] = 0.0
+    elif case == "scale_negative":
+        kw["scale"] = -0.125
     with pytest.raises(ArgumentError, match=match):
         flashtile.attention(q, k, v, **kw)
 

@@ -95,6 +95,12 @@ cl::opt<unsigned> prefetchRegisters(
              "accumulators, the carried tile included, take at most this "
              "many f32 registers per thread (default 160; 0: never)"),
     cl::init(160), cl::cat(category));
+cl::opt<unsigned> minProgramsPerSM(
+    "min-programs-per-sm",
+    cl::desc("NVIDIA: cap registers per thread so that this many programs "
+             "(CTAs) fit one SM's register file (.maxnreg; default 0: no "
+             "cap)"),
+    cl::init(0), cl::cat(category));
 cl::opt<bool> overlapDots(
     "overlap-dots",
     cl::desc("wgmma: defer a loop's P.V by one iteration so that it runs on "
@@ -131,7 +137,8 @@ cl::opt<std::string> defaultsFile(
     "defaults",
     cl::desc("Per-target defaults of the kernel's parameters and of "
              "--num-warps, --num-stages, --mma, --prefetch-registers, "
-             "--overlap-dots and --copy-engine, for "
+             "--overlap-dots, --copy-engine, --warp-specialize, --pingpong "
+             "and --min-programs-per-sm, for "
              "those not given "
              "(default: <input without .tile>.defaults when it exists; "
              "'none': no defaults file)"),
@@ -277,6 +284,7 @@ int main(int argc, char **argv) {
   gpu.copyEngine = copyEngine;
   gpu.warpSpecialize = warpSpecialize;
   gpu.pingpong = pingpong;
+  gpu.minProgramsPerSM = minProgramsPerSM;
   {
     SmallString<128> path(defaultsFile);
     bool explicitFile = !defaultsFile.empty();
@@ -300,6 +308,7 @@ int main(int argc, char **argv) {
       given.pingpong = pingpong.getNumOccurrences();
       given.overlapDots = overlapDots.getNumOccurrences();
       given.warpSpecialize = warpSpecialize.getNumOccurrences();
+      given.minProgramsPerSM = minProgramsPerSM.getNumOccurrences();
       given.oneKernel = !kernelName.empty();
       bool respecialize = false;
       std::string error;

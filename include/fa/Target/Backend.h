@@ -46,6 +46,9 @@ struct GPUOptions {
   /// The consumer warpgroups take turns issuing their MMAs
   /// (tilegpu-pingpong, after warpSpecialize, which it implies).
   bool pingpong = false;
+  /// Registers per thread capped so that this many programs fit one SM
+  /// (NVIDIA: .maxnreg; 0: no cap).
+  unsigned minProgramsPerSM = 0;
 };
 
 /// What the assembler says about one kernel of a binary.

@@ -40,6 +40,8 @@ struct CompileOptions {
   bool warpSpecialize = false;
   /// See GPUOptions::pingpong.
   bool pingpong = false;
+  /// See GPUOptions::minProgramsPerSM.
+  unsigned minProgramsPerSM = 0;
   EmitStage emit = EmitStage::Binary;
   /// Run the target-independent tile optimizations (tile-optimize) first,
   /// as every target does; only tests of unoptimized code turn this off.

@@ -132,6 +132,11 @@ public:
 inline constexpr llvm::StringLiteral kWarpSpecializedAttr =
     "fa.consumer_threads";
 
+/// On a `tile.kernel` compiled for the GPU: the number of its programs that
+/// must fit one multiprocessor's registers (min-programs-per-sm).
+inline constexpr llvm::StringLiteral kMinProgramsPerSMAttr =
+    "tilegpu.min_programs_per_sm";
+
 /// On an asynchronous dot whose loop holds more live registers than the
 /// target's lowering assumes (tilegpu-schedule-async-dots, overlap): the
 /// descriptors of an operand buffer written before the loop are computed at
@@ -233,6 +238,15 @@ public:
                                mlir::ArrayRef<mlir::Value> values) const {}
   /// Marks `func` as a kernel entry with `threads` threads per CTA.
   virtual void markKernel(mlir::Operation *func, unsigned threads) const = 0;
+  /// Caps the registers of kernel `func` (`threads` threads per CTA) so
+  /// that `programs` CTAs fit one multiprocessor's register file. By
+  /// default targets cannot: a located error on `func`.
+  virtual mlir::LogicalResult capRegisters(mlir::Operation *func,
+                                           unsigned threads,
+                                           unsigned programs) const {
+    return func->emitError()
+           << "min-programs-per-sm is not supported on this target";
+  }
   /// Marks parameter `arg` of kernel `func` as a descriptor of `bytes`
   /// bytes passed by value with alignment `align` (see
   /// BarrierCopyProtocol::describeTensor). By default targets have none.

@@ -96,6 +96,27 @@ def TileLongestFirst : Pass<"tile-longest-first"> {
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
+def TileScaleFma : Pass<"tile-scale-fma"> {
+  let summary = "fuse a tile's scale into the subtraction that reads it "
+                "(fma)";
+  let description = [{
+    For an f32 tile `s = x * splat(k)` whose users are only subtractions
+    with `s` on the left (`s - b`, at least one) and, when `k` is a
+    constant, row max/min reductions (`tile.reduce max|min`), each
+    subtraction becomes `math.fma(x, splat(k), -b)`, with `b` negated at
+    the root of its broadcast chain (a row vector), and each reduction the
+    reduction of `x` (max for k >= 0, min for k < 0) times `k`. The multiply
+    disappears: in an online softmax that reduces its unscaled scores
+    (after `tile-exp2-fold`) each score costs one fma before its exp2
+    instead of a multiply and a subtraction. Reductions under a runtime
+    scale are left alone (their sign is unknown). The row maximum is
+    unchanged (rounding is monotone); the fma rounds once.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "fa::tile::TileDialect"];
+}
+
 def TileBoundsElim : Pass<"tile-bounds-elim"> {
   let summary = "mark tile.load dimensions that loop bounds keep inside the "
                 "global tensor";

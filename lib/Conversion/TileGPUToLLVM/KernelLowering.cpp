@@ -93,6 +93,9 @@ LogicalResult KernelLowering::run() {
     threads += unsigned(p.getInt()) * target.getWarpSize();
   }
   target.markKernel(func, threads);
+  if (auto p = kernel->getAttrOfType<IntegerAttr>(kMinProgramsPerSMAttr))
+    if (failed(target.capRegisters(func, threads, unsigned(p.getInt()))))
+      return failure();
   Block *entry = func.addEntryBlock(b);
   b.setInsertionPointToStart(entry);
 

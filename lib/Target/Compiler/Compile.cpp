@@ -337,6 +337,12 @@ FailureOr<CompiledKernel> fa::compileKernel(ModuleOp module,
   result.options.copyEngine = options.copyEngine;
   result.options.warpSpecialize = options.warpSpecialize;
   result.options.pingpong = options.pingpong;
+  result.options.minProgramsPerSM = options.minProgramsPerSM;
+  if (options.minProgramsPerSM)
+    for (auto kernel : module.getOps<tile::KernelOp>())
+      kernel->setAttr(
+          kMinProgramsPerSMAttr,
+          Builder(ctx).getI32IntegerAttr(int32_t(options.minProgramsPerSM)));
   result.options.numWarps =
       options.numWarps ? options.numWarps
                        : chooseNumWarps(module, info->getWarpSize(),

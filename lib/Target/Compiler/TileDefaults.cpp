@@ -14,7 +14,7 @@ bool fa::isTileDefaultsOption(StringRef name) {
   return name == "num-warps" || name == "num-stages" || name == "mma" ||
          name == "prefetch-registers" || name == "copy-engine" ||
          name == "pingpong" || name == "overlap-dots" ||
-         name == "warp-specialize";
+         name == "warp-specialize" || name == "min-programs-per-sm";
 }
 
 static bool
@@ -165,6 +165,9 @@ bool fa::applyTileDefaults(StringRef text, StringRef name,
     } else if (key == "warp-specialize") {
       if (!given.warpSpecialize)
         options.warpSpecialize = value == "true";
+    } else if (key == "min-programs-per-sm") {
+      if (!given.minProgramsPerSM)
+        options.minProgramsPerSM = std::stoul(value);
     } else if (given.oneKernel && !params.count(key)) {
       // Not a parameter of the one kernel compiled: the line shapes the
       // file's others. (With every kernel compiled, an unknown name stays

@@ -263,6 +263,21 @@ public:
       func->setAttr(NVVM::NVVMDialect::getMaxnregAttrName(),
                     b.getI32IntegerAttr(int32_t(65536 / threads) / 8 * 8));
   }
+  // 64K registers per SM, allocated per thread in multiples of 8.
+  LogicalResult capRegisters(Operation *func, unsigned threads,
+                             unsigned programs) const override {
+    int64_t cap = int64_t(65536 / (threads * programs)) / 8 * 8;
+    if (cap < 24)
+      return func->emitError()
+             << programs << " programs of " << threads
+             << " threads cannot fit one multiprocessor's 65536 registers";
+    Builder b(func->getContext());
+    auto name = NVVM::NVVMDialect::getMaxnregAttrName();
+    if (auto old = func->getAttrOfType<IntegerAttr>(name))
+      cap = std::min(cap, old.getInt());
+    func->setAttr(name, b.getI32IntegerAttr(int32_t(cap)));
+    return success();
+  }
   // A CUtensorMap: by value in the parameter space, readable by TMA
   // (grid_constant), 64-byte aligned (without llvm.align: `.align 1`).
   LogicalResult markDescriptorParam(Operation *op, unsigned arg, int64_t bytes,

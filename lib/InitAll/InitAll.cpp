@@ -9,6 +9,7 @@
 #include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
 #include "fa/Dialect/TileGPU/Transforms/Passes.h"
 #include "fa/Dialect/TileNV/IR/TileNVDialect.h"
+#include "fa/Dialect/TileNV/Transforms/Passes.h"
 #include "fa/Target/AMD/AMDTarget.h"
 #include "fa/Target/Compile.h"
 #include "fa/Target/NVIDIA/NVBackend.h"
@@ -32,6 +33,7 @@ void fa::registerAllPasses() {
   fa::registerAllBackends();
   fa::registerTransformsPasses();
   fa::tilegpu::registerTileGPUPasses();
+  fa::tilenv::registerTileNVPasses();
   fa::registerFAConversionPasses();
   fa::registerGPUPipelines();
   fa::registerTileToHostPasses();

@@ -40,11 +40,12 @@ struct GPUOptions {
   bool overlapDots = false;
   /// Copy engine of pipelined loads ("auto": the target's best).
   std::string copyEngine = "auto";
-  /// A producer warpgroup issues the copies, the others compute
-  /// (tilegpu-warp-specialize; kernels whose loops all copy with TMA).
+  /// A producer warpgroup issues the copies, the others compute (a back
+  /// end's scheduling pass, Backend::buildSchedulingPipeline; NVIDIA's
+  /// tilegpu-warp-specialize, for kernels whose loops all copy with TMA).
   bool warpSpecialize = false;
-  /// The consumer warpgroups take turns issuing their MMAs
-  /// (tilegpu-pingpong, after warpSpecialize, which it implies).
+  /// The consumer warpgroups take turns issuing their MMAs (NVIDIA's
+  /// tilegpu-pingpong, after warpSpecialize, which it implies).
   bool pingpong = false;
   /// Registers per thread capped so that this many programs fit one SM
   /// (NVIDIA: .maxnreg; 0: no cap).
@@ -88,11 +89,25 @@ public:
   /// Loads the dialects the back end's passes create into `ctx`.
   virtual void loadDialects(mlir::MLIRContext &ctx) const = 0;
 
+  /// Whether the back end can honour `options`; otherwise `error` names the
+  /// option and why. The compile entry and the fa-opt pipelines ask before
+  /// building any pass. The default refuses the switches that only some
+  /// back ends implement in buildSchedulingPipeline (warpSpecialize,
+  /// pingpong) rather than ignore them.
+  virtual mlir::LogicalResult checkOptions(const GPUOptions &options,
+                                           std::string &error) const;
+
   /// Adds the passes from `tile` IR (after tile-optimize) to `tilegpu`
   /// (layouts, shared memory, pipelining). The default is the generic
-  /// fa::buildTileToTileGPUPipeline.
+  /// fa::buildTileToTileGPUPipeline followed by buildSchedulingPipeline.
   virtual void buildTileGPUPipeline(mlir::OpPassManager &pm,
                                     const GPUOptions &options) const;
+  /// Adds the vendor's kernel scheduling passes on `tilegpu` IR, after
+  /// shared-memory allocation (the end of the generic pipeline), as
+  /// `options` ask (NVIDIA: warp specialization and pingpong). The default
+  /// adds none.
+  virtual void buildSchedulingPipeline(mlir::OpPassManager &pm,
+                                       const GPUOptions &options) const;
   /// Adds the passes from `tilegpu` to the vendor's LLVM dialect module,
   /// ready for translation to LLVM IR.
   virtual void buildLLVMPipeline(mlir::OpPassManager &pm,

@@ -88,7 +88,9 @@ mlir::LogicalResult prepareBinaryOutput(llvm::StringRef path,
 unsigned chooseNumWarps(mlir::ModuleOp module, unsigned threadsPerWarp,
                         unsigned budget);
 
-/// tile -> tilegpu: layouts, conversions, pipelining, shared memory.
+/// tile -> tilegpu: layouts, conversions, pipelining, shared memory (the
+/// generic passes; Backend::buildTileGPUPipeline adds the back end's
+/// scheduling passes after them).
 void buildTileToTileGPUPipeline(mlir::OpPassManager &pm,
                                 const GPUOptions &options);
 

@@ -12,10 +12,25 @@ using namespace fa;
 
 Backend::~Backend() = default;
 
+LogicalResult Backend::checkOptions(const GPUOptions &options,
+                                    std::string &error) const {
+  if (!options.warpSpecialize && !options.pingpong)
+    return success();
+  error = (llvm::Twine(options.pingpong ? "pingpong" : "warp-specialize") +
+           ": the " + getVendor() + " back end (target '" + options.target +
+           "') has no warp specialization")
+              .str();
+  return failure();
+}
+
 void Backend::buildTileGPUPipeline(OpPassManager &pm,
                                    const GPUOptions &options) const {
   buildTileToTileGPUPipeline(pm, options);
+  buildSchedulingPipeline(pm, options);
 }
+
+void Backend::buildSchedulingPipeline(OpPassManager &,
+                                      const GPUOptions &) const {}
 
 // Half of a 255-register thread on the chips known so far: the rest holds
 // operand fragments, addresses and the softmax state of attention kernels.

@@ -80,12 +80,8 @@ void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
   // barrier is in place.
   pm.addPass(tilegpu::createTileGPUInsertAsyncFences());
   pm.addPass(tilegpu::createTileGPUAllocateSharedMemory());
-  // After allocation: both roles' clones of a buffer keep its offset.
-  if (options.warpSpecialize || options.pingpong)
-    pm.addPass(tilegpu::createTileGPUWarpSpecialize());
-  // Named barriers between the consumer warpgroups of the split kernel.
-  if (options.pingpong)
-    pm.addPass(tilegpu::createTileGPUPingpong());
+  // The back end's scheduling passes (Backend::buildSchedulingPipeline)
+  // follow, on allocated shared memory.
 }
 
 namespace {
@@ -159,7 +155,10 @@ void registerTargetPipeline(
         const Backend *backend = lookupBackend(options.target, error);
         if (!backend)
           return errorHandler(error);
-        build(pm, *backend, options.get());
+        GPUOptions gpu = options.get();
+        if (failed(backend->checkOptions(gpu, error)))
+          return errorHandler(error);
+        build(pm, *backend, gpu);
         return success();
       },
       [](function_ref<void(const detail::PassOptions &)> handler) {
@@ -349,6 +348,13 @@ FailureOr<CompiledKernel> fa::compileKernel(ModuleOp module,
                                         backend->getAccumulatorRegisterBudget(
                                             options.target));
   const GPUOptions &gpu = result.options;
+  // Options the back end cannot honour are refused at the first kernel.
+  if (failed(backend->checkOptions(gpu, error))) {
+    auto kernels = module.getOps<tile::KernelOp>();
+    if (kernels.empty())
+      return module.emitError(error);
+    return (*kernels.begin()).emitError(error);
+  }
 
   PassManager toTileGPU(ctx);
   backend->buildTileGPUPipeline(toTileGPU, gpu);

@@ -8,6 +8,7 @@
 #include "fa/Target/NVIDIA/NVBackend.h"
 
 #include "fa/Conversion/Passes.h"
+#include "fa/Dialect/TileNV/Transforms/Passes.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
@@ -146,6 +147,21 @@ public:
   }
   void loadDialects(MLIRContext &ctx) const override {
     ctx.loadDialect<LLVM::LLVMDialect, NVVM::NVVMDialect>();
+  }
+  /// Warp specialization and pingpong are NVIDIA's (lib/Dialect/TileNV/
+  /// Transforms); on a kernel or target they do not fit (no TMA copies:
+  /// sm_80, --copy-engine=CpAsync) the passes leave it alone with a remark.
+  LogicalResult checkOptions(const GPUOptions &, std::string &) const override {
+    return success();
+  }
+  void buildSchedulingPipeline(OpPassManager &pm,
+                               const GPUOptions &options) const override {
+    // After allocation: both roles' clones of a buffer keep its offset.
+    if (options.warpSpecialize || options.pingpong)
+      pm.addPass(tilenv::createTileNVWarpSpecialize());
+    // Named barriers between the consumer warpgroups of the split kernel.
+    if (options.pingpong)
+      pm.addPass(tilenv::createTileNVPingpong());
   }
   void buildLLVMPipeline(OpPassManager &pm,
                          const GPUOptions &options) const override {

@@ -3,7 +3,6 @@
 #define FA_DIALECT_TILEGPU_TRANSFORMS_PASSES_H
 
 #include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
-#include "fa/Dialect/TileNV/IR/TileNVDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"

@@ -1,5 +1,4 @@
-//===- Pingpong.cpp - consumer warpgroups take turns on the tensor cores
-//---===//
+//===- Pingpong.cpp - consumer warpgroups take turns on the tensor cores -===//
 //
 // FlashAttention-3's pingpong between the two consumer warpgroups of a
 // warp-specialized kernel: each group of consecutive asynchronous dot
@@ -13,7 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "fa/Dialect/TileGPU/Transforms/Passes.h"
+#include "fa/Dialect/TileNV/Transforms/Passes.h"
 
 #include "fa/Dialect/Tile/IR/TileDialect.h"
 #include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
@@ -26,10 +25,10 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/SetVector.h"
 
-namespace fa::tilegpu {
-#define GEN_PASS_DEF_TILEGPUPINGPONG
-#include "fa/Dialect/TileGPU/Transforms/Passes.h.inc"
-} // namespace fa::tilegpu
+namespace fa::tilenv {
+#define GEN_PASS_DEF_TILENVPINGPONG
+#include "fa/Dialect/TileNV/Transforms/Passes.h.inc"
+} // namespace fa::tilenv
 
 using namespace mlir;
 using namespace fa::tilegpu;
@@ -88,7 +87,7 @@ bool fitsInWindow(Operation *op) {
   return isa<arith::ArithDialect, math::MathDialect>(op->getDialect());
 }
 
-struct PingpongPass : fa::tilegpu::impl::TileGPUPingpongBase<PingpongPass> {
+struct PingpongPass : fa::tilenv::impl::TileNVPingpongBase<PingpongPass> {
   using Base::Base;
 
   void runOnOperation() override {

@@ -11,7 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "fa/Dialect/TileGPU/Transforms/Passes.h"
+#include "fa/Dialect/TileNV/Transforms/Passes.h"
 
 #include "fa/Dialect/Tile/IR/TileDialect.h"
 #include "fa/Dialect/TileGPU/IR/ModuleTarget.h"
@@ -24,10 +24,10 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseSet.h"
 
-namespace fa::tilegpu {
-#define GEN_PASS_DEF_TILEGPUWARPSPECIALIZE
-#include "fa/Dialect/TileGPU/Transforms/Passes.h.inc"
-} // namespace fa::tilegpu
+namespace fa::tilenv {
+#define GEN_PASS_DEF_TILENVWARPSPECIALIZE
+#include "fa/Dialect/TileNV/Transforms/Passes.h.inc"
+} // namespace fa::tilenv
 
 using namespace mlir;
 using namespace fa::tilegpu;
@@ -169,7 +169,7 @@ LogicalResult pruneProducer(Block *block) {
 }
 
 struct WarpSpecializePass
-    : fa::tilegpu::impl::TileGPUWarpSpecializeBase<WarpSpecializePass> {
+    : fa::tilenv::impl::TileNVWarpSpecializeBase<WarpSpecializePass> {
   using Base::Base;
 
   void runOnOperation() override {

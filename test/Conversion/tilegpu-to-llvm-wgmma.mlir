@@ -81,9 +81,39 @@ tile.kernel @wgmma(%x: !g {tile.dims = ["N", 64]}, %y: !f {tile.dims = ["N", 64]
 // 8192 bytes, 512 encoded; SBO 1024, 64 encoded). The f32 atomic add of the
 // result is one vector reduction per two consecutive columns on sm_90a.
 // B is N-major here too (trans-b 1, the same descriptor fields).
+// Each buffer's start field is computed once, where the buffer is
+// defined: (address & 0x3ffff) >> 4 as an i32, made uniform by lane 0's
+// shuffle. A descriptor is a pair of 32-bit words: the start field plus a
+// constant (k0 * 128 >> 4, and LBO 8192 >> 4 << 16 = 33554432) and the
+// constant high word (SBO 1024 >> 4 = 64, the swizzle bit 1 << 30).
 // CHECK-LABEL: llvm.func @wgmma_mn_major_a
 // CHECK-NOT: ldmatrix
-// CHECK-COUNT-8: 4611686293338849280 : i64
+// CHECK: %[[AADDR:.*]] = llvm.ptrtoint %{{.*}} : !llvm.ptr<3> to i32
+// CHECK-NEXT: %[[AMASK:c262143_i32[_0-9]*]] = arith.constant 262143 : i32
+// CHECK-NEXT: %[[AF:.*]] = arith.andi %[[AADDR]], %[[AMASK]] : i32
+// CHECK-NEXT: %[[A4:.*]] = arith.constant 4 : i32
+// CHECK-NEXT: %[[AS:.*]] = arith.shrui %[[AF]], %[[A4]] : i32
+// CHECK: %[[A:.*]] = nvvm.shfl.sync  idx %{{.*}}, %[[AS]], %{{.*}}, %{{.*}} : i32 -> i32
+// CHECK: %[[BADDR:.*]] = llvm.ptrtoint %{{.*}} : !llvm.ptr<3> to i32
+// CHECK: %[[B:.*]] = nvvm.shfl.sync  idx
+// CHECK-NOT: nvvm.shfl.sync
+// CHECK: %[[BLO0:.*]] = arith.addi %[[B]], %c33554432_i32{{[_0-9]*}} : i32
+// CHECK-NEXT: %[[U0:.*]] = llvm.mlir.undef : vector<2xi32>
+// CHECK-NEXT: %[[I0:.*]] = arith.constant 0 : i32
+// CHECK-NEXT: %[[V0:.*]] = llvm.insertelement %[[BLO0]], %[[U0]][%[[I0]] : i32] : vector<2xi32>
+// CHECK-NEXT: %[[HI0:.*]] = arith.constant 1073741888 : i32
+// CHECK-NEXT: %[[I1:.*]] = arith.constant 1 : i32
+// CHECK-NEXT: %[[V1:.*]] = llvm.insertelement %[[HI0]], %[[V0]][%[[I1]] : i32] : vector<2xi32>
+// CHECK-NEXT: %[[BD0:.*]] = llvm.bitcast %[[V1]] : vector<2xi32> to i64
+// CHECK: %[[ALO0:.*]] = arith.addi %[[A]], %c33554432_i32{{[_0-9]*}} : i32
+// CHECK: %[[AD0:.*]] = llvm.bitcast %{{.*}} : vector<2xi32> to i64
+// CHECK: arith.addi %[[B]], %c33554560_i32{{[_0-9]*}} : i32
+// CHECK: arith.addi %[[A]], %c33554560_i32{{[_0-9]*}} : i32
+// CHECK: arith.addi %[[B]], %c33554688_i32{{[_0-9]*}} : i32
+// CHECK: arith.addi %[[A]], %c33554688_i32{{[_0-9]*}} : i32
+// CHECK: arith.addi %[[B]], %c33554816_i32{{[_0-9]*}} : i32
+// CHECK: arith.addi %[[A]], %c33554816_i32{{[_0-9]*}} : i32
+// CHECK-NOT: arith.{{.*}} : i64
 // CHECK: wgmma.fence.sync.aligned;
 // CHECK-COUNT-4: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {$0, {{.*}}, $31}, $64, $65, p, 1, 1, 1, 1;
 // CHECK: wgmma.wait_group.sync.aligned 0;
@@ -104,6 +134,47 @@ tile.kernel @wgmma_mn_major_a(%x: !g {tile.dims = ["N", 64]}, %y: !f {tile.dims 
   %z = arith.constant dense<0.0> : tensor<64x64xf32, #m>
   %o = tile.dot %ta, %kb, %z : tensor<64x64xbf16, #a>, tensor<64x64xbf16, #bb> -> tensor<64x64xf32, #m>
   tile.atomic_add %o, %y[%c0, %c0] : tensor<64x64xf32, #m>, !f
+  tile.return
+}
+
+// An asynchronous dot that recomputes its descriptors
+// (tilegpu.recompute_descriptors) of A's buffer, written before its loop:
+// the start field computed before the loop goes through an opaque move at
+// each issue, and the descriptors add their constants to the moved value
+// (K-major: LBO 16 >> 4 << 16 = 65536, K steps of 32 bytes, 2 encoded).
+// CHECK-LABEL: llvm.func @wgmma_recompute
+// CHECK: %[[A:.*]] = nvvm.shfl.sync  idx
+// CHECK: scf.for
+// CHECK: %[[R:.*]] = llvm.inline_asm has_side_effects "mov.b32 $0, $1;", "=r,r" %[[A]] : (i32) -> i32
+// CHECK: arith.addi %[[R]], %c65536_i32{{[_0-9]*}} : i32
+// CHECK: arith.addi %[[R]], %c65538_i32{{[_0-9]*}} : i32
+// CHECK: arith.addi %[[R]], %c65540_i32{{[_0-9]*}} : i32
+// CHECK: arith.addi %[[R]], %c65542_i32{{[_0-9]*}} : i32
+// CHECK: wgmma.fence.sync.aligned;
+tile.kernel @wgmma_recompute(%x: !g {tile.dims = ["N", 64]}, %y: !f {tile.dims = ["N", 64]}) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c64 = arith.constant 64 : index
+  %z = arith.constant dense<0.0> : tensor<64x64xf32, #m>
+  %q = tile.load %x[%c0, %c0] : !g -> tensor<64x64xbf16, #b>
+  %qs = tilegpu.local_alloc %q : tensor<64x64xbf16, #b> -> !tilegpu.smem<64x64xbf16, #s>
+  %k = tile.load %x[%c64, %c0] : !g -> tensor<64x64xbf16, #b>
+  %kt = tile.trans %k : tensor<64x64xbf16, #b> -> tensor<64x64xbf16, #bt>
+  %ks = tilegpu.local_alloc %kt : tensor<64x64xbf16, #bt> -> !tilegpu.smem<64x64xbf16, #st>
+  tilegpu.fence_async_shared
+  tilegpu.barrier
+  %o = scf.for %i = %c0 to %c4 step %c1 iter_args(%acc = %z) -> (tensor<64x64xf32, #m>) {
+    %qa = tilegpu.local_load %qs : !tilegpu.smem<64x64xbf16, #s> -> tensor<64x64xbf16, #a>
+    %kb = tilegpu.local_load %ks : !tilegpu.smem<64x64xbf16, #st> -> tensor<64x64xbf16, #bb>
+    %s = tilegpu.dot_async %qa, %kb, %acc {tilegpu.recompute_descriptors} : tensor<64x64xbf16, #a>, tensor<64x64xbf16, #bb> -> tensor<64x64xf32, #m>
+    %w = tilegpu.dot_wait %s {pendings = 0 : i32} : tensor<64x64xf32, #m> -> tensor<64x64xf32, #m>
+    scf.yield %w : tensor<64x64xf32, #m>
+  }
+  tile.store %o, %y[%c0, %c0] : tensor<64x64xf32, #m>, !f
   tile.return
 }
 }

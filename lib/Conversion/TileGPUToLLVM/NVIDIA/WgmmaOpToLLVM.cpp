@@ -20,7 +20,9 @@
 #include "fa/Dialect/TileNV/IR/TileNVDialect.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace fa;
@@ -74,24 +76,89 @@ static SmallVector<Value> overRegisters(OpBuilder &b, Location loc,
   return out;
 }
 
-/// The 64-bit matrix descriptor: start address, leading and stride byte
-/// offsets (all >> 4) and the 128-byte swizzle mode.
-static Value descriptor(KernelLowering &kl, Value base, int64_t byteOffset,
-                        int64_t lbo, int64_t sbo, Value dynOffset = {}) {
+/// The 64-bit matrix descriptor at `byteOffset` from the buffer whose
+/// start field is `start` (descriptorStart): leading and stride byte
+/// offsets (all >> 4) and the 128-byte swizzle mode. The low word is
+/// `start` plus a constant (the offset and the leading byte offset), the
+/// high word a constant (the stride byte offset and the swizzle), joined
+/// as a pair: one 32-bit add per descriptor.
+static Value descriptor(KernelLowering &kl, Value start, int64_t byteOffset,
+                        int64_t lbo, int64_t sbo) {
+  assert(byteOffset >= 0 && byteOffset % 16 == 0 && byteOffset < (1 << 18) &&
+         "descriptor offsets are 16-byte aligned shared offsets");
   OpBuilder &b = kl.b;
   Location loc = kl.loc;
-  Type i64 = b.getI64Type();
-  Value addr = base.getType() == i64
-                   ? base
-                   : LLVM::PtrToIntOp::create(b, loc, i64, base).getResult();
-  addr = kl.add(addr, kl.c64(byteOffset));
-  if (dynOffset)
-    addr = kl.add(addr, arith::ExtUIOp::create(b, loc, i64, dynOffset));
+  Type i32 = b.getI32Type();
+  int64_t loField = (byteOffset >> 4) | (((lbo >> 4) & 0x3fff) << 16);
+  int64_t hiField = ((sbo >> 4) & 0x3fff) | (int64_t(1) << 30);
+  Value lo = loField ? kl.add(start, kl.c32(loField)) : start;
+  auto pairTy = VectorType::get({2}, i32);
+  Value pair = LLVM::UndefOp::create(b, loc, pairTy);
+  pair = LLVM::InsertElementOp::create(b, loc, pair, lo, kl.c32(0));
+  pair =
+      LLVM::InsertElementOp::create(b, loc, pair, kl.c32(hiField), kl.c32(1));
+  return LLVM::BitcastOp::create(b, loc, b.getI64Type(), pair);
+}
+
+/// `v` (i32, the same in every lane of the warp) as lane 0's by
+/// shfl.sync.idx (what CUTLASS does), which ptxas knows to be uniform:
+/// what is computed from it (descriptors) then lives in uniform registers,
+/// without a move from vector registers for each wgmma. Every lane runs
+/// it: the wgmma instructions are warp-aligned too.
+static Value uniform(KernelLowering &kl, Value v) {
+  OpBuilder &b = kl.b;
+  Location loc = kl.loc;
+  Type i32 = b.getI32Type();
+  auto c = [&](int32_t x) {
+    return LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(x));
+  };
+  return NVVM::ShflOp::create(b, loc, i32, c(-1), v, c(0), c(0x1f),
+                              NVVM::ShflKind::idx, UnitAttr());
+}
+
+/// The warp index made uniform (uniform()), once per kernel, after the
+/// index itself at its entry.
+static Value uniformWarp(KernelLowering &kl) {
+  for (Operation *user : kl.warp.getUsers())
+    if (auto shfl = dyn_cast<NVVM::ShflOp>(user))
+      if (shfl.getKind() == NVVM::ShflKind::idx && shfl.getVal() == kl.warp &&
+          matchPattern(shfl.getOffset(), m_Zero()))
+        return shfl.getResult();
+  OpBuilder::InsertionGuard guard(kl.b);
+  kl.b.setInsertionPointAfterValue(kl.warp);
+  return uniform(kl, kl.warp);
+}
+
+/// The start-address field (bits 0-13) of the matrix descriptors of the
+/// shared buffer at `base`: (address & 0x3ffff) >> 4 as a 32-bit value,
+/// made uniform (uniform()), once per buffer base, where the base is
+/// defined (so that its computation stays out of the instructions the
+/// issue is ordered with, such as the windows of pingpong). The descriptors
+/// of its K steps add constants to it (descriptor()): shared addresses lie
+/// below 2^18 and buffers and offsets are 16-byte aligned, so the field
+/// takes no carry out of its 14 bits.
+static Value descriptorStart(KernelLowering &kl, Value base) {
+  OpBuilder &b = kl.b;
+  Type i32 = b.getI32Type();
+  // The one computed for an earlier issue.
+  for (Operation *user : base.getUsers()) {
+    auto addr = dyn_cast<LLVM::PtrToIntOp>(user);
+    if (!addr || addr.getType() != i32)
+      continue;
+    for (Operation *mask : addr->getUsers())
+      if (isa<arith::AndIOp>(mask))
+        for (Operation *shift : mask->getUsers())
+          if (isa<arith::ShRUIOp>(shift))
+            for (Operation *shfl : shift->getUsers())
+              if (isa<NVVM::ShflOp>(shfl))
+                return shfl->getResult(0);
+  }
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointAfterValue(base);
+  Value addr = LLVM::PtrToIntOp::create(b, kl.loc, i32, base);
   Value start = arith::ShRUIOp::create(
-      b, loc, arith::AndIOp::create(b, loc, addr, kl.c64(0x3ffff)), kl.c64(4));
-  uint64_t fields = (uint64_t((lbo >> 4) & 0x3fff) << 16) |
-                    (uint64_t((sbo >> 4) & 0x3fff) << 32) | (uint64_t(1) << 62);
-  return arith::OrIOp::create(b, loc, start, kl.c64(int64_t(fields)));
+      b, kl.loc, kl.andi(addr, kl.c32(0x3ffff)), kl.c32(4));
+  return uniform(kl, start);
 }
 
 /// Whether `buf` has the 128-byte swizzle descriptors address, with rows
@@ -214,7 +281,7 @@ static LogicalResult issueWgmma(Operation *op, KernelLowering &kl,
 
   // SS: the warpgroup's first row. Warps 0-3 of a warpgroup hold rows 16
   // apart; higher warp bits must move whole 64-row blocks.
-  Value aBase, wgRow;
+  Value aStart;
   bool aKMajor = true;
   if (aLoad) {
     aKMajor =
@@ -223,25 +290,34 @@ static LogicalResult issueWgmma(Operation *op, KernelLowering &kl,
     for (auto [i, w] : llvm::enumerate(lc->warp))
       if (w[1] != 0 || (i < 2 ? w[0] >= 64 : w[0] % 64 != 0))
         return op->emitError("accumulator layout is not a wgmma layout");
-    aBase = kl.regs[aLoad.getSrc()][0];
+    // The warpgroup's first row, from the uniform warp index, and its byte
+    // offset >> 4: in a 128-byte-row panel (K-major), or of its 64-row
+    // panel of K rows (M-major); both multiples of 16 bytes.
+    aStart = descriptorStart(kl, kl.regs[aLoad.getSrc()][0]);
+    Value wgRow;
+    for (auto [i, w] : llvm::enumerate(lc->warp)) {
+      if (w[0] < 64)
+        continue;
+      Value row = kl.mul(kl.bit(uniformWarp(kl), i), kl.c32(w[0]));
+      wgRow = wgRow ? arith::OrIOp::create(b, loc, wgRow, row) : row;
+    }
+    if (wgRow)
+      aStart =
+          kl.add(aStart, kl.mul(wgRow, kl.c32((aKMajor ? 128 : 2 * k) / 16)));
     // A buffer written before the loop issuing this product (Q): LLVM
     // computes its descriptors once, before the loop, and keeps them (two
     // registers per K step) live through the whole body. Where the schedule
-    // asks (kRecomputeDescriptorsAttr), its address goes through an opaque
-    // move, so that they are computed at each issue.
+    // asks (kRecomputeDescriptorsAttr), its start field goes through an
+    // opaque move, so that they are computed at each issue (one 32-bit add
+    // each) from it alone.
     auto loop = op->getParentOfType<scf::ForOp>();
     if (op->hasAttr(kRecomputeDescriptorsAttr) && loop &&
-        loop.isDefinedOutsideOfLoop(aLoad.getSrc())) {
-      Value addr = LLVM::PtrToIntOp::create(b, loc, b.getI64Type(), aBase);
-      aBase =
-          inlinePtx(b, loc, b.getI64Type(), addr, "mov.b64 $0, $1;", "=l,l");
-    }
-    wgRow = kl.andi(kl.threadCoords(*lc, /*lanes=*/false, /*warps=*/true)[0],
-                    kl.c32(~int64_t(63)));
-    // Byte offset of the row: in a 128-byte-row panel (K-major), or of
-    // its 64-row panel of K rows (M-major).
-    wgRow = kl.mul(wgRow, kl.c32(aKMajor ? 128 : 2 * k));
+        loop.isDefinedOutsideOfLoop(aLoad.getSrc()))
+      aStart =
+          inlinePtx(b, loc, b.getI32Type(), aStart, "mov.b32 $0, $1;", "=r,r");
   }
+  // B's start field: its ring slot's.
+  Value bStart = descriptorStart(kl, base);
 
   // Every A register and descriptor is ready before the fence: wgmma
   // requires one between a register write and the instruction reading it.
@@ -262,9 +338,9 @@ static LogicalResult issueWgmma(Operation *op, KernelLowering &kl,
     // groups of K 1024 bytes apart, and the panels of 64 columns of N are
     // K rows apart (the leading byte offset).
     Value desc = kMajor
-                     ? descriptor(kl, base, (k0 / 64) * n * 128 + (k0 % 64) * 2,
-                                  16, 1024)
-                     : descriptor(kl, base, k0 * 128, k * 128, 1024);
+                     ? descriptor(kl, bStart,
+                                  (k0 / 64) * n * 128 + (k0 % 64) * 2, 16, 1024)
+                     : descriptor(kl, bStart, k0 * 128, k * 128, 1024);
     for (auto [t, tile] : llvm::enumerate(tiles)) {
       Step s{{}, desc, unsigned(t)};
       if (aLoad) {
@@ -272,13 +348,13 @@ static LogicalResult issueWgmma(Operation *op, KernelLowering &kl,
         // A like N-major B: a K step is 16 rows of 128 bytes, the 64 rows
         // of M one panel (K rows of 128 bytes).
         s.a.push_back(aKMajor
-                          ? descriptor(kl, aBase,
+                          ? descriptor(kl, aStart,
                                        (k0 / 64) * aRows * 128 +
                                            tile.first * 128 + (k0 % 64) * 2,
-                                       16, 1024, wgRow)
-                          : descriptor(kl, aBase,
+                                       16, 1024)
+                          : descriptor(kl, aStart,
                                        (tile.first / 64) * k * 128 + k0 * 128,
-                                       k * 128, 1024, wgRow));
+                                       k * 128, 1024));
         steps.push_back(std::move(s));
         continue;
       }

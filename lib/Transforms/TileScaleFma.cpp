@@ -45,7 +45,7 @@ bool isF32Tile(Type type) {
 /// f32 (possibly broadcast or expanded); the constant when it is a splat
 /// constant.
 struct Scalar {
-  Value value;                   // the runtime scalar, or null
+  Value value;                    // the runtime scalar, or null
   std::optional<double> constant; // set for a constant
 };
 
@@ -136,10 +136,9 @@ bool rewrite(arith::MulFOp mul) {
     OpBuilder b(user);
     if (auto sub = dyn_cast<arith::SubFOp>(user)) {
       Value neg = negateAtRoot(b, sub.getLoc(), sub.getRhs());
-      auto fma = math::FmaOp::create(b, sub.getLoc(), x, mul.getRhs() == x
-                                                             ? mul.getLhs()
-                                                             : mul.getRhs(),
-                                     neg);
+      auto fma = math::FmaOp::create(
+          b, sub.getLoc(), x, mul.getRhs() == x ? mul.getLhs() : mul.getRhs(),
+          neg);
       Value old = sub.getRhs();
       sub.replaceAllUsesWith(fma.getResult());
       sub.erase();
@@ -165,7 +164,7 @@ bool rewrite(arith::MulFOp mul) {
       return arith::MulFOp::create(bb, reduce.getLoc(), r, splat);
     };
     Value result = scaled(b, *k->constant >= 0 ? reduce.getKind()
-                                                : opposite(reduce.getKind()));
+                                               : opposite(reduce.getKind()));
     reduce.replaceAllUsesWith(result);
     reduce.erase();
   }

@@ -18,6 +18,8 @@
 
 #include "fa/Transforms/Passes.h"
 
+#include "TileMatchers.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
@@ -33,45 +35,12 @@ namespace fa {
 
 using namespace mlir;
 using namespace fa;
+using namespace fa::tile_matchers;
 
 namespace {
 
 constexpr double kLog2E = 1.4426950408889634074; // log2(e)
 constexpr double kLn2 = 0.69314718055994530942;  // 1 / log2(e)
-
-bool isF32Tile(Type type) {
-  auto tensor = dyn_cast<RankedTensorType>(type);
-  return tensor && tensor.hasStaticShape() && tensor.getElementType().isF32();
-}
-
-/// Whether `op` only moves data (every element of its result is an element
-/// of its operand), so it commutes with scaling by a constant.
-bool isDataMovement(Operation *op) {
-  return isa<tile::BroadcastOp, tile::ExpandDimsOp, tile::TransOp>(op);
-}
-
-/// A scalar that every element of a tile equals: the operand of a
-/// `tile.splat` (possibly broadcast or expanded), or a splat constant.
-struct SplatScalar {
-  tile::SplatOp splat;         // null for a constant
-  std::optional<double> value; // set for a constant
-};
-
-std::optional<SplatScalar> getSplatScalar(Value v) {
-  while (Operation *def = v.getDefiningOp()) {
-    if (!isa<tile::BroadcastOp, tile::ExpandDimsOp>(def))
-      break;
-    v = def->getOperand(0);
-  }
-  if (auto splat = v.getDefiningOp<tile::SplatOp>())
-    if (splat.getValue().getType().isF32())
-      return SplatScalar{splat, std::nullopt};
-  DenseFPElementsAttr attr;
-  if (matchPattern(v, m_Constant(&attr)) && attr.isSplat() &&
-      attr.getElementType().isF32())
-    return SplatScalar{{}, attr.getSplatValue<APFloat>().convertToDouble()};
-  return std::nullopt;
-}
 
 /// Builds a tile of type `type` whose elements are `scalar * factor`. The
 /// product of a runtime scalar is computed once, next to its splat.
@@ -117,33 +86,6 @@ std::optional<std::pair<Value, SplatScalar>> matchScaled(Value v) {
   return std::nullopt;
 }
 
-/// Follows data-movement ops from `v` back to their root; records them,
-/// outermost last.
-Value stripDataMovement(Value v, SmallVectorImpl<Operation *> &chain) {
-  while (Operation *def = v.getDefiningOp()) {
-    if (!isDataMovement(def))
-      break;
-    chain.push_back(def);
-    v = def->getOperand(0);
-  }
-  std::reverse(chain.begin(), chain.end());
-  return v;
-}
-
-/// Re-applies the data-movement ops of `chain` (innermost first) to `root`.
-Value replayChain(OpBuilder &b, ArrayRef<Operation *> chain, Value root) {
-  for (Operation *op : chain) {
-    IRMapping map;
-    map.map(op->getOperand(0), root);
-    Operation *copy = b.clone(*op, map);
-    copy->getResult(0).setType(RankedTensorType::get(
-        cast<RankedTensorType>(op->getResult(0).getType()).getShape(),
-        cast<RankedTensorType>(root.getType()).getElementType()));
-    root = copy->getResult(0);
-  }
-  return root;
-}
-
 math::Exp2Op createExp2Like(OpBuilder &b, math::ExpOp exp, Value arg) {
   return math::Exp2Op::create(b, exp.getLoc(), arg, exp.getFastmathAttr());
 }
@@ -153,20 +95,6 @@ math::Exp2Op createExp2Like(OpBuilder &b, math::ExpOp exp, Value arg) {
 //===----------------------------------------------------------------------===//
 
 bool isScaleInvariant(double c) { return c == 0.0 || std::isinf(c); }
-
-/// The value of a splat float constant tile (dense, or a splat of a scalar
-/// constant), if `v` is one.
-std::optional<double> getConstSplat(Value v) {
-  std::optional<SplatScalar> s = getSplatScalar(v);
-  if (!s)
-    return std::nullopt;
-  if (s->value)
-    return s->value;
-  FloatAttr attr;
-  if (matchPattern(s->splat.getValue(), m_Constant(&attr)))
-    return attr.getValueAsDouble();
-  return std::nullopt;
-}
 
 /// Builds v' = v * log2(e) for f32 tiles whose computation commutes with a
 /// positive scale: a multiply by a scalar splat (whose scalar absorbs

@@ -16,6 +16,8 @@
 
 #include "fa/Transforms/Passes.h"
 
+#include "TileMatchers.h"
+
 #include "fa/Dialect/Tile/IR/TileDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -33,43 +35,9 @@ namespace fa {
 
 using namespace mlir;
 using namespace fa;
+using namespace fa::tile_matchers;
 
 namespace {
-
-bool isF32Tile(Type type) {
-  auto tensor = dyn_cast<RankedTensorType>(type);
-  return tensor && tensor.hasStaticShape() && tensor.getElementType().isF32();
-}
-
-/// The scalar every element of `v` equals when `v` is a splat of a runtime
-/// f32 (possibly broadcast or expanded); the constant when it is a splat
-/// constant.
-struct Scalar {
-  Value value;                    // the runtime scalar, or null
-  std::optional<double> constant; // set for a constant
-};
-
-std::optional<Scalar> getScalar(Value v) {
-  while (Operation *def = v.getDefiningOp()) {
-    if (!isa<tile::BroadcastOp, tile::ExpandDimsOp>(def))
-      break;
-    v = def->getOperand(0);
-  }
-  if (auto splat = v.getDefiningOp<tile::SplatOp>()) {
-    Value x = splat.getValue();
-    if (!x.getType().isF32())
-      return std::nullopt;
-    FloatAttr attr;
-    if (matchPattern(x, m_Constant(&attr)))
-      return Scalar{{}, attr.getValueAsDouble()};
-    return Scalar{x, std::nullopt};
-  }
-  DenseFPElementsAttr attr;
-  if (matchPattern(v, m_Constant(&attr)) && attr.isSplat() &&
-      attr.getElementType().isF32())
-    return Scalar{{}, attr.getSplatValue<APFloat>().convertToDouble()};
-  return std::nullopt;
-}
 
 tile::ReduceKind opposite(tile::ReduceKind kind) {
   return kind == tile::ReduceKind::Max ? tile::ReduceKind::Min
@@ -80,20 +48,8 @@ tile::ReduceKind opposite(tile::ReduceKind kind) {
 /// than a whole tile).
 Value negateAtRoot(OpBuilder &b, Location loc, Value v) {
   SmallVector<Operation *> chain;
-  Value root = v;
-  while (Operation *def = root.getDefiningOp()) {
-    if (!isa<tile::BroadcastOp, tile::ExpandDimsOp>(def))
-      break;
-    chain.push_back(def);
-    root = def->getOperand(0);
-  }
-  Value cur = arith::NegFOp::create(b, loc, root);
-  for (Operation *op : llvm::reverse(chain)) {
-    IRMapping map;
-    map.map(op->getOperand(0), cur);
-    cur = b.clone(*op, map)->getResult(0);
-  }
-  return cur;
+  Value root = stripDataMovement(v, chain);
+  return replayChain(b, chain, arith::NegFOp::create(b, loc, root));
 }
 
 /// Rewrites `mul = x * splat(k)` when every user is a max/min reduction or
@@ -101,15 +57,15 @@ Value negateAtRoot(OpBuilder &b, Location loc, Value v) {
 bool rewrite(arith::MulFOp mul) {
   if (!isF32Tile(mul.getType()))
     return false;
-  Value x;
-  std::optional<Scalar> k;
-  if ((k = getScalar(mul.getRhs())))
-    x = mul.getLhs();
-  else if ((k = getScalar(mul.getLhs())))
-    x = mul.getRhs();
-  else
+  // x * k with k a splat scalar (a constant one's value known).
+  Value x = getSplatScalar(mul.getRhs())   ? mul.getLhs()
+            : getSplatScalar(mul.getLhs()) ? mul.getRhs()
+                                           : Value();
+  if (!x)
     return false;
-  if (k->constant && std::isnan(*k->constant))
+  Value kTile = x == mul.getLhs() ? mul.getRhs() : mul.getLhs();
+  std::optional<double> k = getConstSplat(kTile);
+  if (k && std::isnan(*k))
     return false;
   bool anySub = false;
   for (OpOperand &use : mul->getUses()) {
@@ -118,8 +74,8 @@ bool rewrite(arith::MulFOp mul) {
       // A runtime scale's sign is unknown: picking the reduction would
       // take a branch (or both reductions), which costs registers and
       // instructions the multiply did not.
-      if (!k->constant || (reduce.getKind() != tile::ReduceKind::Max &&
-                           reduce.getKind() != tile::ReduceKind::Min))
+      if (!k || (reduce.getKind() != tile::ReduceKind::Max &&
+                 reduce.getKind() != tile::ReduceKind::Min))
         return false;
       continue;
     }
@@ -159,12 +115,11 @@ bool rewrite(arith::MulFOp mul) {
                                        reduce.getAxis());
       Value splat = arith::ConstantOp::create(
           bb, reduce.getLoc(),
-          DenseElementsAttr::get(rowType,
-                                 bb.getF32FloatAttr(float(*k->constant))));
+          DenseElementsAttr::get(rowType, bb.getF32FloatAttr(float(*k))));
       return arith::MulFOp::create(bb, reduce.getLoc(), r, splat);
     };
-    Value result = scaled(b, *k->constant >= 0 ? reduce.getKind()
-                                               : opposite(reduce.getKind()));
+    Value result =
+        scaled(b, *k >= 0 ? reduce.getKind() : opposite(reduce.getKind()));
     reduce.replaceAllUsesWith(result);
     reduce.erase();
   }

@@ -68,7 +68,8 @@ inline Value stripDataMovement(Value v, SmallVectorImpl<Operation *> &chain) {
 }
 
 /// Re-applies the data-movement ops of `chain` (innermost first) to `root`.
-inline Value replayChain(OpBuilder &b, ArrayRef<Operation *> chain, Value root) {
+inline Value replayChain(OpBuilder &b, ArrayRef<Operation *> chain,
+                         Value root) {
   for (Operation *op : chain) {
     IRMapping map;
     map.map(op->getOperand(0), root);

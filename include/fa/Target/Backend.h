@@ -60,7 +60,7 @@ struct KernelResources {
   int64_t stackBytes = 0;
   int64_t staticSharedBytes = 0;
   /// The assembler's reports of code it made slow on purpose (NVIDIA:
-  /// serialized wgmma, C7511/C7517/C7519; ignored setmaxnreg, C7508).
+  /// serialized wgmma, C7510-C7519; ignored setmaxnreg, C7508).
   std::vector<std::string> performanceWarnings;
   /// Further figures of the vendor's report, by name, in its order (AMD:
   /// the code object's metadata), for the vendor's sidecar fields.

@@ -70,9 +70,11 @@ FailureOr<BinaryReport> fa::runPtxas(StringRef ptxPath, StringRef cubinPath,
                       "stores, ([0-9]+) bytes spill loads");
   llvm::Regex usedRe("Used ([0-9]+) registers");
   llvm::Regex smemRe("([0-9]+) bytes smem");
-  // Serialized wgmma (C7511, C7517, C7519) or ignored setmaxnreg (C7508):
-  // correct code, but the asynchrony asked for is gone.
-  llvm::Regex perfRe("\\(C75(08|11|17|19)\\)");
+  // Serialized wgmma (C7510-C7519: insufficient registers, C7512; a
+  // non-wgmma instruction or call in the pipeline stage, ...) or ignored
+  // setmaxnreg (C7508): correct code, but the asynchrony asked for is gone.
+  // ptxas tags them all "Potential Performance Loss".
+  llvm::Regex perfRe("\\(C75(08|1[0-9])\\)|Potential Performance Loss");
   llvm::Regex perfFnRe("function '([^']+)'");
   SmallVector<StringRef> lines;
   StringRef(text).split(lines, '\n');

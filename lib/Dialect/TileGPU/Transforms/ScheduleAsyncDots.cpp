@@ -438,8 +438,19 @@ bool overlapSecondDot(scf::ForOp loop) {
     SmallVector<Value> results(newLoop.getResults().take_front(n));
     results[k] = epi.lookup(second.getResult());
     scf::YieldOp::create(tb, loc, results);
+    // Without an iteration, the loop's results are the initial values. The
+    // accumulator's is taken from the loop, not from its initial value (a
+    // constant, zeros): both branches then yield the registers the loop
+    // accumulated in, and LLVM keeps the accumulator in one set of registers
+    // through the loop, the last product and what follows. With the
+    // constant, the last product's accumulator is a second set, joined with
+    // the zeros, that ptxas gives a 64-register block of its own next to the
+    // loop's (a masked loop after this one reads it): at 128 columns the
+    // loop's deferred operand no longer fits in 240 registers.
+    SmallVector<Value> none(inits);
+    none[k] = newLoop.getResult(k);
     OpBuilder eb = OpBuilder::atBlockEnd(ifOp.elseBlock());
-    scf::YieldOp::create(eb, loc, inits);
+    scf::YieldOp::create(eb, loc, none);
   }
   for (unsigned i = 0; i != n; ++i)
     newLoop.getResult(i).replaceUsesWithIf(

@@ -19,12 +19,15 @@
 // issued next to each other (a pingpong window can wrap the two); S is
 // waited for with depth 1 before the softmax, P V with depth
 // 0 at the end, before the conversion computing the next P. The epilogue
-// (an scf.if on lb < ub, else the initial values) runs the last P V. The
+// (an scf.if on lb < ub) runs the last P V; without an iteration it yields
+// the initial values, the accumulator's taken from the loop's result (the
+// same registers as the loop's, not a second set joined with the zeros). The
 // kernel's asynchronous dots recompute their descriptors at each issue.
 // CHECK-LABEL: tile.kernel @attention
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
 // CHECK-DAG: %[[N:.*]] = memref.dim
+// CHECK-DAG: %[[NINF:.*]] = arith.constant dense<0xFF800000>
 // CHECK: {{(tile\.)?}}load %{{.*}}[%[[C0]], %[[C0]]] : memref
 // CHECK: {{(tile\.)?}}load %{{.*}}[%[[C0]], %[[C0]]] : memref
 // CHECK: %[[S0A:.*]] = tilegpu.dot_async
@@ -61,7 +64,7 @@
 // CHECK-NEXT: %[[EW:.*]] = tilegpu.dot_wait %[[EA]] {pendings = 0 : i32}
 // CHECK-NEXT: scf.yield %[[EW]], %[[R]]#1
 // CHECK: } else {
-// CHECK-NEXT: scf.yield
+// CHECK-NEXT: scf.yield %[[R]]#0, %[[NINF]] :
 // CHECK: arith.truncf %[[F]]#0
 tile.kernel @attention(%x: !g {tile.dims = ["N", 64]}, %y: !g {tile.dims = ["N", 64]}) grid {
   %c1 = arith.constant 1 : index

@@ -131,7 +131,9 @@ def TileGPUScheduleAsyncDots
        iteration runs before the loop (its loads without `in_bounds`), the
        loop starts one step later, and stage 1 of the last iteration runs
        after it, in an `scf.if` that returns the loop's initial values when
-       it has no iteration. In the body, the accumulator's arithmetic (the
+       it has no iteration (the accumulator's as the loop's result, equal to
+       it then: the accumulator keeps one set of registers through the loop
+       and the last product). In the body, the accumulator's arithmetic (the
        rescale) runs first, then the first product and the second are
        issued next to each other, and the first is waited for with depth 1
        before the softmax; the second is waited

@@ -18,7 +18,9 @@
 // Two SS products issued back to back: one wgmma m64n64k16 per K step
 // (4), each with an A and a B descriptor (trans-a 0, trans-b 0: both
 // K-major), one commit each; the first is waited with depth 1, the second
-// with 0. Then P V in the RS form (trans-b 1: V is N-major), waited with 0.
+// with 0, after a CTA fence (tilegpu.ordered_wait: ptxas moves no wait
+// across it). Then P V in the RS form (trans-b 1: V is N-major), waited
+// with 0.
 // The proxy fence tilegpu-insert-async-fences places after the buffers
 // (tilegpu.fence_async_shared) replaces the local_alloc's trailing barrier
 // by the one after it; the wgmma itself neither fences the proxy nor
@@ -38,7 +40,7 @@
 // CHECK-COUNT-4: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {$0, {{.*}}, $31}, $64, $65, p, 1, 1, 0, 0;
 // CHECK: wgmma.commit_group.sync.aligned;
 // CHECK-NEXT: llvm.inline_asm has_side_effects "wgmma.wait_group.sync.aligned 1;", "=f,{{.*}},=f,0,1,2,{{.*}},31"
-// CHECK: llvm.inline_asm has_side_effects "wgmma.wait_group.sync.aligned 0;"
+// CHECK: llvm.inline_asm has_side_effects "fence.acq_rel.cta;\0Awgmma.wait_group.sync.aligned 0;"
 // CHECK: wgmma.fence.sync.aligned;
 // CHECK-COUNT-4: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {$0, {{.*}}, $31}, {$64, $65, $66, $67}, $68, p, 1, 1, 1;
 // CHECK: wgmma.commit_group.sync.aligned;
@@ -65,7 +67,7 @@ tile.kernel @wgmma(%x: !g {tile.dims = ["N", 64]}, %y: !f {tile.dims = ["N", 64]
   %kb2 = tilegpu.local_load %ks : !tilegpu.smem<64x64xbf16, #st> -> tensor<64x64xbf16, #bb>
   %s2 = tilegpu.dot_async %qa2, %kb2, %z : tensor<64x64xbf16, #a>, tensor<64x64xbf16, #bb> -> tensor<64x64xf32, #m>
   %w1 = tilegpu.dot_wait %s1 {pendings = 1 : i32} : tensor<64x64xf32, #m> -> tensor<64x64xf32, #m>
-  %w2 = tilegpu.dot_wait %s2 {pendings = 0 : i32} : tensor<64x64xf32, #m> -> tensor<64x64xf32, #m>
+  %w2 = tilegpu.dot_wait %s2 {pendings = 0 : i32, tilegpu.ordered_wait} : tensor<64x64xf32, #m> -> tensor<64x64xf32, #m>
   %sum = arith.addf %w1, %w2 : tensor<64x64xf32, #m>
   %p = arith.truncf %sum : tensor<64x64xf32, #m> to tensor<64x64xbf16, #m>
   %pa = tilegpu.convert_layout %p : tensor<64x64xbf16, #m> -> tensor<64x64xbf16, #a>

@@ -18,7 +18,8 @@
 // P V of the previous block (its V loaded at iv - step, P carried) are
 // issued next to each other (a pingpong window can wrap the two); S is
 // waited for with depth 1 before the softmax, P V with depth
-// 0 at the end, before the conversion computing the next P. The epilogue
+// 0 at the end (a wait marked to stay after the softmax), before the
+// conversion computing the next P. The epilogue
 // (an scf.if on lb < ub) runs the last P V; without an iteration it yields
 // the initial values, the accumulator's taken from the loop's result (the
 // same registers as the loop's, not a second set joined with the zeros). The
@@ -52,7 +53,7 @@
 // CHECK-NEXT: %[[PVA:.*]] = tilegpu.dot_async %[[P]], %{{.*}}, %[[RESC]]
 // CHECK-NEXT: %[[SW:.*]] = tilegpu.dot_wait %[[SA]] {pendings = 1 : i32}
 // CHECK-NEXT: tile.reduce max %[[SW]]
-// CHECK: %[[PVW:.*]] = tilegpu.dot_wait %[[PVA]] {pendings = 0 : i32}
+// CHECK: %[[PVW:.*]] = tilegpu.dot_wait %[[PVA]] {pendings = 0 : i32, tilegpu.ordered_wait}
 // CHECK-NEXT: arith.truncf
 // CHECK-NEXT: %[[PN:.*]] = tilegpu.convert_layout
 // CHECK-NEXT: scf.yield %[[PVW]], %{{.*}}, %[[PN]], %{{.*}}
@@ -61,7 +62,7 @@
 // CHECK: tile.expand_dims %[[R]]#3
 // CHECK: tile.load %{{.*}}[%{{.*}}, %[[C0]]] in_bounds [true, true]
 // CHECK: %[[EA:.*]] = tilegpu.dot_async %[[R]]#2, %{{.*}}, %{{.*}}
-// CHECK-NEXT: %[[EW:.*]] = tilegpu.dot_wait %[[EA]] {pendings = 0 : i32}
+// CHECK-NEXT: %[[EW:.*]] = tilegpu.dot_wait %[[EA]] {pendings = 0 : i32} :
 // CHECK-NEXT: scf.yield %[[EW]], %[[R]]#1
 // CHECK: } else {
 // CHECK-NEXT: scf.yield %[[R]]#0, %[[NINF]] :

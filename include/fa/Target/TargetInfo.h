@@ -144,6 +144,14 @@ inline constexpr llvm::StringLiteral kMinProgramsPerSMAttr =
 inline constexpr llvm::StringLiteral kRecomputeDescriptorsAttr =
     "tilegpu.recompute_descriptors";
 
+/// On a `tilegpu.dot_wait` that must stay after the operations before it in
+/// its block (tilegpu-schedule-async-dots, overlap: the wait for P·V after
+/// the softmax it overlaps). The NVIDIA lowering puts a CTA-scope fence
+/// before it, which ptxas does not move the wait across: ptxas otherwise
+/// issues the wait as early as the registers allow, inside the row maximum,
+/// and the warp stalls on P·V before the exponentials.
+inline constexpr llvm::StringLiteral kOrderedWaitAttr = "tilegpu.ordered_wait";
+
 class TargetInfo {
 public:
   virtual ~TargetInfo();

@@ -430,12 +430,18 @@ static LogicalResult issueWgmma(Operation *op, KernelLowering &kl,
 }
 
 /// Waits until at most `pendings` groups are in flight; the registers are
-/// tied through the wait so that nothing reads them earlier.
+/// tied through the wait so that nothing reads them earlier. An `ordered`
+/// wait stays after what precedes it: ptxas schedules a wait as early as the
+/// registers it guards allow (the products' registers only), but moves
+/// nothing across a fence, so a CTA-scope fence (no memory access of the
+/// warp is pending there in the loops that ask for it) goes first.
 static SmallVector<Value> waitWgmma(KernelLowering &kl, ArrayRef<Value> regs,
-                                    int64_t pendings) {
-  return overRegisters(
-      kl.b, kl.loc, regs, {},
-      "wgmma.wait_group.sync.aligned " + std::to_string(pendings) + ";", "");
+                                    int64_t pendings, bool ordered = false) {
+  std::string text =
+      "wgmma.wait_group.sync.aligned " + std::to_string(pendings) + ";";
+  if (ordered)
+    text = "fence.acq_rel.cta;\n" + text;
+  return overRegisters(kl.b, kl.loc, regs, {}, text, "");
 }
 
 static LogicalResult lowerWgmma(tile::DotOp op, KernelLowering &kl) {
@@ -461,7 +467,8 @@ static LogicalResult lowerDotWait(DotWaitOp op, KernelLowering &kl) {
   SmallVector<Value> all;
   for (Value v : op.getInputs())
     llvm::append_range(all, kl.regs[v]);
-  SmallVector<Value> out = waitWgmma(kl, all, op.getPendings());
+  SmallVector<Value> out =
+      waitWgmma(kl, all, op.getPendings(), op->hasAttr(kOrderedWaitAttr));
   size_t next = 0;
   for (auto [in, res] : llvm::zip(op.getInputs(), op.getOutputs())) {
     size_t n = kl.regs[in].size();

@@ -483,6 +483,9 @@ bool overlapSecondDot(scf::ForOp loop) {
                          second.getB(), second.getAcc());
   wb.setInsertionPoint(terminator);
   auto wait = DotWaitOp::create(wb, second.getLoc(), ValueRange{issued}, 0);
+  // The softmax before it is what the product overlaps: the wait must not
+  // be issued earlier.
+  wait->setAttr(fa::kOrderedWaitAttr, UnitAttr::get(wait.getContext()));
   second.getResult().replaceAllUsesWith(wait.getResult(0));
   second.erase();
   for (Operation *op : llvm::reverse(tail))

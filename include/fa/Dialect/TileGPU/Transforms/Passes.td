@@ -138,7 +138,9 @@ def TileGPUScheduleAsyncDots
        issued next to each other, and the first is waited for with depth 1
        before the softmax; the second is waited
        for at the end, before the conversions computing the next P (its
-       operand registers). Loops with two such dots of another form get a
+       operand registers), by a wait marked `tilegpu.ordered_wait` (the
+       NVIDIA lowering fences it so that ptxas does not issue it before the
+       softmax). Loops with two such dots of another form get a
        remark and stay as they are; then `prefetch` may apply.
     1. With `prefetch`, in an `scf.for` that writes no memory, the first
        such dot computed from the induction variable and loop invariants

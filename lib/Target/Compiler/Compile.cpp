@@ -76,8 +76,11 @@ void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
   lowerLoads.copyEngine = options.copyEngine;
   pm.addPass(tilegpu::createTileGPUPipelineLowerLoads(lowerLoads));
   pm.addPass(tilegpu::createTileGPUPipelineExpand());
-  // Proxy fences for the shared memory wgmma reads, once every write and
-  // barrier is in place.
+  // Atomic adds of whole rows through shared memory and the copy engine's
+  // reductions, where the target has them.
+  pm.addPass(tilegpu::createTileGPUStageAsyncReductions());
+  // Proxy fences for the shared memory wgmma and those reductions read,
+  // once every write and barrier is in place.
   pm.addPass(tilegpu::createTileGPUInsertAsyncFences());
   pm.addPass(tilegpu::createTileGPUAllocateSharedMemory());
   // After allocation: both roles' clones of a buffer keep its offset.

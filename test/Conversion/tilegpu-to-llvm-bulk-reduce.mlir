@@ -1,4 +1,4 @@
-// RUN: fa-opt %s -tilegpu-allocate-shared-memory -convert-tilegpu-to-llvm-nvidia | FileCheck %s
+// RUN: fa-opt %s -split-input-file -tilegpu-allocate-shared-memory -convert-tilegpu-to-llvm-nvidia | FileCheck %s
 
 // A 64 x 128 product on two warpgroups (8 warps): the warpgroups split N,
 // each issuing m64n64k16 on its 64 columns, and its dQ-like f32 result
@@ -28,23 +28,24 @@
 // CHECK: wgmma.commit_group.sync.aligned;
 // CHECK: wgmma.wait_group.sync.aligned 0;
 // Before the store into the staging buffer: the last reduction has read
-// it (wait_group.read), then a barrier; after the store the proxy fence and
-// a barrier; then threads 0-63 take a row each, rows past N skipped, 512
-// bytes per row (528 apart in shared memory: 4 elements of padding), and
-// every thread commits its group.
+// it (wait_group.read), then a barrier; 64-bit stores (rows 528 bytes apart:
+// 4 elements of padding); after them the proxy fence and a barrier; then
+// threads 0-63 take a row each (rows past N skipped), 512 bytes per row,
+// and every thread commits its group; the kernel ends waiting for the
+// additions.
 // CHECK: nvvm.cp.async.bulk.wait_group 0 {read}
 // CHECK-NEXT: nvvm.barrier0
+// CHECK: arith.constant 132 : i32
 // CHECK: llvm.store {{.*}} : vector<2xf32>, !llvm.ptr<3>
 // CHECK: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
 // CHECK-NEXT: nvvm.barrier0
-// CHECK: %[[PITCH:.*]] = llvm.mlir.constant(132 : i32) : i32
-// CHECK: llvm.icmp "slt" %{{.*}}, %{{.*}} : i32
-// CHECK: llvm.cond_br
+// CHECK: scf.if
+// CHECK-NEXT: arith.muli
 // CHECK: llvm.inline_asm has_side_effects "cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32 [$0], [$1], 512;", "l,r,~{memory}"
+// CHECK-NOT: cp.reduce.async.bulk
 // CHECK: nvvm.cp.async.bulk.commit.group
-// CHECK: nvvm.cp.async.bulk.wait_group 0
-// CHECK-NOT: {read}
-// CHECK: llvm.return
+// CHECK-NEXT: nvvm.cp.async.bulk.wait_group 0
+// CHECK-NEXT: llvm.return
 module attributes {tilegpu.target = #tilegpu.target<"sm_90a", warps = 8, threads_per_warp = 32>} {
 tile.kernel @split_n(%x: !g {tile.dims = ["N", 128]}, %y: !f) grid {
   %c1 = arith.constant 1 : index
@@ -72,6 +73,46 @@ tile.kernel @split_n(%x: !g {tile.dims = ["N", 128]}, %y: !f) grid {
   tilegpu.barrier
   tilegpu.reduce_async %slot into %y[%c0, %c0] : !tilegpu.smem<64x128xf32, #rows>, !f
   tilegpu.reduce_wait %ring {pendings = 0 : i32} : !tilegpu.smem<1x64x128xf32, #ring>
+  tile.return
+}
+}
+
+// -----
+
+// Packed rows (no padding): when the tensor's row stride is the row length
+// (checked at run time) thread 0 adds the block's in-bounds rows, min(N - m0,
+// 64) of them, with one reduction of that many 256-byte rows; otherwise one
+// row per thread.
+#m = #tilenv.mma<version = 3, warpsPerCTA = [4, 1], instrShape = [64, 64, 16]>
+#rows = #tilegpu.shared<vec = 1, perPhase = 1, maxPhase = 1, order = [1, 0]>
+#ring = #tilegpu.shared<vec = 1, perPhase = 1, maxPhase = 1, order = [2, 1, 0]>
+!f = memref<?x?x64xf32, strided<[?, ?, 1]>>
+
+// CHECK-LABEL: llvm.func @packed
+// CHECK: %[[PACKED:.*]] = arith.cmpi eq, %{{.*}}, %{{.*}} : i32
+// CHECK: scf.if %[[PACKED]]
+// CHECK: arith.minsi
+// CHECK: scf.if
+// CHECK: llvm.inline_asm has_side_effects "cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32 [$0], [$1], $2;", "l,r,r,~{memory}"
+// CHECK: } else {
+// CHECK: llvm.inline_asm has_side_effects "cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32 [$0], [$1], 256;", "l,r,~{memory}"
+// CHECK: nvvm.cp.async.bulk.commit.group
+module attributes {tilegpu.target = #tilegpu.target<"sm_90a", warps = 4, threads_per_warp = 32>} {
+tile.kernel @packed(%y: !f) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %p = tile.program_id 0 : i32
+  %m0 = arith.index_cast %p : i32 to index
+  %o = arith.constant dense<1.0> : tensor<64x64xf32, #m>
+  %ring = tilegpu.alloc_ring : !tilegpu.smem<1x64x64xf32, #ring>
+  %slot = tilegpu.ring_slot %ring[%c0] : !tilegpu.smem<1x64x64xf32, #ring> -> !tilegpu.smem<64x64xf32, #rows>
+  tilegpu.local_store %o, %slot : tensor<64x64xf32, #m> -> !tilegpu.smem<64x64xf32, #rows>
+  tilegpu.fence_async_shared
+  tilegpu.barrier
+  tilegpu.reduce_async %slot into %y[%c0, %m0, %c0] dims [1, 2] : !tilegpu.smem<64x64xf32, #rows>, !f
+  tilegpu.reduce_wait %ring {pendings = 0 : i32} : !tilegpu.smem<1x64x64xf32, #ring>
   tile.return
 }
 }

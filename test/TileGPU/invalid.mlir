@@ -142,7 +142,7 @@ func.func @dot_wait_depth(%a: tensor<64x16xbf16>, %b: tensor<16x64xbf16>, %c: te
 
 func.func @reduce_swizzled(%buf: !tilegpu.smem<32x64xf32, #s>, %x: !g, %i: index) {
   %c0 = arith.constant 0 : index
-  // expected-error @+1 {{source rows must be stored contiguously (order [1, 0], no swizzle, no panels)}}
+  // expected-error @+1 {{source rows must be stored contiguously (order [1, 0], no swizzle, no panels; padding allowed)}}
   tilegpu.reduce_async %buf into %x[%i, %i, %c0] : !tilegpu.smem<32x64xf32, #s>, !g
   return
 }

@@ -95,6 +95,12 @@ cl::opt<unsigned> prefetchRegisters(
              "accumulators, the carried tile included, take at most this "
              "many f32 registers per thread (default 160; 0: never)"),
     cl::init(160), cl::cat(category));
+cl::opt<bool> asyncReductions(
+    "async-reductions",
+    cl::desc("atomic adds of whole f32 rows through shared memory and bulk "
+             "reductions (sm_90a: cp.reduce.async.bulk) instead of "
+             "per-thread atomics"),
+    cl::cat(category));
 cl::opt<bool> overlapDots(
     "overlap-dots",
     cl::desc("wgmma: defer a loop's P.V by one iteration so that it runs on "
@@ -276,6 +282,7 @@ int main(int argc, char **argv) {
   gpu.overlapDots = overlapDots;
   gpu.copyEngine = copyEngine;
   gpu.warpSpecialize = warpSpecialize;
+  gpu.asyncReductions = asyncReductions;
   gpu.pingpong = pingpong;
   {
     SmallString<128> path(defaultsFile);
@@ -300,6 +307,7 @@ int main(int argc, char **argv) {
       given.pingpong = pingpong.getNumOccurrences();
       given.overlapDots = overlapDots.getNumOccurrences();
       given.warpSpecialize = warpSpecialize.getNumOccurrences();
+      given.asyncReductions = asyncReductions.getNumOccurrences();
       given.oneKernel = !kernelName.empty();
       bool respecialize = false;
       std::string error;

@@ -43,6 +43,9 @@ struct GPUOptions {
   /// A producer warpgroup issues the copies, the others compute
   /// (tilegpu-warp-specialize; kernels whose loops all copy with TMA).
   bool warpSpecialize = false;
+  /// Atomic adds of whole rows go through shared memory and the target's
+  /// asynchronous row reductions (tilegpu-stage-async-reductions).
+  bool asyncReductions = false;
   /// The consumer warpgroups take turns issuing their MMAs
   /// (tilegpu-pingpong, after warpSpecialize, which it implies).
   bool pingpong = false;

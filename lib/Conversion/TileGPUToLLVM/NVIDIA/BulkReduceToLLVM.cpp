@@ -1,11 +1,13 @@
 //===- BulkReduceToLLVM.cpp - reduce_async as cp.reduce.async.bulk --------===//
 //
-// tilegpu.reduce_async adds each row of its shared buffer into global
-// memory with one bulk reduction (sm_90: `cp.reduce.async.bulk.global.
+// tilegpu.reduce_async adds the rows of its shared buffer into global
+// memory with bulk reductions (sm_90: `cp.reduce.async.bulk.global.
 // shared::cta.bulk_group.add.f32`, no tensor map: a row is contiguous in
-// both places). The kernel's (consumer) threads take one row each, in
-// turn; a row past the tensor's bound is skipped. Every thread then commits
-// its bulk group (an empty one where it issued nothing), and
+// both places). Packed rows of a tensor whose row stride is the row length
+// (checked at run time) are one range: thread 0 adds the in-bounds rows
+// with one reduction. Otherwise the kernel's (consumer) threads take one
+// row each, in turn; a row past the tensor's bound is skipped. Every thread
+// then commits its bulk group (an empty one where it issued nothing), and
 // tilegpu.reduce_wait waits on the groups of its thread (`read`: until
 // they have read shared memory). The proxy fence after the writes and the
 // barrier before the reduction are the IR's (tilegpu-insert-async-fences).
@@ -60,34 +62,72 @@ static LogicalResult lowerReduceAsync(ReduceAsyncOp op, KernelLowering &kl) {
       kl.addressBlock(g, elem, op.getOffsets(), tileDims);
   Value shared = kl.regs[op.getSrc()][0];
   Type i32 = b.getI32Type(), i64 = b.getI64Type();
-  std::string text = "cp.reduce.async.bulk.global.shared::cta.bulk_group."
-                     "add.f32 [$0], [$1], " +
-                     std::to_string(rowBytes) + ";";
+  std::string op_ = "cp.reduce.async.bulk.global.shared::cta.bulk_group."
+                    "add.f32 [$0], [$1], ";
+  auto reduce = [&](Value gPtr, Value sPtr, Value bytes) {
+    Value gAddr = LLVM::PtrToIntOp::create(b, loc, i64, gPtr);
+    Value sAddr = LLVM::PtrToIntOp::create(b, loc, i32, sPtr);
+    SmallVector<Value> operands = {gAddr, sAddr};
+    std::string text = op_ + std::to_string(rowBytes) + ";";
+    std::string constraints = "l,r,~{memory}";
+    if (bytes) {
+      operands.push_back(bytes);
+      text = op_ + "$2;";
+      constraints = "l,r,r,~{memory}";
+    }
+    LLVM::InlineAsmOp::create(
+        b, loc, TypeRange{}, operands, text, constraints,
+        /*has_side_effects=*/true, /*is_align_stack=*/false,
+        LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
+  };
   // The kernel's threads (the consumers of a warp-specialized one: the
   // threads before the producer warpgroup).
   int64_t threads = int64_t(kl.numWarps) * kl.target.getWarpSize();
   Value tid = kl.target.threadId(b, loc);
-  for (int64_t first = 0; first < rows; first += threads) {
-    Value row = kl.add(tid, kl.c32(first));
-    Value pred = kl.allTrue(
-        {squeezeOk,
-         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, row, lim[0]),
-         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, row,
-                               kl.c32(rows))});
-    auto ifOp = scf::IfOp::create(b, loc, pred, /*withElse=*/false);
+  auto perRow = [&]() {
+    for (int64_t first = 0; first < rows; first += threads) {
+      Value row = kl.add(tid, kl.c32(first));
+      Value pred =
+          kl.allTrue({squeezeOk,
+                      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                            row, lim[0]),
+                      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                            row, kl.c32(rows))});
+      auto ifOp = scf::IfOp::create(b, loc, pred, /*withElse=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      Value gOff =
+          arith::ExtSIOp::create(b, loc, i64, kl.mul(row, stride32[0]));
+      reduce(LLVM::GEPOp::create(b, loc, kl.globalPtrTy(), elem, basePtr, gOff),
+             LLVM::GEPOp::create(b, loc, kl.sharedPtrTy(), elem, shared,
+                                 ValueRange{kl.mul(row, kl.c32(pitch))}),
+             Value());
+    }
+  };
+  if (pitch != cols) {
+    perRow();
+  } else {
+    // Packed rows in shared memory, and in global memory when the rows'
+    // stride is their length: the block's in-bounds rows are one range on
+    // both sides, added by thread 0 with one bulk reduction (the engine
+    // handles few large requests better than many small ones).
+    Value packed = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                         stride32[0], kl.c32(cols));
+    auto ifOp = scf::IfOp::create(b, loc, packed, /*withElse=*/true);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-    Value gOff = arith::ExtSIOp::create(b, loc, i64, kl.mul(row, stride32[0]));
-    Value gPtr =
-        LLVM::GEPOp::create(b, loc, kl.globalPtrTy(), elem, basePtr, gOff);
-    Value sPtr = LLVM::GEPOp::create(b, loc, kl.sharedPtrTy(), elem, shared,
-                                     ValueRange{kl.mul(row, kl.c32(pitch))});
-    Value gAddr = LLVM::PtrToIntOp::create(b, loc, i64, gPtr);
-    Value sAddr = LLVM::PtrToIntOp::create(b, loc, i32, sPtr);
-    LLVM::InlineAsmOp::create(
-        b, loc, TypeRange{}, ValueRange{gAddr, sAddr}, text, "l,r,~{memory}",
-        /*has_side_effects=*/true, /*is_align_stack=*/false,
-        LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
+    Value n = arith::MinSIOp::create(b, loc, lim[0], kl.c32(rows));
+    Value pred =
+        kl.allTrue({squeezeOk,
+                    arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid,
+                                          kl.c32(0)),
+                    arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, n,
+                                          kl.c32(0))});
+    auto one = scf::IfOp::create(b, loc, pred, /*withElse=*/false);
+    b.setInsertionPoint(one.thenBlock()->getTerminator());
+    reduce(basePtr, shared, kl.mul(n, kl.c32(rowBytes)));
+    b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+    perRow();
   }
   NVVM::CpAsyncBulkCommitGroupOp::create(b, loc);
   return success();

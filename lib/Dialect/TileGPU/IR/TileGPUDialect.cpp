@@ -29,6 +29,36 @@ static void printShape(AsmPrinter &printer, ArrayRef<int64_t> shape,
   printer << elementType;
 }
 
+/// `, panel = P` and `, pad = Q`, each optional (0 when absent), in either
+/// order.
+static ParseResult parsePanelPad(AsmParser &parser, unsigned &panel,
+                                 unsigned &pad) {
+  panel = 0;
+  pad = 0;
+  while (succeeded(parser.parseOptionalComma())) {
+    StringRef key;
+    unsigned value = 0;
+    SMLoc loc = parser.getCurrentLocation();
+    if (parser.parseKeyword(&key) || parser.parseEqual() ||
+        parser.parseInteger(value))
+      return failure();
+    if (key == "panel")
+      panel = value;
+    else if (key == "pad")
+      pad = value;
+    else
+      return parser.emitError(loc, "expected 'panel' or 'pad'");
+  }
+  return success();
+}
+
+static void printPanelPad(AsmPrinter &printer, unsigned panel, unsigned pad) {
+  if (panel)
+    printer << ", panel = " << panel;
+  if (pad)
+    printer << ", pad = " << pad;
+}
+
 #include "fa/Dialect/TileGPU/IR/TileGPUOpsDialect.cpp.inc"
 
 #include "fa/Dialect/TileGPU/IR/TileGPUAttrInterfaces.cpp.inc"

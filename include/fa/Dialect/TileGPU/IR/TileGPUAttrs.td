@@ -95,8 +95,7 @@ def TileGPU_SharedEncodingAttr : TileGPU_Attr<"SharedEncoding", "shared", [
   let genVerifyDecl = 1;
   let assemblyFormat = [{
     `<` `vec` `=` $vec `,` `perPhase` `=` $perPhase `,` `maxPhase` `=` $maxPhase
-    `,` `order` `=` `[` $order `]` (`,` `panel` `=` $panel^)?
-    (`,` `pad` `=` $pad^)? `>`
+    `,` `order` `=` `[` $order `]` `` custom<PanelPad>($panel, $pad) `>`
   }];
 }
 

@@ -33,10 +33,13 @@ def main():
     ap.add_argument("--rounds", type=int, default=3,
                     help="alternate the implementations this many times; report the best median")
     ap.add_argument("--check-max-n", type=int, default=2048)
+    ap.add_argument("--cudnn", action="store_true",
+                    help="also time PyTorch's CUDNN_ATTENTION backend in the rounds")
     args = ap.parse_args()
 
     torch.manual_seed(0)
-    fa2 = ba.peers()["fa2"]
+    peers = ba.peers()
+    fa2 = peers["fa2"]
     impls = {}
     for item in args.variants:
         label, _, folder = item.partition("=")
@@ -54,7 +57,7 @@ def main():
         ref = ba.reference(q[:1], k[:1], v[:1], causal, scale)[0] if n <= args.check_max_n else None
         want = fa2(q, k, v, causal, scale)
         row = {"dtype": dname, "D": d, "causal": causal, "N": n, "B": b, "H": h}
-        fns = {"fa2": fa2, **impls}
+        fns = {"fa2": fa2, **({"cudnn": peers["cudnn"]} if args.cudnn else {}), **impls}
         for name, fn in fns.items():
             out = fn(q, k, v, causal, scale)
             out = out[0] if isinstance(out, tuple) else out
@@ -63,7 +66,7 @@ def main():
             if ref is not None:
                 row[name + "_err"] = (out[:1].double() - ref).abs().max().item()
             tol = 2e-2 if dname == "bf16" else 4e-3
-            if name != "fa2" and row[name + "_vs_fa2"] > tol:
+            if name in impls and row[name + "_vs_fa2"] > tol:
                 row[name + "_check"] = "FAIL"
                 status = 1
         best = {}
@@ -75,6 +78,8 @@ def main():
             row[name + "_tflops"] = round(ba.flops(b, h, n, d, causal) / ms / 1e9, 1)
         for name in impls:
             row[name + "/fa2"] = round(row[name + "_tflops"] / row["fa2_tflops"], 3)
+            if args.cudnn:
+                row[name + "/cudnn"] = round(row[name + "_tflops"] / row["cudnn_tflops"], 3)
         print(json.dumps(row), flush=True)
         del q, k, v
     sys.exit(status)

@@ -17,6 +17,7 @@
 #include "fa/Dialect/TileGPU/IR/ModuleTarget.h"
 #include "fa/Dialect/TileGPU/IR/TileGPUDialect.h"
 #include "fa/Dialect/TileNV/IR/TileNVDialect.h"
+#include "fa/Target/TargetInfo.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
@@ -253,11 +254,28 @@ struct WarpSpecializePass
         if (unusedPure(d) && !llvm::is_contained(unused, d))
           unused.push_back(d);
     }
+    // Several programs per multiprocessor share its 65536 registers: the
+    // consumers get what the producers leave of this program's share, or
+    // setmaxnreg.inc would wait for registers another program holds.
+    int64_t consumerRegs = consumerRegisters;
+    if (auto programs =
+            kernel->getAttrOfType<IntegerAttr>(fa::kMinProgramsPerSMAttr);
+        programs && programs.getInt() > 1) {
+      int64_t share = 65536 / programs.getInt();
+      int64_t fit = (share - kProducerWarps * 32 * int64_t(producerRegisters)) /
+                    consumers / 8 * 8;
+      consumerRegs = std::min(consumerRegs, fit);
+      if (consumerRegs < 24 || consumerRegs < int64_t(producerRegisters))
+        return kernel.emitError()
+               << "warp specialization: " << programs.getInt()
+               << " programs per multiprocessor leave its consumers "
+               << consumerRegs << " registers per thread";
+    }
     b.setInsertionPointToStart(prod);
     nv::SetMaxNRegOp::create(b, loc, b.getI32IntegerAttr(producerRegisters),
                              b.getBoolAttr(false));
     b.setInsertionPointToStart(consumer);
-    nv::SetMaxNRegOp::create(b, loc, b.getI32IntegerAttr(consumerRegisters),
+    nv::SetMaxNRegOp::create(b, loc, b.getI32IntegerAttr(int32_t(consumerRegs)),
                              b.getBoolAttr(true));
     kernel->setAttr("tilegpu.producer_warps",
                     b.getI32IntegerAttr(int32_t(kProducerWarps)));

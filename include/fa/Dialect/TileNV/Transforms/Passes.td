@@ -27,7 +27,10 @@ def TileNVWarpSpecialize
     (both roles meet there, in the same order). The consumers keep
     everything but the copies; their other barriers synchronize the
     consumer warps only (a named barrier). `tilenv.setmaxnreg` gives the
-    producer `producer-registers` and the consumers `consumer-registers`.
+    producer `producer-registers` and the consumers `consumer-registers`,
+    or less when the kernel must share a multiprocessor with other programs
+    (`tilegpu.min_programs_per_sm`): what the producer leaves of the
+    program's share of the 65536 registers.
     Other kernels are left unchanged with a remark.
   }];
   let options = [

@@ -1,4 +1,4 @@
-// RUN: fa-opt %s -tilegpu-allocate-shared-memory -convert-tilegpu-to-llvm-nvidia | FileCheck %s
+// RUN: fa-opt %s -split-input-file -tilegpu-allocate-shared-memory -convert-tilegpu-to-llvm-nvidia | FileCheck %s
 
 // wgmma on sm_90a: A read from its K-major swizzled buffer through a
 // descriptor (SS) when the buffer is read by the dot alone; A from
@@ -177,6 +177,81 @@ tile.kernel @wgmma_recompute(%x: !g {tile.dims = ["N", 64]}, %y: !f {tile.dims =
     scf.yield %w : tensor<64x64xf32, #m>
   }
   tile.store %o, %y[%c0, %c0] : tensor<64x64xf32, #m>, !f
+  tile.return
+}
+}
+
+// -----
+
+// Warpgroups along N (warpsPerCTA = [4, 2]): each warpgroup issues m64n64
+// instructions for its 64 of the 128 columns, with B's start field moved
+// to its first column: bit 2 of the warp index (made uniform by lane 0's
+// shuffle at the kernel's entry) times 64 columns, as a start-field offset
+// (bytes >> 4). K-major B: 64 * 128 bytes = 512; N-major B: one panel of
+// K = 128 rows of 128 bytes = 1024. The descriptors then add their
+// constants to that start (N-major: LBO K * 128 = 16384, 1024 << 16).
+// CHECK-LABEL: llvm.func @wgmma_along_n
+// CHECK: %[[W:.*]] = nvvm.shfl.sync  idx %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : i32 -> i32
+// CHECK: %[[Q:.*]] = nvvm.shfl.sync  idx
+// CHECK: %[[K:.*]] = nvvm.shfl.sync  idx
+// CHECK: %[[P:.*]] = nvvm.shfl.sync  idx
+// CHECK: %[[V:.*]] = nvvm.shfl.sync  idx
+// CHECK-NOT: nvvm.shfl.sync
+// CHECK: %[[KW:.*]] = arith.shrui %[[W]], %c2_i32{{[_0-9]*}} : i32
+// CHECK: %[[KB:.*]] = arith.andi %[[KW]], %c1_i32{{[_0-9]*}} : i32
+// CHECK: %[[KC:.*]] = arith.muli %[[KB]], %c512_i32{{[_0-9]*}} : i32
+// CHECK: %[[KS:.*]] = arith.addi %[[K]], %[[KC]] : i32
+// CHECK: arith.addi %[[KS]], %c65536_i32{{[_0-9]*}} : i32
+// CHECK: arith.addi %[[Q]], %c65536_i32{{[_0-9]*}} : i32
+// CHECK: arith.addi %[[KS]], %c65538_i32{{[_0-9]*}} : i32
+// CHECK: wgmma.fence.sync.aligned;
+// CHECK-COUNT-4: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {$0, {{.*}}, $31}, $64, $65, p, 1, 1, 0, 0;
+// CHECK: wgmma.wait_group.sync.aligned 0;
+// CHECK: %[[VW:.*]] = arith.shrui %[[W]], %c2_i32{{[_0-9]*}} : i32
+// CHECK: %[[VB:.*]] = arith.andi %[[VW]], %c1_i32{{[_0-9]*}} : i32
+// CHECK: %[[VC:.*]] = arith.muli %[[VB]], %c1024_i32{{[_0-9]*}} : i32
+// CHECK: %[[VS:.*]] = arith.addi %[[V]], %[[VC]] : i32
+// CHECK: arith.addi %[[VS]], %c67108864_i32{{[_0-9]*}} : i32
+// CHECK: arith.addi %[[P]], %c65536_i32{{[_0-9]*}} : i32
+// CHECK: arith.addi %[[VS]], %c67108992_i32{{[_0-9]*}} : i32
+// CHECK: wgmma.fence.sync.aligned;
+// CHECK-COUNT-8: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {$0, {{.*}}, $31}, $64, $65, p, 1, 1, 0, 1;
+#b = #tilegpu.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [8, 1], order = [1, 0]>
+#bt = #tilegpu.blocked<sizePerThread = [8, 1], threadsPerWarp = [8, 4], warpsPerCTA = [1, 8], order = [0, 1]>
+#m = #tilenv.mma<version = 3, warpsPerCTA = [4, 2], instrShape = [64, 64, 16]>
+#a = #tilegpu.dot_op<opIdx = 0, parent = #m>
+#bb = #tilegpu.dot_op<opIdx = 1, parent = #m>
+#s = #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]>
+#st = #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [0, 1]>
+#sn = #tilegpu.shared<vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], panel = 64>
+!g = memref<?x?xbf16, strided<[?, 1]>>
+!f = memref<?x?xf32, strided<[?, 1]>>
+module attributes {tilegpu.target = #tilegpu.target<"sm_90a", warps = 8, threads_per_warp = 32>} {
+tile.kernel @wgmma_along_n(%x: !g {tile.dims = ["N", 128]}, %y: !f {tile.dims = ["N", 128]}) grid {
+  %c1 = arith.constant 1 : index
+  tile.yield %c1, %c1, %c1 : index, index, index
+} {
+  %c0 = arith.constant 0 : index
+  %c64 = arith.constant 64 : index
+  %z = arith.constant dense<0.0> : tensor<64x128xf32, #m>
+  %q = tile.load %x[%c0, %c0] : !g -> tensor<64x64xbf16, #b>
+  %qs = tilegpu.local_alloc %q : tensor<64x64xbf16, #b> -> !tilegpu.smem<64x64xbf16, #s>
+  %k = tile.load %x[%c64, %c0] : !g -> tensor<128x64xbf16, #b>
+  %kt = tile.trans %k : tensor<128x64xbf16, #b> -> tensor<64x128xbf16, #bt>
+  %ks = tilegpu.local_alloc %kt : tensor<64x128xbf16, #bt> -> !tilegpu.smem<64x128xbf16, #st>
+  %p = tile.load %x[%c0, %c0] : !g -> tensor<64x128xbf16, #b>
+  %ps = tilegpu.local_alloc %p : tensor<64x128xbf16, #b> -> !tilegpu.smem<64x128xbf16, #sn>
+  %v = tile.load %x[%c64, %c0] : !g -> tensor<128x128xbf16, #b>
+  %vs = tilegpu.local_alloc %v : tensor<128x128xbf16, #b> -> !tilegpu.smem<128x128xbf16, #sn>
+  tilegpu.fence_async_shared
+  tilegpu.barrier
+  %qa = tilegpu.local_load %qs : !tilegpu.smem<64x64xbf16, #s> -> tensor<64x64xbf16, #a>
+  %kb = tilegpu.local_load %ks : !tilegpu.smem<64x128xbf16, #st> -> tensor<64x128xbf16, #bb>
+  %s = tile.dot %qa, %kb, %z : tensor<64x64xbf16, #a>, tensor<64x128xbf16, #bb> -> tensor<64x128xf32, #m>
+  %pa = tilegpu.local_load %ps : !tilegpu.smem<64x128xbf16, #sn> -> tensor<64x128xbf16, #a>
+  %vb = tilegpu.local_load %vs : !tilegpu.smem<128x128xbf16, #sn> -> tensor<128x128xbf16, #bb>
+  %o = tile.dot %pa, %vb, %s : tensor<64x128xbf16, #a>, tensor<128x128xbf16, #bb> -> tensor<64x128xf32, #m>
+  tile.store %o, %y[%c0, %c0] : tensor<64x128xf32, #m>, !f
   tile.return
 }
 }

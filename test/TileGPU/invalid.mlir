@@ -133,3 +133,79 @@ func.func @dot_wait_depth(%a: tensor<64x16xbf16>, %b: tensor<16x64xbf16>, %c: te
   %e = tilegpu.dot_wait %d {pendings = -1 : i32} : tensor<64x64xf32> -> tensor<64x64xf32>
   return
 }
+
+// -----
+
+#r = #tilegpu.shared<vec = 1, perPhase = 1, maxPhase = 1, order = [1, 0]>
+#s = #tilegpu.shared<vec = 4, perPhase = 1, maxPhase = 8, order = [1, 0]>
+!g = memref<?x?x64xf32, strided<[?, 64, 1]>>
+
+func.func @reduce_swizzled(%buf: !tilegpu.smem<32x64xf32, #s>, %x: !g, %i: index) {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{source rows must be stored contiguously (order [1, 0], no swizzle, no panels; padding allowed)}}
+  tilegpu.reduce_async %buf into %x[%i, %i, %c0] : !tilegpu.smem<32x64xf32, #s>, !g
+  return
+}
+
+// -----
+
+#r = #tilegpu.shared<vec = 1, perPhase = 1, maxPhase = 1, order = [1, 0]>
+!g = memref<?x?x64xf32, strided<[?, 64, 1]>>
+
+func.func @reduce_inner_offset(%buf: !tilegpu.smem<32x64xf32, #r>, %x: !g, %i: index) {
+  // expected-error @+1 {{rows must start at offset 0 of the innermost dimension}}
+  tilegpu.reduce_async %buf into %x[%i, %i, %i] : !tilegpu.smem<32x64xf32, #r>, !g
+  return
+}
+
+// -----
+
+#r = #tilegpu.shared<vec = 1, perPhase = 1, maxPhase = 1, order = [1, 0]>
+!g = memref<?x?x64xf32, strided<[?, 64, 1]>>
+
+func.func @reduce_dims(%buf: !tilegpu.smem<32x64xf32, #r>, %x: !g, %i: index) {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{dims must be a dimension of the tensor, then its innermost one}}
+  tilegpu.reduce_async %buf into %x[%i, %i, %c0] dims [0, 1] : !tilegpu.smem<32x64xf32, #r>, !g
+  return
+}
+
+// -----
+
+#r = #tilegpu.shared<vec = 1, perPhase = 1, maxPhase = 1, order = [1, 0]>
+!g = memref<?x?x128xf32, strided<[?, 128, 1]>>
+
+func.func @reduce_part_of_row(%buf: !tilegpu.smem<32x64xf32, #r>, %x: !g, %i: index) {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{rows must span the tensor's innermost dimension}}
+  tilegpu.reduce_async %buf into %x[%i, %i, %c0] : !tilegpu.smem<32x64xf32, #r>, !g
+  return
+}
+
+// -----
+
+#r = #tilegpu.shared<vec = 1, perPhase = 1, maxPhase = 1, order = [1, 0]>
+!g = memref<?x?x64xbf16, strided<[?, 64, 1]>>
+
+func.func @reduce_types(%buf: !tilegpu.smem<32x64xf32, #r>, %x: !g, %i: index) {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{element types of the buffer and the tensor differ}}
+  tilegpu.reduce_async %buf into %x[%i, %i, %c0] : !tilegpu.smem<32x64xf32, #r>, !g
+  return
+}
+
+// -----
+
+#r = #tilegpu.shared<vec = 1, perPhase = 1, maxPhase = 1, order = [1, 0]>
+
+func.func @reduce_wait_depth(%buf: !tilegpu.smem<32x64xf32, #r>) {
+  // expected-error @+1 {{pendings must be non-negative}}
+  tilegpu.reduce_wait %buf {pendings = -1 : i32} : !tilegpu.smem<32x64xf32, #r>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{shared layout pad needs unswizzled rows without panels (maxPhase 1, panel 0)}}
+#s = #tilegpu.shared<vec = 4, perPhase = 1, maxPhase = 8, order = [1, 0], pad = 4>
+func.func private @f(!tilegpu.smem<32x64xf32, #s>)

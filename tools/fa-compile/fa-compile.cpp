@@ -101,6 +101,12 @@ cl::opt<unsigned> minProgramsPerSM(
              "(CTAs) fit one SM's register file (.maxnreg; default 0: no "
              "cap)"),
     cl::init(0), cl::cat(category));
+cl::opt<bool> asyncReductions(
+    "async-reductions",
+    cl::desc("atomic adds of whole f32 rows through shared memory and bulk "
+             "reductions (sm_90a: cp.reduce.async.bulk) instead of "
+             "per-thread atomics"),
+    cl::cat(category));
 cl::opt<bool> overlapDots(
     "overlap-dots",
     cl::desc("wgmma: defer a loop's P.V by one iteration so that it runs on "
@@ -283,6 +289,7 @@ int main(int argc, char **argv) {
   gpu.overlapDots = overlapDots;
   gpu.copyEngine = copyEngine;
   gpu.warpSpecialize = warpSpecialize;
+  gpu.asyncReductions = asyncReductions;
   gpu.pingpong = pingpong;
   gpu.minProgramsPerSM = minProgramsPerSM;
   {
@@ -309,6 +316,7 @@ int main(int argc, char **argv) {
       given.overlapDots = overlapDots.getNumOccurrences();
       given.warpSpecialize = warpSpecialize.getNumOccurrences();
       given.minProgramsPerSM = minProgramsPerSM.getNumOccurrences();
+      given.asyncReductions = asyncReductions.getNumOccurrences();
       given.oneKernel = !kernelName.empty();
       bool respecialize = false;
       std::string error;

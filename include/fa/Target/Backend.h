@@ -44,6 +44,9 @@ struct GPUOptions {
   /// end's scheduling pass, Backend::buildSchedulingPipeline; NVIDIA's
   /// tilegpu-warp-specialize, for kernels whose loops all copy with TMA).
   bool warpSpecialize = false;
+  /// Atomic adds of whole rows go through shared memory and the target's
+  /// asynchronous row reductions (tilegpu-stage-async-reductions).
+  bool asyncReductions = false;
   /// The consumer warpgroups take turns issuing their MMAs (NVIDIA's
   /// tilegpu-pingpong, after warpSpecialize, which it implies).
   bool pingpong = false;

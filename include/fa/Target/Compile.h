@@ -38,6 +38,8 @@ struct CompileOptions {
   std::string copyEngine = "auto";
   /// See GPUOptions::warpSpecialize.
   bool warpSpecialize = false;
+  /// See GPUOptions::asyncReductions.
+  bool asyncReductions = false;
   /// See GPUOptions::pingpong.
   bool pingpong = false;
   /// See GPUOptions::minProgramsPerSM.

@@ -244,6 +244,14 @@ public:
   virtual void atomicAddVector(mlir::OpBuilder &b, mlir::Location loc,
                                mlir::Value ptr,
                                mlir::ArrayRef<mlir::Value> values) const {}
+  /// The byte granularity of the target's asynchronous reductions of
+  /// `elem` rows from shared into global memory (tilegpu.reduce_async): a
+  /// row's length must be a multiple of it, and both its addresses aligned
+  /// to it. 0: the target has none for `elem` (tile.atomic_add stays
+  /// per-thread atomics).
+  virtual unsigned getAsyncReduceRowAlignment(mlir::Type elem) const {
+    return 0;
+  }
   /// Marks `func` as a kernel entry with `threads` threads per CTA.
   virtual void markKernel(mlir::Operation *func, unsigned threads) const = 0;
   /// Caps the registers of kernel `func` (`threads` threads per CTA) so

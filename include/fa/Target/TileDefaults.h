@@ -16,11 +16,11 @@
 // are kernel parameters (NAME=VALUE, applied unless given with -D) and the
 // compile options `num-warps`, `num-stages`, `mma`, `prefetch-registers`,
 // `copy-engine`, `min-programs-per-sm`, and the switches `pingpong`,
-// `overlap-dots` and `warp-specialize` (true or false), applied unless given on
-// the command line. When one kernel of a file is compiled alone, a parameter it
-// does not declare is left out (a line may shape the file's other kernels).
-// Every matching line applies; for a setting given by several, the earliest
-// line wins. docs/gpu.md describes the use.
+// `overlap-dots`, `warp-specialize` and `async-reductions` (true or false),
+// applied unless given on the command line. When one kernel of a file is
+// compiled alone, a parameter it does not declare is left out (a line may shape
+// the file's other kernels). Every matching line applies; for a setting given
+// by several, the earliest line wins. docs/gpu.md describes the use.
 //
 //===----------------------------------------------------------------------===//
 #ifndef FA_TARGET_TILEDEFAULTS_H
@@ -72,7 +72,8 @@ llvm::StringMap<std::string> kernelParams(mlir::ModuleOp module);
 struct TileDefaultsGiven {
   bool numWarps = false, numStages = false, mma = false, copyEngine = false,
        prefetchRegisters = false, pingpong = false, overlapDots = false,
-       warpSpecialize = false, minProgramsPerSM = false;
+       warpSpecialize = false, minProgramsPerSM = false,
+       asyncReductions = false;
   /// One kernel of the file is compiled (--kernel): a parameter setting that
   /// it does not declare is left out instead of failing as an unknown -D.
   bool oneKernel = false;

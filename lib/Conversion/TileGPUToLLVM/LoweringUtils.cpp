@@ -192,8 +192,10 @@ KernelLowering::sharedOffsetParts(SharedLayoutAttrInterface enc,
     cCol %= panel;
     len = panel;
   }
-  if (enc.getMaxPhase() <= 1)
-    return {add(mul(tRow, c32(len)), tCol), cRow * len + cCol};
+  if (enc.getMaxPhase() <= 1) {
+    int64_t pitch = len + enc.getPad();
+    return {add(mul(tRow, c32(pitch)), tCol), cRow * pitch + cCol};
+  }
   int64_t vec = enc.getVec(), per = enc.getPerPhase(),
           maxPhase = enc.getMaxPhase();
   Value tChunk = arith::DivUIOp::create(b, loc, tCol, c32(vec));

@@ -40,6 +40,10 @@ static LogicalResult storeTile(Operation *op, Value src, Value base,
   unsigned bits = sharedElementBits(elem);
   unsigned f = enc.getOrder()[0];
   int64_t limit = enc.getMaxPhase() > 1 ? enc.getVec() : 128 / bits;
+  // Padded rows: vectors stay aligned to their size.
+  while (enc.getPad() && limit > 1 &&
+         (bufTy.getShape()[f] + enc.getPad()) % limit)
+    limit /= 2;
   int64_t vec = kl.contiguousRegs(*ll, f, std::min<int64_t>(limit, 128 / bits));
   Type vecTy = vec > 1 ? Type(VectorType::get({vec}, memTy)) : memTy;
   SmallVector<Value> coords = kl.threadCoords(*ll);
@@ -150,6 +154,10 @@ static LogicalResult lowerLocalLoad(LocalLoadOp op, KernelLowering &kl) {
   // Element (or short vector) loads; vendors override this for matrix
   // operands.
   int64_t limit = enc.getMaxPhase() > 1 ? enc.getVec() : 128 / bits;
+  // Padded rows: vectors stay aligned to their size.
+  while (enc.getPad() && limit > 1 &&
+         (bufTy.getShape()[f] + enc.getPad()) % limit)
+    limit /= 2;
   int64_t vec = kl.contiguousRegs(*ll, f, std::min<int64_t>(limit, 128 / bits));
   Type vecTy = vec > 1 ? Type(VectorType::get({vec}, memTy)) : memTy;
   SmallVector<Value> coords = kl.threadCoords(*ll);

@@ -76,8 +76,13 @@ void fa::buildTileToTileGPUPipeline(OpPassManager &pm,
   lowerLoads.copyEngine = options.copyEngine;
   pm.addPass(tilegpu::createTileGPUPipelineLowerLoads(lowerLoads));
   pm.addPass(tilegpu::createTileGPUPipelineExpand());
-  // Proxy fences for the shared memory wgmma reads, once every write and
-  // barrier is in place.
+  // Atomic adds of whole rows through shared memory and the copy engine's
+  // reductions, where the target has them (opt-in: measured slower than
+  // per-thread vector atomics in most of the backward's cases, docs/perf.md).
+  if (options.asyncReductions)
+    pm.addPass(tilegpu::createTileGPUStageAsyncReductions());
+  // Proxy fences for the shared memory wgmma and those reductions read,
+  // once every write and barrier is in place.
   pm.addPass(tilegpu::createTileGPUInsertAsyncFences());
   pm.addPass(tilegpu::createTileGPUAllocateSharedMemory());
   // The back end's scheduling passes (Backend::buildSchedulingPipeline)
@@ -118,6 +123,11 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
       *this, "warp-specialize",
       llvm::cl::desc("a producer warpgroup issues the TMA copies"),
       llvm::cl::init(false)};
+  Option<bool> asyncReductions{
+      *this, "async-reductions",
+      llvm::cl::desc("atomic adds of whole rows through shared memory and "
+                     "the target's asynchronous row reductions"),
+      llvm::cl::init(false)};
   Option<bool> pingpong{
       *this, "pingpong",
       llvm::cl::desc("the consumer warpgroups take turns issuing their MMAs "
@@ -133,6 +143,7 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
     o.overlapDots = overlapDots;
     o.copyEngine = copyEngine;
     o.warpSpecialize = warpSpecialize;
+    o.asyncReductions = asyncReductions;
     o.pingpong = pingpong;
     return o;
   }
@@ -335,6 +346,7 @@ FailureOr<CompiledKernel> fa::compileKernel(ModuleOp module,
   result.options.overlapDots = options.overlapDots;
   result.options.copyEngine = options.copyEngine;
   result.options.warpSpecialize = options.warpSpecialize;
+  result.options.asyncReductions = options.asyncReductions;
   result.options.pingpong = options.pingpong;
   result.options.minProgramsPerSM = options.minProgramsPerSM;
   if (options.minProgramsPerSM)

@@ -14,7 +14,8 @@ bool fa::isTileDefaultsOption(StringRef name) {
   return name == "num-warps" || name == "num-stages" || name == "mma" ||
          name == "prefetch-registers" || name == "copy-engine" ||
          name == "pingpong" || name == "overlap-dots" ||
-         name == "warp-specialize" || name == "min-programs-per-sm";
+         name == "warp-specialize" || name == "min-programs-per-sm" ||
+         name == "async-reductions";
 }
 
 static bool
@@ -65,7 +66,7 @@ bool fa::parseTileDefaults(StringRef text, StringRef name, TileDefaults &out,
     for (auto &[key, value] : rule.set) {
       unsigned number;
       bool isSwitch = key == "pingpong" || key == "overlap-dots" ||
-                      key == "warp-specialize";
+                      key == "warp-specialize" || key == "async-reductions";
       if (isSwitch && value != "true" && value != "false")
         return fail("'" + key + "' must be true or false, got '" + value + "'");
       // mma and copy-engine name a choice, pingpong, overlap-dots and
@@ -153,6 +154,9 @@ bool fa::applyTileDefaults(StringRef text, StringRef name,
     } else if (key == "overlap-dots") {
       if (!given.overlapDots)
         options.overlapDots = value == "true";
+    } else if (key == "async-reductions") {
+      if (!given.asyncReductions)
+        options.asyncReductions = value == "true";
     } else if (key == "mma") {
       if (!given.mma)
         options.mma = value;

@@ -81,13 +81,22 @@ public:
     return fa::tilenv::MmaEncodingAttr::get(ctx, 2, {wm, numWarps / wm}, {});
   }
 
+  // cp.reduce.async.bulk (sm_90): f32 adds over 16-byte multiples at
+  // 16-byte-aligned addresses.
+  unsigned getAsyncReduceRowAlignment(Type elem) const override {
+    return sm >= 90 && elem.isF32() ? 16 : 0;
+  }
+
   bool isMmaChoice(StringRef mma) const override {
     return mma == "auto" || mma == "mma_sync" || (mma == "wgmma" && sm >= 90);
   }
 
-  // wgmma: whole warpgroups along M, 16-bit operands accumulated in f32.
-  // "auto" takes it on sm_90a wherever it fits (measured 1.16x mma.sync at
-  // D=64 on the H200, docs/perf.md); other dots keep mma.sync.
+  // wgmma: whole warpgroups, 16-bit operands accumulated in f32. "auto"
+  // takes it on sm_90a wherever it fits (measured 1.16x mma.sync at D=64 on
+  // the H200, docs/perf.md); other dots keep mma.sync. Warpgroups go along
+  // M while every warp gets 16 rows of each instruction; the rest split N,
+  // each warpgroup its own n / wn columns (a 64-row product on two
+  // warpgroups: the dQ of FlashAttention's backward).
   Attribute getDotLayoutFor(StringRef mma, RankedTensorType a,
                             RankedTensorType b, RankedTensorType acc,
                             unsigned numWarps) const override {
@@ -98,19 +107,24 @@ public:
     int64_t m = acc.getShape()[0], n = acc.getShape()[1], k = a.getShape()[1];
     // B is read through 128-byte-swizzle descriptors from rows of 64
     // elements, wider rows stored as 64-element panels. "auto" keeps K = N =
-    // 64 (the measured case); "wgmma" also takes 128 and 256.
+    // 64 per instruction (the measured case); "wgmma" also takes 128 and
+    // 256.
     bool wanted = mma == "wgmma" || (mma == "auto" && sm >= 90);
     auto width = [&](int64_t d) {
       return d == 64 || (mma == "wgmma" && (d == 128 || d == 256));
     };
-    bool fits = wanted && numWarps % 4 == 0 &&
-                m % (16 * int64_t(numWarps)) == 0 && width(n) && width(k) &&
+    unsigned wm = numWarps;
+    while (wm > 4 && m % (16 * int64_t(wm)))
+      wm /= 2;
+    unsigned wn = numWarps / wm;
+    bool fits = wanted && numWarps % 4 == 0 && m % (16 * int64_t(wm)) == 0 &&
+                n % wn == 0 && width(n / wn) && width(k) &&
                 (e.isBF16() || e.isF16()) && b.getElementType() == e &&
                 acc.getElementType().isF32();
     if (!fits)
       return getDotAccumulatorLayout(ctx, acc.getShape(), numWarps);
-    return fa::tilenv::MmaEncodingAttr::get(ctx, 3, {numWarps, 1},
-                                            {64, unsigned(n), 16});
+    return fa::tilenv::MmaEncodingAttr::get(ctx, 3, {wm, wn},
+                                            {64, unsigned(n / wn), 16});
   }
 
   void getDependentDialects(DialectRegistry &registry) const override {

@@ -23,6 +23,7 @@ void nvidia::populateLowerings(LoweringRegistry &registry) {
   populateLoadMatrixLowerings(registry);
   populateAsyncCopyLowerings(registry);
   populateTmaLowerings(registry);
+  populateBulkReduceLowerings(registry);
   populateWgmmaLowerings(registry);
 }
 

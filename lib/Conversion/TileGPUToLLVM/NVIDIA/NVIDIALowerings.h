@@ -15,6 +15,7 @@ void populateLoadMatrixLowerings(LoweringRegistry &registry);
 void populateAsyncCopyLowerings(LoweringRegistry &registry);
 /// tilenv mbarrier and tma_load ops (the TMA copy protocol, sm_90a).
 void populateTmaLowerings(LoweringRegistry &registry);
+void populateBulkReduceLowerings(LoweringRegistry &registry);
 /// The generic lowerings, then the NVIDIA ones.
 void populateLowerings(LoweringRegistry &registry);
 

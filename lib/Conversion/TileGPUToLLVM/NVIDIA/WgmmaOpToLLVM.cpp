@@ -248,6 +248,10 @@ static LogicalResult issueWgmma(Operation *op, KernelLowering &kl,
   Type elem = aTy.getElementType();
   int64_t k = aTy.getShape()[1];
   int64_t n = resTy.getShape()[1];
+  // One instruction's N: all of N, or with warpgroups along N the
+  // encoding's share of a warpgroup.
+  tilenv::MmaEncodingAttr enc = wgmmaParent(resTy.getEncoding());
+  int64_t in = enc.getWarpsPerCTA()[1] > 1 ? enc.getInstrShape()[1] : n;
   // The swizzle pattern starts on 1024-byte boundaries: the allocator
   // aligns buffers (MmaLayoutAttrInterface::getSharedAlignment), this the
   // dynamic shared memory itself.
@@ -256,40 +260,67 @@ static LogicalResult issueWgmma(Operation *op, KernelLowering &kl,
     if (g.getAlignment().value_or(0) < 1024)
       g.setAlignment(1024);
 
-  // One instruction per 64 accumulator rows of the warpgroup: its N/2
-  // registers in the D fragment's order (per 8 columns: row g, cols 2t and
-  // 2t+1, then row g+8).
+  // One instruction per 64 accumulator rows and `in` columns of the
+  // warpgroup: its in/2 registers in the D fragment's order (per 8 columns:
+  // row g, cols 2t and 2t+1, then row g+8).
   C = kl.regs[accVal];
-  SmallVector<std::pair<int64_t, SmallVector<int64_t>>> tiles;
+  struct Tile {
+    int64_t row, col;
+    SmallVector<int64_t> idx;
+  };
+  SmallVector<Tile> tiles;
   for (int64_t r = 0; r < lc->numRegs(); ++r) {
     Offsets o = lc->regOffset(r);
-    if (o[0] % 64 || o[1] != 0)
+    if (o[0] % 64 || o[1] % in)
       continue;
     SmallVector<int64_t> idx;
-    for (int64_t j = 0; j < n; j += 8)
+    for (int64_t j = 0; j < in; j += 8)
       for (auto [di, dj] :
            {std::pair<int64_t, int64_t>{0, 0}, {0, 1}, {8, 0}, {8, 1}}) {
-        auto i = lc->findReg(Offsets{o[0] + di, j + dj});
+        auto i = lc->findReg(Offsets{o[0] + di, o[1] + j + dj});
         if (!i)
           return op->emitError("accumulator layout is not a wgmma layout");
         idx.push_back(*i);
       }
-    tiles.push_back({o[0], idx});
+    tiles.push_back({o[0], o[1], idx});
   }
-  if (tiles.empty() || int64_t(tiles.size()) * (n / 2) != lc->numRegs())
+  if (tiles.empty() || int64_t(tiles.size()) * (in / 2) != lc->numRegs())
     return op->emitError("accumulator layout is not a wgmma layout");
+  // Warps 0-3 of a warpgroup hold rows 16 apart; higher warp bits move
+  // whole 64-row blocks or whole `in`-column blocks.
+  bool alongN = false;
+  for (auto [i, w] : llvm::enumerate(lc->warp)) {
+    if (i < 2 ? (w[0] >= 64 || w[1] != 0)
+              : (w[0] % 64 != 0 || w[1] % in != 0 || (w[0] && w[1])))
+      return op->emitError("accumulator layout is not a wgmma layout");
+    alongN |= w[1] != 0;
+  }
+  // B's first column for the warpgroup, from the uniform warp index, as
+  // its byte offset >> 4 into the buffer (N rows of 128 bytes in a K-major
+  // B; panels of 64 columns, K rows of 128 bytes each, in an N-major one):
+  // added to B's start field.
+  Value wgColStart;
+  if (alongN) {
+    if (!kMajor && in % 64)
+      return op->emitError("wgmma with warpgroups along N reads an N-major B "
+                           "in whole 64-column panels, got ")
+             << in << " columns per warpgroup";
+    for (auto [i, w] : llvm::enumerate(lc->warp)) {
+      if (!w[1])
+        continue;
+      int64_t bytes = kMajor ? w[1] * 128 : (w[1] / 64) * k * 128;
+      Value col = kl.mul(kl.bit(uniformWarp(kl), i), kl.c32(bytes / 16));
+      wgColStart = wgColStart ? kl.add(wgColStart, col) : col;
+    }
+  }
 
-  // SS: the warpgroup's first row. Warps 0-3 of a warpgroup hold rows 16
-  // apart; higher warp bits must move whole 64-row blocks.
+  // SS: the warpgroup's first row.
   Value aStart;
   bool aKMajor = true;
   if (aLoad) {
     aKMajor =
         cast<SharedLayoutAttrInterface>(aLoad.getSrc().getType().getEncoding())
             .getOrder()[0] == 1;
-    for (auto [i, w] : llvm::enumerate(lc->warp))
-      if (w[1] != 0 || (i < 2 ? w[0] >= 64 : w[0] % 64 != 0))
-        return op->emitError("accumulator layout is not a wgmma layout");
     // The warpgroup's first row, from the uniform warp index, and its byte
     // offset >> 4: in a 128-byte-row panel (K-major), or of its 64-row
     // panel of K rows (M-major); both multiples of 16 bytes.
@@ -316,8 +347,10 @@ static LogicalResult issueWgmma(Operation *op, KernelLowering &kl,
       aStart =
           inlinePtx(b, loc, b.getI32Type(), aStart, "mov.b32 $0, $1;", "=r,r");
   }
-  // B's start field: its ring slot's.
+  // B's start field: its ring slot's, at the warpgroup's first column.
   Value bStart = descriptorStart(kl, base);
+  if (wgColStart)
+    bStart = kl.add(bStart, wgColStart);
 
   // Every A register and descriptor is ready before the fence: wgmma
   // requires one between a register write and the instruction reading it.
@@ -336,32 +369,40 @@ static LogicalResult issueWgmma(Operation *op, KernelLowering &kl,
     // groups of N are 1024 bytes apart, and every 64 of K start the next
     // panel of N rows. N-major B: a K step is 16 rows of 128 bytes, 8-row
     // groups of K 1024 bytes apart, and the panels of 64 columns of N are
-    // K rows apart (the leading byte offset).
-    Value desc = kMajor
-                     ? descriptor(kl, bStart,
-                                  (k0 / 64) * n * 128 + (k0 % 64) * 2, 16, 1024)
-                     : descriptor(kl, bStart, k0 * 128, k * 128, 1024);
+    // K rows apart (the leading byte offset). One descriptor per column
+    // block of the instructions.
+    llvm::SmallDenseMap<int64_t, Value> descs;
+    auto bDesc = [&](int64_t col) {
+      Value &desc = descs[col];
+      if (!desc)
+        desc = kMajor
+                   ? descriptor(kl, bStart,
+                                (k0 / 64) * n * 128 + col * 128 + (k0 % 64) * 2,
+                                16, 1024)
+                   : descriptor(kl, bStart, (col / 64) * k * 128 + k0 * 128,
+                                k * 128, 1024);
+      return desc;
+    };
     for (auto [t, tile] : llvm::enumerate(tiles)) {
-      Step s{{}, desc, unsigned(t)};
+      Step s{{}, bDesc(tile.col), unsigned(t)};
       if (aLoad) {
         // K-major A, like K-major B with the warpgroup's 64 rows; M-major
         // A like N-major B: a K step is 16 rows of 128 bytes, the 64 rows
         // of M one panel (K rows of 128 bytes).
-        s.a.push_back(aKMajor
-                          ? descriptor(kl, aStart,
-                                       (k0 / 64) * aRows * 128 +
-                                           tile.first * 128 + (k0 % 64) * 2,
-                                       16, 1024)
-                          : descriptor(kl, aStart,
-                                       (tile.first / 64) * k * 128 + k0 * 128,
-                                       k * 128, 1024));
+        s.a.push_back(aKMajor ? descriptor(kl, aStart,
+                                           (k0 / 64) * aRows * 128 +
+                                               tile.row * 128 + (k0 % 64) * 2,
+                                           16, 1024)
+                              : descriptor(kl, aStart,
+                                           (tile.row / 64) * k * 128 + k0 * 128,
+                                           k * 128, 1024));
         steps.push_back(std::move(s));
         continue;
       }
       for (auto [di, dk] :
            {std::pair<int64_t, int64_t>{0, 0}, {8, 0}, {0, 8}, {8, 8}}) {
-        auto lo = la->findReg(Offsets{tile.first + di, k0 + dk});
-        auto hi = la->findReg(Offsets{tile.first + di, k0 + dk + 1});
+        auto lo = la->findReg(Offsets{tile.row + di, k0 + dk});
+        auto hi = la->findReg(Offsets{tile.row + di, k0 + dk + 1});
         if (!lo || !hi)
           return op->emitError("A operand layout does not match wgmma");
         s.a.push_back(nvidia::packPair(kl, (*A)[*lo], (*A)[*hi]));
@@ -394,7 +435,7 @@ static LogicalResult issueWgmma(Operation *op, KernelLowering &kl,
   // an mbarrier are ordered by its wait.
   inlinePtx(b, loc, Type(), {}, "wgmma.fence.sync.aligned;", "");
   std::string type = elem.isF16() ? "f16" : "bf16";
-  int64_t nRegs = n / 2, x = 2 * nRegs;
+  int64_t nRegs = in / 2, x = 2 * nRegs;
   std::string d;
   for (int64_t i = 0; i < nRegs; ++i)
     d += (i ? ", $" : "$") + std::to_string(i);
@@ -403,7 +444,7 @@ static LogicalResult issueWgmma(Operation *op, KernelLowering &kl,
   // RS: {a0..a3}, b-desc, p, scale-a, scale-b, trans-b. SS: a-desc, b-desc,
   // p, scale-a, scale-b, trans-a (0: K-major A), trans-b.
   std::string head = "{\n.reg .pred p;\nsetp.ne.b32 p, ";
-  std::string mma = "wgmma.mma_async.sync.aligned.m64n" + std::to_string(n) +
+  std::string mma = "wgmma.mma_async.sync.aligned.m64n" + std::to_string(in) +
                     "k16.f32." + type + "." + type + " {" + d + "}, ";
   std::string transB = kMajor ? "0" : "1";
   std::string transA = aKMajor ? "0" : "1";
@@ -414,7 +455,7 @@ static LogicalResult issueWgmma(Operation *op, KernelLowering &kl,
                   ", " + arg(2) + ", " + arg(3) + "}, " + arg(4) +
                   ", p, 1, 1, " + transB + ";\n}";
   for (Step &s : steps) {
-    const SmallVector<int64_t> &idx = tiles[s.tile].second;
+    const SmallVector<int64_t> &idx = tiles[s.tile].idx;
     SmallVector<Value> acc, extra(s.a);
     for (int64_t i : idx)
       acc.push_back(C[i]);

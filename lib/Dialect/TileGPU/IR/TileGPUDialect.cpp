@@ -29,6 +29,36 @@ static void printShape(AsmPrinter &printer, ArrayRef<int64_t> shape,
   printer << elementType;
 }
 
+/// `, panel = P` and `, pad = Q`, each optional (0 when absent), in either
+/// order.
+static ParseResult parsePanelPad(AsmParser &parser, unsigned &panel,
+                                 unsigned &pad) {
+  panel = 0;
+  pad = 0;
+  while (succeeded(parser.parseOptionalComma())) {
+    StringRef key;
+    unsigned value = 0;
+    SMLoc loc = parser.getCurrentLocation();
+    if (parser.parseKeyword(&key) || parser.parseEqual() ||
+        parser.parseInteger(value))
+      return failure();
+    if (key == "panel")
+      panel = value;
+    else if (key == "pad")
+      pad = value;
+    else
+      return parser.emitError(loc, "expected 'panel' or 'pad'");
+  }
+  return success();
+}
+
+static void printPanelPad(AsmPrinter &printer, unsigned panel, unsigned pad) {
+  if (panel)
+    printer << ", panel = " << panel;
+  if (pad)
+    printer << ", pad = " << pad;
+}
+
 #include "fa/Dialect/TileGPU/IR/TileGPUOpsDialect.cpp.inc"
 
 #include "fa/Dialect/TileGPU/IR/TileGPUAttrInterfaces.cpp.inc"
@@ -198,11 +228,15 @@ SharedBufferType::verify(function_ref<InFlightDiagnostic()> emitError,
 LogicalResult
 SharedEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                            unsigned vec, unsigned perPhase, unsigned maxPhase,
-                           ArrayRef<unsigned> order, unsigned panel) {
+                           ArrayRef<unsigned> order, unsigned panel,
+                           unsigned pad) {
   if (panel && (!llvm::isPowerOf2_32(panel) || panel % vec))
     return emitError() << "shared layout panel must be 0 or a power of two "
                           "multiple of vec, got "
                        << panel;
+  if (pad && (maxPhase > 1 || panel))
+    return emitError() << "shared layout pad needs unswizzled rows without "
+                          "panels (maxPhase 1, panel 0)";
   return success();
 }
 
@@ -210,6 +244,12 @@ int64_t SharedBufferType::getNumElements() const {
   int64_t n = 1;
   for (int64_t d : getShape())
     n *= d;
+  // Padded rows: `pad` more elements per row of the fastest dimension.
+  auto enc = dyn_cast<SharedLayoutAttrInterface>(getEncoding());
+  if (enc && enc.getPad() && !getShape().empty()) {
+    int64_t len = getShape()[enc.getOrder()[0]];
+    n = n / len * (len + enc.getPad());
+  }
   return n;
 }
 
@@ -380,7 +420,8 @@ LogicalResult RingSlotOp::verify() {
   auto re = cast<SharedEncodingAttr>(ring.getEncoding());
   auto se = cast<SharedEncodingAttr>(slot.getEncoding());
   if (re.getVec() != se.getVec() || re.getPerPhase() != se.getPerPhase() ||
-      re.getMaxPhase() != se.getMaxPhase() || re.getPanel() != se.getPanel())
+      re.getMaxPhase() != se.getMaxPhase() || re.getPanel() != se.getPanel() ||
+      re.getPad() != se.getPad())
     return emitOpError("slot swizzle must be the ring's");
   return success();
 }
@@ -397,7 +438,7 @@ LogicalResult TransViewOp::verify() {
   auto de = cast<SharedEncodingAttr>(dst.getEncoding());
   if (se.getVec() != de.getVec() || se.getPerPhase() != de.getPerPhase() ||
       se.getMaxPhase() != de.getMaxPhase() || se.getPanel() != de.getPanel() ||
-      se.getOrder()[0] != 1 - de.getOrder()[0])
+      se.getPad() || de.getPad() || se.getOrder()[0] != 1 - de.getOrder()[0])
     return emitOpError("result layout must be the source's transposed");
   return success();
 }
@@ -430,5 +471,49 @@ LogicalResult DotWaitOp::verify() {
   for (Value v : getInputs())
     if (!v.getDefiningOp<DotAsyncOp>())
       return emitOpError("operands must be results of tilegpu.dot_async");
+  return success();
+}
+
+SmallVector<int64_t> ReduceAsyncOp::getTileDims() {
+  if (auto dims = getDims())
+    return SmallVector<int64_t>(dims->begin(), dims->end());
+  int64_t rank = cast<MemRefType>(getBase().getType()).getRank();
+  return {rank - 2, rank - 1};
+}
+
+LogicalResult ReduceAsyncOp::verify() {
+  auto srcTy = getSrc().getType();
+  auto mt = cast<MemRefType>(getBase().getType());
+  int64_t rank = mt.getRank();
+  if (srcTy.getShape().size() != 2)
+    return emitOpError("source must be a 2-D buffer (rows x columns)");
+  if (srcTy.getElementType() != mt.getElementType())
+    return emitOpError("element types of the buffer and the tensor differ");
+  auto enc = dyn_cast<SharedEncodingAttr>(srcTy.getEncoding());
+  if (!enc || enc.getOrder()[0] != 1 || enc.getMaxPhase() != 1 ||
+      enc.getPanel() != 0)
+    return emitOpError("source rows must be stored contiguously (order "
+                       "[1, 0], no swizzle, no panels; padding allowed)");
+  if (int64_t(getOffsets().size()) != rank)
+    return emitOpError("needs one offset per dimension of the tensor");
+  if (rank < 2)
+    return emitOpError("tensor must have at least two dimensions");
+  SmallVector<int64_t> dims = getTileDims();
+  if (dims.size() != 2 || dims[0] < 0 || dims[0] >= dims[1] ||
+      dims[1] != rank - 1)
+    return emitOpError("dims must be a dimension of the tensor, then its "
+                       "innermost one");
+  if (!matchPattern(getOffsets()[rank - 1], m_Zero()))
+    return emitOpError("rows must start at offset 0 of the innermost "
+                       "dimension");
+  if (!mt.isDynamicDim(rank - 1) &&
+      mt.getDimSize(rank - 1) != srcTy.getShape()[1])
+    return emitOpError("rows must span the tensor's innermost dimension");
+  return success();
+}
+
+LogicalResult ReduceWaitOp::verify() {
+  if (getPendingsAttr().getValue().isNegative())
+    return emitOpError("pendings must be non-negative");
   return success();
 }

@@ -1,11 +1,12 @@
 //===- InsertAsyncFences.cpp - proxy fences before asynchronous reads -----===//
 //
 // Shared memory written by ordinary stores (the generic proxy) and read by
-// the tensor cores through matrix descriptors (the async proxy, Hopper
-// wgmma) needs a proxy fence in each writing thread and then a CTA barrier.
-// The fences go right after the writes that need them, merged with the
-// barrier already there where the pipeliner or the code placed one, so that
-// the wgmma lowering itself neither fences nor synchronizes.
+// the tensor cores through matrix descriptors or by the copy engine's
+// reductions (the async proxy: Hopper wgmma, bulk reductions) needs a
+// proxy fence in each writing thread and then a CTA barrier. The fences go
+// right after the writes that need them, merged with the barrier already
+// there where the pipeliner or the code placed one, so that the wgmma and
+// reduction lowerings themselves neither fence nor synchronize.
 //
 //===----------------------------------------------------------------------===//
 
@@ -96,9 +97,13 @@ struct InsertAsyncFencesPass
 
   void runOn(fa::tile::KernelOp kernel) {
     llvm::DenseSet<Value> asyncRead;
-    kernel.walk([&](LocalLoadOp load) {
-      if (readByAsyncProxy(load))
-        asyncRead.insert(rootBuffer(load.getSrc()));
+    kernel.walk([&](Operation *op) {
+      if (auto load = dyn_cast<LocalLoadOp>(op)) {
+        if (readByAsyncProxy(load))
+          asyncRead.insert(rootBuffer(load.getSrc()));
+      } else if (auto reduce = dyn_cast<ReduceAsyncOp>(op)) {
+        asyncRead.insert(rootBuffer(reduce.getSrc()));
+      }
     });
     if (asyncRead.empty())
       return;

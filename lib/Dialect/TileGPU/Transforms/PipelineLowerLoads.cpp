@@ -57,9 +57,9 @@ SharedBufferType ringTypeFor(SharedBufferType slotTy, int64_t stages) {
   for (unsigned o : enc.getOrder())
     order.push_back(o + 1);
   order.push_back(0);
-  auto ringEnc =
-      SharedEncodingAttr::get(ctx, enc.getVec(), enc.getPerPhase(),
-                              enc.getMaxPhase(), order, enc.getPanel());
+  auto ringEnc = SharedEncodingAttr::get(ctx, enc.getVec(), enc.getPerPhase(),
+                                         enc.getMaxPhase(), order,
+                                         enc.getPanel(), enc.getPad());
   SmallVector<int64_t> shape = {stages};
   llvm::append_range(shape, slotTy.getShape());
   return SharedBufferType::get(ctx, shape, slotTy.getElementType(), ringEnc);
@@ -108,6 +108,27 @@ void hoistAddresses(OpBuilder &b, scf::ForOp loop,
   for (Prefetch &p : prefetches)
     for (Value o : p.load.getOffsets())
       hoist(o);
+}
+
+std::optional<int64_t> rowElements(Value base) {
+  auto mt = cast<MemRefType>(base.getType());
+  unsigned rank = mt.getRank();
+  if (!mt.isDynamicDim(rank - 1))
+    return mt.getDimSize(rank - 1);
+  auto arg = dyn_cast<BlockArgument>(base);
+  if (!arg)
+    return std::nullopt;
+  auto kernel = dyn_cast<fa::tile::KernelOp>(arg.getOwner()->getParentOp());
+  if (!kernel || !kernel.getArgAttrs())
+    return std::nullopt;
+  auto dict =
+      dyn_cast<DictionaryAttr>((*kernel.getArgAttrs())[arg.getArgNumber()]);
+  auto dims = dict ? dict.getAs<ArrayAttr>("tile.dims") : ArrayAttr();
+  if (!dims || dims.size() != rank)
+    return std::nullopt;
+  if (auto n = dyn_cast<IntegerAttr>(dims[rank - 1]))
+    return n.getInt();
+  return std::nullopt;
 }
 
 } // namespace fa::tilegpu::pipeline
@@ -191,35 +212,12 @@ bool collectBuffers(Prefetch &p) {
   return true;
 }
 
-/// Elements in a row of the load's tensor, when known at compile time
-/// (static shape, or a kernel argument's `tile.dims`).
-std::optional<int64_t> rowElements(fa::tile::LoadOp load) {
-  auto mt = cast<MemRefType>(load.getBase().getType());
-  unsigned rank = mt.getRank();
-  if (!mt.isDynamicDim(rank - 1))
-    return mt.getDimSize(rank - 1);
-  auto arg = dyn_cast<BlockArgument>(load.getBase());
-  if (!arg)
-    return std::nullopt;
-  auto kernel = dyn_cast<fa::tile::KernelOp>(arg.getOwner()->getParentOp());
-  if (!kernel || !kernel.getArgAttrs())
-    return std::nullopt;
-  auto dict =
-      dyn_cast<DictionaryAttr>((*kernel.getArgAttrs())[arg.getArgNumber()]);
-  auto dims = dict ? dict.getAs<ArrayAttr>("tile.dims") : ArrayAttr();
-  if (!dims || dims.size() != rank)
-    return std::nullopt;
-  if (auto n = dyn_cast<IntegerAttr>(dims[rank - 1]))
-    return n.getInt();
-  return std::nullopt;
-}
-
 fa::AsyncCopyRequest describeCopy(const Prefetch &p) {
   fa::tile::LoadOp load = p.load;
   fa::AsyncCopyRequest copy;
   copy.tile = load.getType();
   copy.buffer = p.slotTy;
-  copy.rowElements = rowElements(load);
+  copy.rowElements = pl::rowElements(load.getBase());
   unsigned rank = cast<MemRefType>(load.getBase().getType()).getRank();
   SmallVector<int64_t> dims = load.getTileDims();
   copy.rowAligned = !dims.empty() && dims.back() == int64_t(rank) - 1 &&

@@ -62,6 +62,10 @@ inline mlir::Value iterationNumber(mlir::OpBuilder &b, mlir::Location loc,
 SharedBufferType ringTypeFor(SharedBufferType slotTy, int64_t stages);
 /// `t` seen transposed (2-D).
 SharedBufferType transposed(SharedBufferType t);
+/// Elements in a row (the innermost dimension) of the global tensor `base`,
+/// when known at compile time (static shape, or a kernel argument's
+/// `tile.dims`).
+std::optional<int64_t> rowElements(mlir::Value base);
 /// Replaces the buffers of `p` by slot `slot` of its ring, in the buffers'
 /// clusters of stage `last`, and erases the load.
 void replaceBuffers(Prefetch &p, mlir::Value slot, int64_t last);

@@ -131,14 +131,17 @@ MmaEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "mma version 2 takes no instrShape";
     return success();
   }
-  // wgmma: whole warpgroups along M, one instruction spans all of N.
-  if (wpc[0] % 4 || wpc[1] != 1)
-    return emitError() << "wgmma warpsPerCTA must be [4k, 1] (warpgroups "
-                          "along M)";
+  // wgmma: whole warpgroups (4 warps along M), then along N.
+  if (wpc[0] % 4)
+    return emitError() << "wgmma warpsPerCTA must be [4k, n] (the warps of "
+                          "a warpgroup along M)";
   if (instrShape.size() != 3 || instrShape[0] != 64 || instrShape[2] != 16 ||
       instrShape[1] % 8 || instrShape[1] < 8 || instrShape[1] > 256)
     return emitError() << "wgmma instrShape must be [64, N, 16] with N a "
                           "multiple of 8 up to 256";
+  if (wpc[1] > 1 && !llvm::isPowerOf2_32(instrShape[1]))
+    return emitError() << "wgmma with warpgroups along N needs a power-of-two "
+                          "instruction N";
   return success();
 }
 
@@ -188,15 +191,22 @@ MmaEncodingAttr::toLinearLayout(ArrayRef<int64_t> shape,
     return std::nullopt;
   }
   unsigned wm = getWarpsPerCTA()[0], wn = getWarpsPerCTA()[1];
-  // Version 3 places elements as version 2 does with warps along M (the
-  // verifier ensures it), on any shape: slices and broadcasts of an
-  // accumulator use it too. The lowering checks the dot's shape.
   // m16n8 accumulator: c0,c1 at (lane/4, 2*(lane%4) + {0,1}); c2,c3 at row+8.
   ll->reg = {LinearLayout::unit(2, 1, 1), LinearLayout::unit(2, 0, 8)};
   ll->lane = fragmentLanes(/*fast=*/1, /*slow=*/0, 2);
+  // Version 3 with warps along M only places elements as version 2 does,
+  // on any shape: slices and broadcasts of an accumulator use it too. With
+  // warpgroups along N, each holds the instruction's N columns (its
+  // registers repeat the fragment along them) and the warpgroups follow
+  // one another. The lowering checks the dot's shape.
+  int64_t warpN = 8;
+  if (getVersion() == 3 && wn > 1) {
+    warpN = getInstrShape()[1];
+    LinearLayout::addBits(ll->reg, 2, 1, 8, llvm::Log2_64(warpN / 8));
+  }
   LinearLayout::addBits(ll->warp, 2, 0, 16, llvm::Log2_32(wm));
-  LinearLayout::addBits(ll->warp, 2, 1, 8, llvm::Log2_32(wn));
-  ll->addRepeats(1, 8 * wn);
+  LinearLayout::addBits(ll->warp, 2, 1, warpN, llvm::Log2_32(wn));
+  ll->addRepeats(1, warpN * wn);
   ll->addRepeats(0, 16 * wm);
   ll->wrap();
   return ll;
@@ -228,14 +238,20 @@ MmaEncodingAttr::getOperandLinearLayout(unsigned opIdx, ArrayRef<int64_t> shape,
     ll->addRepeats(1, 16);
     ll->addRepeats(0, 16 * wm);
   } else {
-    // B (k16 x n8): b0,b1 (2t+{0,1}, g); b2,b3 k+8.
+    // B (k16 x n8): b0,b1 (2t+{0,1}, g); b2,b3 k+8. Warpgroups along N
+    // (version 3) read their own N columns, as in the accumulator.
     ll->reg = {LinearLayout::unit(2, 0, 1), LinearLayout::unit(2, 0, 8)};
     ll->lane = fragmentLanes(/*fast=*/0, /*slow=*/1, 2);
+    int64_t warpN = 8;
+    if (getVersion() == 3 && wn > 1) {
+      warpN = getInstrShape()[1];
+      LinearLayout::addBits(ll->reg, 2, 1, 8, llvm::Log2_64(warpN / 8));
+    }
     for (unsigned i = 0; i < llvm::Log2_32(wm); ++i)
       ll->warp.push_back(Offsets(2, 0));
-    LinearLayout::addBits(ll->warp, 2, 1, 8, llvm::Log2_32(wn));
+    LinearLayout::addBits(ll->warp, 2, 1, warpN, llvm::Log2_32(wn));
     ll->addRepeats(0, 16);
-    ll->addRepeats(1, 8 * wn);
+    ll->addRepeats(1, warpN * wn);
   }
   ll->wrap();
   return ll;

@@ -81,6 +81,9 @@ def TileGPU_SharedLayoutAttrInterface : AttrInterface<"SharedLayoutAttrInterface
                     "getOrder">,
     InterfaceMethod<"Columns per panel of the innermost two dimensions (0: "
                     "rows are not split into panels).", "unsigned", "getPanel">,
+    InterfaceMethod<"Elements left after each row of the fastest dimension "
+                    "(0: rows are packed).", "unsigned", "getPad", (ins), [{}],
+                    [{ return 0; }]>,
   ];
 }
 

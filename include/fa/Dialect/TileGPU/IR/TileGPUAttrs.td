@@ -71,20 +71,31 @@ def TileGPU_SharedEncodingAttr : TileGPU_Attr<"SharedEncoding", "shared", [
     `panel` columns, one after the other: the innermost two dimensions
     `[rows][cols]` become `[cols / panel][rows][panel]`, each panel swizzled
     as above (wgmma's 128-byte swizzle addresses 128-byte rows only).
+
+    `pad` (0: none; unswizzled layouts without panels only) leaves `pad`
+    elements after each row of the fastest dimension: rows stay contiguous
+    (a bulk copy reads one as a whole) while row starts move across the
+    shared-memory banks (the rows a warp's accumulator fragment writes at
+    once then do not conflict).
   }];
   let parameters = (ins "unsigned":$vec, "unsigned":$perPhase,
                         "unsigned":$maxPhase,
                         ArrayRefParameter<"unsigned">:$order,
-                        DefaultValuedParameter<"unsigned", "0">:$panel);
+                        DefaultValuedParameter<"unsigned", "0">:$panel,
+                        DefaultValuedParameter<"unsigned", "0">:$pad);
   let builders = [
     AttrBuilder<(ins "unsigned":$vec, "unsigned":$perPhase,
                      "unsigned":$maxPhase, "::llvm::ArrayRef<unsigned>":$order),
-    [{ return $_get($_ctxt, vec, perPhase, maxPhase, order, 0); }]>
+    [{ return $_get($_ctxt, vec, perPhase, maxPhase, order, 0, 0); }]>,
+    AttrBuilder<(ins "unsigned":$vec, "unsigned":$perPhase,
+                     "unsigned":$maxPhase, "::llvm::ArrayRef<unsigned>":$order,
+                     "unsigned":$panel),
+    [{ return $_get($_ctxt, vec, perPhase, maxPhase, order, panel, 0); }]>
   ];
   let genVerifyDecl = 1;
   let assemblyFormat = [{
     `<` `vec` `=` $vec `,` `perPhase` `=` $perPhase `,` `maxPhase` `=` $maxPhase
-    `,` `order` `=` `[` $order `]` (`,` `panel` `=` $panel^)? `>`
+    `,` `order` `=` `[` $order `]` `` custom<PanelPad>($panel, $pad) `>`
   }];
 }
 

@@ -208,4 +208,60 @@ def TileGPU_DotWaitOp : TileGPU_Op<"dot_wait"> {
   }]>];
 }
 
+//===----------------------------------------------------------------------===//
+// Asynchronous reductions into global memory (Hopper bulk reductions)
+//===----------------------------------------------------------------------===//
+
+def TileGPU_ReduceAsyncOp : TileGPU_Op<"reduce_async", [
+    MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "start adding a shared buffer's rows into a block of a global tensor";
+  let description = [{
+    Adds the 2-D buffer `src` element-wise (relaxed atomic adds) into the
+    block of `base` at `offsets`, addressed like `tile.atomic_add` (`dims`:
+    the global dimensions of the buffer's two dimensions; the second must be
+    the innermost one, read whole from offset 0). The buffer's rows are
+    stored contiguously (order [1, 0], no swizzle; padding after each row
+    allowed), so each row is one contiguous range on both sides, which the target's copy engine adds as a
+    whole; rows past the tensor's bound along the first dimension are
+    dropped. The engine reads `src` asynchronously: writes to it from
+    registers need `tilegpu.fence_async_shared` and a barrier before this
+    op, and it may be written again only after a `tilegpu.reduce_wait` with
+    `read`. The reductions started by one thread form one group.
+    `tilegpu-stage-async-reductions` creates these ops from `tile.atomic_add`.
+
+    ```mlir
+    tilegpu.reduce_async %buf into %dq[%b, %h, %m0, %c0] dims [2, 3]
+        : !tilegpu.smem<64x128xf32, #rows>, memref<?x?x?x128xf32, strided<[?, ?, ?, 1]>>
+    ```
+  }];
+  let arguments = (ins Arg<TileGPU_SharedBuffer, "", [MemRead]>:$src,
+                       Arg<AnyStridedMemRef, "", [MemRead, MemWrite]>:$base,
+                       Variadic<Index>:$offsets,
+                       OptionalAttr<DenseI64ArrayAttr>:$dims);
+  let assemblyFormat = [{
+    $src `into` $base `[` $offsets `]` (`dims` $dims^)? attr-dict
+    `:` qualified(type($src)) `,` type($base)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Global dimension of each buffer dimension.
+    ::llvm::SmallVector<int64_t> getTileDims();
+  }];
+}
+
+def TileGPU_ReduceWaitOp : TileGPU_Op<"reduce_wait"> {
+  let summary = "wait until at most `pendings` reduction groups of this thread are in flight";
+  let description = [{
+    Waits for this thread's `tilegpu.reduce_async` groups but the last
+    `pendings`: with `read`, until they have read their source buffers
+    (which may then be written again), otherwise until their additions are
+    done. `buffer` is the buffer (or ring) those reductions read; it stays
+    allocated until this op. A barrier after it extends the wait to the CTA.
+  }];
+  let arguments = (ins TileGPU_SharedBuffer:$buffer, I32Attr:$pendings,
+                       UnitAttr:$read);
+  let assemblyFormat = "$buffer attr-dict `:` qualified(type($buffer))";
+  let hasVerifier = 1;
+}
+
 #endif // FA_TILEGPU_OPS

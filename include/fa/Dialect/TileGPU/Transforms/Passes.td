@@ -261,6 +261,27 @@ def TileGPUPipelineExpand
   }];
 }
 
+def TileGPUStageAsyncReductions
+    : Pass<"tilegpu-stage-async-reductions", "mlir::ModuleOp"> {
+  let summary = "atomic adds of whole rows through shared memory and the copy engine";
+  let description = [{
+    A `tile.atomic_add` without a mask whose tile covers whole rows of its
+    global tensor (the tile's second dimension is the tensor's innermost,
+    from offset 0, its size known at compile time) is staged through shared
+    memory where the module target reduces such rows asynchronously
+    (`TargetInfo::getAsyncReduceRowAlignment`: Hopper's
+    `cp.reduce.async.bulk` for f32 rows of 16-byte multiples). Adds of one
+    tile type share a one-slot `alloc_ring` of unswizzled rows (padded by
+    the row alignment where rows of a multiple of 128 bytes would all start
+    in one bank), placed before the outermost op of the kernel body holding
+    the first of them. Each add becomes `reduce_wait {read}`, `barrier`,
+    `local_store`, `barrier`, `reduce_async`, and a `reduce_wait` (additions
+    done) per buffer ends the kernel. Row addresses are assumed aligned like
+    vector accesses (a tensor's base aligned, rows contiguous). Other adds,
+    other targets and modules without `#tilegpu.target` are left unchanged.
+  }];
+}
+
 def TileGPUInsertAsyncFences
     : Pass<"tilegpu-insert-async-fences", "mlir::ModuleOp"> {
   let summary = "fence shared-memory writes that asynchronous units read";
@@ -271,7 +292,7 @@ def TileGPUInsertAsyncFences
     `tilegpu.barrier` before any thread's read. For each buffer (followed
     through `ring_slot` and `trans_view` to its `local_alloc` or
     `alloc_ring`) that a wgmma operand `local_load` reads, the pass places a
-    fence
+    fence (also for each buffer a `tilegpu.reduce_async` reads)
       - after a `local_alloc` of it, with a barrier after the fence;
       - after a `local_store` into it, before the next `tilegpu.barrier`
         of its block (a barrier is added when there is none);

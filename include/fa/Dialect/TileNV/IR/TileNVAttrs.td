@@ -31,12 +31,14 @@ def TileNV_MmaEncodingAttr : AttrDef<TileNV_Dialect, "MmaEncoding", [
 
     Version 3: the accumulator of wgmma m64nNk16 (`instrShape = [64, N,
     16]`): each warpgroup (4 consecutive warps) holds 64 rows, each of its
-    warps 16 of them with the m16n8 fragment repeated along N; warpgroups
-    are stacked along M (`warpsPerCTA = [numWarps, 1]`) and the pattern
-    repeats along M to cover the tensor. As a linear layout it equals
-    version 2 with the same warps, so the A operand in registers (RS) is a
-    renaming of an accumulator, as with mma.sync. The B operand is read
-    from shared memory through matrix descriptors.
+    warps 16 of them with the m16n8 fragment repeated along N. Warpgroups
+    are stacked along M (`warpsPerCTA = [numWarps, 1]`: as a linear layout
+    it then equals version 2 with the same warps, so the A operand in
+    registers (RS) is a renaming of an accumulator, as with mma.sync), or,
+    with `warpsPerCTA = [4k, wn]`, the next warpgroups take the next N
+    columns each (a 64-row product on two warpgroups); the pattern repeats
+    along N, then M, to cover the tensor. The B operand is read from shared
+    memory through matrix descriptors.
   }];
   let parameters = (ins "unsigned":$version,
                         ArrayRefParameter<"unsigned">:$warpsPerCTA,

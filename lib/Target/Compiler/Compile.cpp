@@ -418,8 +418,17 @@ FailureOr<CompiledKernel> fa::compileKernel(ModuleOp module,
   if (failed(writeFile(asmPath, result.text, module)))
     return failure();
   auto report = backend->assemble(asmPath, binaryPath, gpu, error);
-  if (failed(report))
-    return module.emitError(error);
+  if (failed(report)) {
+    // At the kernel the assembler refused (the module has no source
+    // location of its own).
+    Location at = module.getLoc();
+    module.walk([&](Operation *op) {
+      if (isa<FunctionOpInterface>(op) && !isa<UnknownLoc>(op->getLoc()) &&
+          isa<UnknownLoc>(at))
+        at = op->getLoc();
+    });
+    return mlir::emitError(at) << error;
+  }
   result.report = std::move(*report);
   auto binary = llvm::MemoryBuffer::getFile(binaryPath, /*IsText=*/false);
   if (!binary)

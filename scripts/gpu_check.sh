@@ -2,7 +2,9 @@
 # GPU correctness sweep (on the GPU machine): runs every compiled flash forward
 # in $CUBIN_DIR (default out/cubins; scripts/build_bench_kernels.sh) with fa-run-gpu over the
 # host matrix's shapes plus N = 4096 and 16384, each checked against fp64.
-# Prints one line per case and exits 1 if any case fails.
+# Prints one line per case and exits 1 if any case fails. A case that runs
+# longer than CASE_TIMEOUT seconds (default 120) fails as a hang; killed
+# from outside (timeout, ^C), the script still prints the cases done.
 # Usage: scripts/gpu_check.sh [target] [parallel jobs]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +28,10 @@ one() {
   flags=(--target "$2" --batch $b --heads $h --kv-heads $hkv --seqlen $n --seqlen-k $nk
          --headdim $d --dtype $t --check)
   [ "$c" = causal ] && flags+=(--causal)
-  out=$("$3" "$sc" "${flags[@]}" 2>&1)
+  out=$(timeout "${CASE_TIMEOUT:-120}" "$3" "$sc" "${flags[@]}" 2>&1)
   rc=$?
+  [ $rc = 124 ] && out="$out
+timed out after ${CASE_TIMEOUT:-120} s (hang?)"
   verdict=$(echo "$out" | tail -1)
   errs=$(echo "$out" | grep "max abs error" | awk '{printf "%s %s ", $7, $10}')
   printf '%-4s %-40s B=%s H=%s HKV=%s N=%s NK=%s  err/plain o,lse: %s\n' \
@@ -36,8 +40,15 @@ one() {
   return $rc
 }
 export -f one
-printf '%s\n' "${cases[@]}" | xargs -P "$jobs" -I{} bash -c 'one "$@"' _ {} "$target" "$run" > /tmp/gpu_check.log
+report() {
+  sort -k2 /tmp/gpu_check.log
+  echo "cases: $(grep -c '^PASS' /tmp/gpu_check.log) passed, $(grep -c '^FAIL' /tmp/gpu_check.log) failed${1:-}"
+}
+printf '%s\n' "${cases[@]}" | xargs -P "$jobs" -I{} bash -c 'one "$@"' _ {} "$target" "$run" > /tmp/gpu_check.log &
+pid=$!
+trap 'pkill -TERM -P $pid; kill $pid 2>/dev/null; report " of ${#cases[@]}, interrupted"; exit 124' TERM INT
+wait $pid
 status=$?
-sort -k2 /tmp/gpu_check.log
-echo "cases: $(grep -c '^PASS' /tmp/gpu_check.log) passed, $(grep -c '^FAIL' /tmp/gpu_check.log) failed"
+trap - TERM INT
+report
 [ $status = 0 ] && ! grep -q '^FAIL' /tmp/gpu_check.log

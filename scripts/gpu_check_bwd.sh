@@ -6,7 +6,9 @@
 # forward sweep's shapes, each checked against fp64 gradients. Deterministic
 # kernels (_det) also run $DET_REPEAT times (default 10) and must give
 # bit-identical dq, dk and dv. Prints PASS/FAIL per case and exits 1 if any
-# case fails (or none ran).
+# case fails (or none ran). A case that runs longer than CASE_TIMEOUT
+# seconds (default 180) fails as a hang; killed from outside (timeout, ^C),
+# the script still prints the cases done.
 # Usage: scripts/gpu_check_bwd.sh [target] [parallel jobs]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -49,8 +51,10 @@ one() {
          --seqlen $n --seqlen-k $nk --headdim $d --dtype $t --check)
   [ "$c" = causal ] && flags+=(--causal)
   [ "$det" = det ] && flags+=(--deterministic --repeat "$4")
-  out=$("$3" "$sc" "${flags[@]}" 2>&1)
+  out=$(timeout "${CASE_TIMEOUT:-180}" "$3" "$sc" "${flags[@]}" 2>&1)
   rc=$?
+  [ $rc = 124 ] && out="$out
+timed out after ${CASE_TIMEOUT:-180} s (hang?)"
   errs=$(echo "$out" | grep "max abs error" | awk '{printf "%s %s/%s ", $4, $7, $10}')
   printf '%-4s %-34s B=%s H=%s HKV=%s N=%s NK=%s  err/plain: %s\n' \
     "$([ $rc = 0 ] && echo PASS || echo FAIL)" "$(basename $sc .json)" $b $h $hkv $n $nk "$errs"
@@ -62,10 +66,17 @@ one() {
   return $rc
 }
 export -f one
+report() {
+  sort -k2 "$log"
+  cat "$fails"/*.txt 2>/dev/null | head -200
+  echo "cases: $(grep -c '^PASS' "$log") passed, $(grep -c '^FAIL' "$log") failed${1:-} (log: $log)"
+}
 printf '%s\n' "${cases[@]}" |
-  xargs -P "$jobs" -I{} bash -c 'one "$@"' _ {} "$target" "$run" "$det_repeat" "$fails" > "$log"
+  xargs -P "$jobs" -I{} bash -c 'one "$@"' _ {} "$target" "$run" "$det_repeat" "$fails" > "$log" &
+pid=$!
+trap 'pkill -TERM -P $pid; kill $pid 2>/dev/null; report " of ${#cases[@]}, interrupted"; exit 124' TERM INT
+wait $pid
 status=$?
-sort -k2 "$log"
-cat "$fails"/*.txt 2>/dev/null | head -200
-echo "cases: $(grep -c '^PASS' "$log") passed, $(grep -c '^FAIL' "$log") failed (log: $log)"
+trap - TERM INT
+report
 [ $status = 0 ] && ! grep -q '^FAIL' "$log"

@@ -193,12 +193,13 @@ def test_defaults_file_sets_warps_and_tiles(cache, tmp_path):
 @needs_ptxas
 def test_attention_kernels_use_the_shipped_defaults(cache):
     """flashtile.attention's GPU kernels are those of fa-compile with the
-    kernels' defaults files: 8 warps and 128-key blocks at head dim 128 on
-    sm_90a (kernels/flash_fwd.defaults)."""
+    kernels' defaults files: at head dim 128 on sm_90a, 128-key blocks,
+    two consumer warpgroups in pingpong and a producer warpgroup (384
+    threads; kernels/flash_fwd.defaults)."""
     from flashtile import _attention
     fwd, _ = _attention._modules("cuda", 128, True, torch.bfloat16)
     k = json.load(open(fwd.sidecar("sm_90a")))["kernels"][0]
-    assert k["threads"][0] == 256 and k["specialization"]["BLOCK_N"] == 128
+    assert k["threads"][0] == 384 and k["specialization"]["BLOCK_N"] == 128
     # The backward for sm_90a: deterministic, two warpgroups, 128-row blocks
     # of keys (flash_bwd) and of queries (flash_bwd_dq; kernels/flash_bwd.defaults).
     ks = _attention.kernels("cuda", 128, True, torch.bfloat16, "sm_90a")

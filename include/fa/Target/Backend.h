@@ -55,6 +55,15 @@ struct GPUOptions {
   unsigned minProgramsPerSM = 0;
 };
 
+/// Why assembling failed.
+struct AssemblerError {
+  /// What went wrong and what to do about it.
+  std::string message;
+  /// The assembler ran and refused the code (the error belongs at the
+  /// kernel); false when the tool is missing or could not run.
+  bool inCode = false;
+};
+
 /// What the assembler says about one kernel of a binary.
 struct KernelResources {
   int64_t registers = 0;
@@ -123,10 +132,9 @@ public:
 
   /// Assembles the file `assemblyPath` into `binaryPath`. On failure,
   /// `error` says why and what to do.
-  virtual mlir::FailureOr<BinaryReport> assemble(llvm::StringRef assemblyPath,
-                                                 llvm::StringRef binaryPath,
-                                                 const GPUOptions &options,
-                                                 std::string &error) const = 0;
+  virtual mlir::FailureOr<BinaryReport>
+  assemble(llvm::StringRef assemblyPath, llvm::StringRef binaryPath,
+           const GPUOptions &options, AssemblerError &error) const = 0;
 
   /// File extensions (no dot) of the assembly and the binary.
   virtual llvm::StringRef getAssemblyExtension() const = 0;

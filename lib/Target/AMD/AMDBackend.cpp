@@ -167,7 +167,7 @@ public:
   }
   FailureOr<BinaryReport> assemble(StringRef assemblyPath, StringRef binaryPath,
                                    const GPUOptions &options,
-                                   std::string &error) const override {
+                                   AssemblerError &error) const override {
     return amd::assembleHsaco(assemblyPath, binaryPath, options, error);
   }
   StringRef getAssemblyExtension() const override { return "s"; }

@@ -196,24 +196,27 @@ amd::readCodeObjectKernels(StringRef image, std::string &error) {
 FailureOr<BinaryReport> amd::assembleHsaco(StringRef asmPath,
                                            StringRef hsacoPath,
                                            const GPUOptions &options,
-                                           std::string &error) {
+                                           AssemblerError &error) {
   auto text = llvm::MemoryBuffer::getFile(asmPath);
   if (!text) {
-    error = ("cannot read " + asmPath + ": " + text.getError().message()).str();
+    error.message =
+        ("cannot read " + asmPath + ": " + text.getError().message()).str();
     return failure();
   }
   std::string lld = findLld();
   if (lld.empty()) {
-    error = "ld.lld not found (looked in $FA_LLD, /usr/lib/llvm-22/bin and "
-            "PATH); the assembly was written to " +
-            asmPath.str() +
-            ". Install LLVM's linker (e.g. the lld-22 package) or set FA_LLD";
+    error.message =
+        "ld.lld not found (looked in $FA_LLD, /usr/lib/llvm-22/bin and "
+        "PATH); the assembly was written to " +
+        asmPath.str() +
+        ". Install LLVM's linker (e.g. the lld-22 package) or set FA_LLD";
     return failure();
   }
   SmallString<0> object;
   std::string asmError;
   if (!assembleObject((*text)->getBuffer(), options.target, object, asmError)) {
-    error = "assembling " + asmPath.str() + " failed: " + asmError;
+    error.message = "assembling " + asmPath.str() + " failed: " + asmError;
+    error.inCode = true;
     return failure();
   }
   SmallString<128> objPath, logPath;
@@ -223,7 +226,7 @@ FailureOr<BinaryReport> amd::assembleHsaco(StringRef asmPath,
     std::error_code ec;
     llvm::raw_fd_ostream os(objPath, ec);
     if (ec) {
-      error = ("cannot write " + objPath + ": " + ec.message()).str();
+      error.message = ("cannot write " + objPath + ": " + ec.message()).str();
       return failure();
     }
     os << object;
@@ -240,17 +243,18 @@ FailureOr<BinaryReport> amd::assembleHsaco(StringRef asmPath,
   llvm::sys::fs::remove(logPath);
   llvm::sys::fs::remove(objPath);
   if (rc != 0) {
-    error = "ld.lld failed (" + lld +
-            " -shared): " + (execError.empty() ? logText : execError);
+    error.message = "ld.lld failed (" + lld +
+                    " -shared): " + (execError.empty() ? logText : execError);
+    error.inCode = execError.empty();
     return failure();
   }
   auto hsaco = llvm::MemoryBuffer::getFile(hsacoPath, /*IsText=*/false);
   if (!hsaco) {
-    error =
+    error.message =
         ("cannot read " + hsacoPath + ": " + hsaco.getError().message()).str();
     return failure();
   }
-  auto kernels = readCodeObjectKernels((*hsaco)->getBuffer(), error);
+  auto kernels = readCodeObjectKernels((*hsaco)->getBuffer(), error.message);
   if (failed(kernels))
     return failure();
   BinaryReport report;

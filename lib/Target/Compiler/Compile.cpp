@@ -417,17 +417,19 @@ FailureOr<CompiledKernel> fa::compileKernel(ModuleOp module,
   llvm::sys::path::replace_extension(asmPath, backend->getAssemblyExtension());
   if (failed(writeFile(asmPath, result.text, module)))
     return failure();
-  auto report = backend->assemble(asmPath, binaryPath, gpu, error);
+  AssemblerError asmError;
+  auto report = backend->assemble(asmPath, binaryPath, gpu, asmError);
   if (failed(report)) {
-    // At the kernel the assembler refused (the module has no source
-    // location of its own).
+    // Code the assembler refused is located at the kernel (the module has no
+    // source location of its own); a missing tool is not the source's fault.
     Location at = module.getLoc();
-    module.walk([&](Operation *op) {
-      if (isa<FunctionOpInterface>(op) && !isa<UnknownLoc>(op->getLoc()) &&
-          isa<UnknownLoc>(at))
-        at = op->getLoc();
-    });
-    return mlir::emitError(at) << error;
+    if (asmError.inCode)
+      module.walk([&](Operation *op) {
+        if (isa<FunctionOpInterface>(op) && !isa<UnknownLoc>(op->getLoc()) &&
+            isa<UnknownLoc>(at))
+          at = op->getLoc();
+      });
+    return mlir::emitError(at) << asmError.message;
   }
   result.report = std::move(*report);
   auto binary = llvm::MemoryBuffer::getFile(binaryPath, /*IsText=*/false);

@@ -173,7 +173,7 @@ public:
   }
   FailureOr<BinaryReport> assemble(StringRef assemblyPath, StringRef binaryPath,
                                    const GPUOptions &options,
-                                   std::string &error) const override {
+                                   AssemblerError &error) const override {
     return runPtxas(assemblyPath, binaryPath, options, error);
   }
   /// On sm_90a 192 accumulators a thread (flash forward at head dim 128 with

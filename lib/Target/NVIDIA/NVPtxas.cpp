@@ -30,14 +30,15 @@ static std::string findPtxas() {
 
 FailureOr<BinaryReport> fa::runPtxas(StringRef ptxPath, StringRef cubinPath,
                                      const GPUOptions &options,
-                                     std::string &error) {
+                                     AssemblerError &error) {
   std::string ptxas = findPtxas();
   if (ptxas.empty()) {
-    error = "ptxas not found (looked in $FA_PTXAS, $CUDA_HOME/bin, "
-            "/usr/local/cuda/bin and PATH); the PTX was written to " +
-            ptxPath.str() +
-            ". Install the CUDA toolkit (e.g. the nvidia-cuda-toolkit package "
-            "or CUDA 12.x/13.x from NVIDIA) or set CUDA_HOME";
+    error.message =
+        "ptxas not found (looked in $FA_PTXAS, $CUDA_HOME/bin, "
+        "/usr/local/cuda/bin and PATH); the PTX was written to " +
+        ptxPath.str() +
+        ". Install the CUDA toolkit (e.g. the nvidia-cuda-toolkit package "
+        "or CUDA 12.x/13.x from NVIDIA) or set CUDA_HOME";
     return failure();
   }
   llvm::SmallString<128> logPath;
@@ -55,8 +56,9 @@ FailureOr<BinaryReport> fa::runPtxas(StringRef ptxPath, StringRef cubinPath,
   std::string text = log ? (*log)->getBuffer().str() : std::string();
   llvm::sys::fs::remove(logPath);
   if (rc != 0) {
-    error = "ptxas failed (" + ptxas + " " + arch +
-            "): " + (execError.empty() ? text : execError);
+    error.message = "ptxas failed (" + ptxas + " " + arch +
+                    "): " + (execError.empty() ? text : execError);
+    error.inCode = execError.empty();
     return failure();
   }
   // Parse the -v report.

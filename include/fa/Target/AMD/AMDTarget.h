@@ -43,7 +43,7 @@ mlir::LogicalResult translateToAMDGCN(mlir::ModuleOp llvmModule,
 mlir::FailureOr<BinaryReport> assembleHsaco(llvm::StringRef asmPath,
                                             llvm::StringRef hsacoPath,
                                             const GPUOptions &options,
-                                            std::string &error);
+                                            AssemblerError &error);
 
 /// One kernel's entry in the code object's metadata (NT_AMDGPU_METADATA).
 struct CodeObjectKernel {

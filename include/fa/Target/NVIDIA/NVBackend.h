@@ -23,7 +23,7 @@ mlir::LogicalResult translateToPTX(mlir::ModuleOp llvmModule,
 mlir::FailureOr<BinaryReport> runPtxas(llvm::StringRef ptxPath,
                                        llvm::StringRef cubinPath,
                                        const GPUOptions &options,
-                                       std::string &error);
+                                       AssemblerError &error);
 
 } // namespace fa
 
